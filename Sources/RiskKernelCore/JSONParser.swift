@@ -1,0 +1,259 @@
+import Foundation
+
+/// Why a byte string is not acceptable JSON.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Byte offset of the problem.
+    public let offset: Int
+    public let reason: String
+    public var description: String { "\(reason) at byte \(offset)" }
+}
+
+/// A strict JSON parser (RFC 8259) for untrusted input.
+///
+/// Stricter than `JSONSerialization` where it matters for governance: a duplicate key in an
+/// object is an error (two readers could otherwise disagree about which value counts), invalid
+/// UTF-8 is an error, nesting deeper than `maxDepth` is an error, and a number that does not fit
+/// a finite `Double` is an error. Trailing content after the value is an error.
+public struct JSONParser {
+    public static let defaultMaxDepth = 128
+
+    /// Parses exactly one JSON value from `bytes` (surrounding whitespace allowed).
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer in
+            var parser = Cursor(bytes: buffer, maxDepth: maxDepth)
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected content after the JSON value") }
+            return value
+        }
+    }
+
+    /// Parses a UTF-8 string.
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+
+    private struct Cursor {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let maxDepth: Int
+        var index = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+            self.bytes = bytes
+            self.maxDepth = maxDepth
+        }
+
+        func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func parseValue(depth: Int) throws -> JSONValue {
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+            case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+            case UInt8(ascii: "\""): return .string(try parseString())
+            case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+            case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+            case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+            default: throw error("unexpected character")
+            }
+        }
+
+        mutating func expectLiteral(_ literal: StaticString) throws {
+            let count = literal.utf8CodeUnitCount
+            guard index + count <= bytes.count else { throw error("invalid literal") }
+            let expected = UnsafeBufferPointer(start: literal.utf8Start, count: count)
+            for offset in 0..<count where bytes[index + offset] != expected[offset] {
+                throw error("invalid literal")
+            }
+            index += count
+        }
+
+        mutating func parseObject(depth: Int) throws -> JSONValue {
+            guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
+            index += 1
+            var members: [String: JSONValue] = [:]
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let keyOffset = index
+                let key = try parseString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+                skipWhitespace()
+                let value = try parseValue(depth: depth)
+                if members.updateValue(value, forKey: key) != nil {
+                    throw JSONParseError(offset: keyOffset, reason: "duplicate key \"\(key)\"")
+                }
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unterminated object") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                throw error("expected ',' or '}'")
+            }
+        }
+
+        mutating func parseArray(depth: Int) throws -> JSONValue {
+            guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
+            index += 1
+            var elements: [JSONValue] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
+            while true {
+                skipWhitespace()
+                elements.append(try parseValue(depth: depth))
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unterminated array") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+                throw error("expected ',' or ']'")
+            }
+        }
+
+        mutating func parseString() throws -> String {
+            index += 1
+            let start = index
+            // Fast path: no escapes.
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    index += 1
+                    guard let text = String(validating: slice, as: UTF8.self) else {
+                        throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
+                    }
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 { throw error("control character in string") }
+                index += 1
+            }
+            var buffer = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""):
+                    index += 1
+                    guard let text = String(validating: buffer, as: UTF8.self) else {
+                        throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
+                    }
+                    return text
+                case UInt8(ascii: "\\"):
+                    index += 1
+                    guard index < bytes.count else { throw error("unterminated escape") }
+                    let escaped = bytes[index]
+                    index += 1
+                    switch escaped {
+                    case UInt8(ascii: "\""): buffer.append(0x22)
+                    case UInt8(ascii: "\\"): buffer.append(0x5C)
+                    case UInt8(ascii: "/"): buffer.append(0x2F)
+                    case UInt8(ascii: "b"): buffer.append(0x08)
+                    case UInt8(ascii: "f"): buffer.append(0x0C)
+                    case UInt8(ascii: "n"): buffer.append(0x0A)
+                    case UInt8(ascii: "r"): buffer.append(0x0D)
+                    case UInt8(ascii: "t"): buffer.append(0x09)
+                    case UInt8(ascii: "u"):
+                        let scalar = try parseUnicodeEscape()
+                        buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    default: throw error("invalid escape")
+                    }
+                default:
+                    if byte < 0x20 { throw error("control character in string") }
+                    buffer.append(byte)
+                    index += 1
+                }
+            }
+            throw error("unterminated string")
+        }
+
+        mutating func parseHex4() throws -> UInt32 {
+            guard index + 4 <= bytes.count else { throw error("short \\u escape") }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt32
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+                default: throw error("invalid hex digit in \\u escape")
+                }
+                value = value << 4 | digit
+                index += 1
+            }
+            return value
+        }
+
+        mutating func parseUnicodeEscape() throws -> Unicode.Scalar {
+            let first = try parseHex4()
+            if (0xD800...0xDBFF).contains(first) {
+                guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                    throw error("unpaired surrogate in \\u escape")
+                }
+                index += 2
+                let second = try parseHex4()
+                guard (0xDC00...0xDFFF).contains(second) else { throw error("unpaired surrogate in \\u escape") }
+                let combined = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                guard let scalar = Unicode.Scalar(combined) else { throw error("invalid \\u escape") }
+                return scalar
+            }
+            guard let scalar = Unicode.Scalar(first) else { throw error("unpaired surrogate in \\u escape") }
+            return scalar
+        }
+
+        mutating func parseNumber() throws -> JSONValue {
+            let start = index
+            var isInteger = true
+            if bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count else { throw error("invalid number") }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+            } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            } else {
+                throw error("invalid number")
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                isInteger = false
+                index += 1
+                let digits = index
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                guard index > digits else { throw error("invalid number: no digits after '.'") }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                isInteger = false
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                let digits = index
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                guard index > digits else { throw error("invalid number: no digits in exponent") }
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            if isInteger, let value = Int64(text) { return .integer(value) }
+            guard let value = Double(text), value.isFinite else {
+                throw JSONParseError(offset: start, reason: "number out of range")
+            }
+            return .double(value)
+        }
+    }
+}

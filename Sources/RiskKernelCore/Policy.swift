@@ -1,0 +1,104 @@
+/// A named policy bundle: what a run may call, what needs a person, and what it may spend.
+public struct Policy: Sendable, Hashable {
+    public static let apiVersion = "riskkernel/v1"
+    public static let kind = "Policy"
+
+    /// `metadata.name`.
+    public var name: String
+    /// `metadata.description`, if any.
+    public var description: String?
+    /// `spec.budget`.
+    public var budget: Budget
+    /// `spec.toolAllowlist`: `nil` allows every tool; an empty list allows none.
+    public var toolAllowlist: [Glob]?
+    /// `spec.approvalRules`, in file order.
+    public var approvalRules: [ApprovalRule]
+    /// `spec.sideEffects`: tool glob to side-effect label.
+    public var sideEffects: [SideEffectMapping]
+    /// `spec.secrets`: what happens to credentials found in arguments and results.
+    public var secrets: SecretsPolicy = SecretsPolicy()
+    /// The document the policy was read from, as JSON; this is what the store keeps.
+    public var document: JSONValue
+
+    public init(
+        name: String, description: String? = nil, budget: Budget = .unlimited, toolAllowlist: [Glob]? = nil,
+        approvalRules: [ApprovalRule] = [], sideEffects: [SideEffectMapping] = [], document: JSONValue? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.budget = budget
+        self.toolAllowlist = toolAllowlist
+        self.approvalRules = approvalRules
+        self.sideEffects = sideEffects
+        self.document = document ?? .object([
+            "apiVersion": .string(Self.apiVersion), "kind": .string(Self.kind), "metadata": ["name": .string(name)],
+        ])
+    }
+
+    /// A policy that allows every tool, requires no approval and sets no budget.
+    public static let permissive = Policy(name: "permissive")
+
+    /// Whether the allowlist lets `tool` through.
+    public func allows(tool: String) -> Bool {
+        guard let toolAllowlist else { return true }
+        return toolAllowlist.contains { $0.matches(tool) }
+    }
+}
+
+/// One entry of `spec.approvalRules`: calls it matches wait for a person.
+public enum ApprovalRule: Sendable, Hashable, CustomStringConvertible {
+    /// `{tool: NAME}`: the tool with exactly this name.
+    case tool(String)
+    /// `{sideEffect: GLOB}`: any tool whose side-effect label matches.
+    case sideEffect(Glob)
+
+    public func matches(tool: String, sideEffect: String) -> Bool {
+        switch self {
+        case .tool(let name): return name == tool
+        case .sideEffect(let glob): return glob.matches(sideEffect)
+        }
+    }
+
+    /// `tool=NAME` or `sideEffect=GLOB`, the rule's name in refusals, approvals and the ledger.
+    public var description: String {
+        switch self {
+        case .tool(let name): return "tool=\(name)"
+        case .sideEffect(let glob): return "sideEffect=\(glob.pattern)"
+        }
+    }
+}
+
+/// What to do with a credential found in a tool call's arguments or result.
+public enum SecretAction: String, Sendable, Hashable, CaseIterable {
+    /// Refuse the call (arguments) or withhold the result.
+    case block
+    /// Replace each credential with `[REDACTED:<kind>]` and go on.
+    case redact
+    /// Do nothing.
+    case off
+}
+
+/// `spec.secrets`. The defaults are the safe choice: block arguments, redact results.
+public struct SecretsPolicy: Sendable, Hashable {
+    public var arguments: SecretAction = .block
+    public var results: SecretAction = .redact
+    /// Regular expressions; a finding whose whole text matches one is not a secret.
+    public var allow: [String] = []
+
+    public init(arguments: SecretAction = .block, results: SecretAction = .redact, allow: [String] = []) {
+        self.arguments = arguments
+        self.results = results
+        self.allow = allow
+    }
+}
+
+/// One entry of `spec.sideEffects`.
+public struct SideEffectMapping: Sendable, Hashable {
+    public var tool: Glob
+    public var label: String
+
+    public init(tool: Glob, label: String) {
+        self.tool = tool
+        self.label = label
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import RiskKernelCore
+import RiskKernelStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `riskkernel gateway`: one run, one upstream server, the client on stdin and stdout.
+public enum Gateway {
+    /// How the gateway stopped.
+    enum Ending: Sendable {
+        case clientClosed
+        case upstreamClosed
+        case signal(Int32)
+    }
+
+    /// Runs until the client closes stdin, a SIGTERM or SIGINT arrives, or the upstream exits.
+    ///
+    /// Returns the process exit status: 0 after a clean shutdown, 1 when the upstream server exited
+    /// on its own (its in-flight requests are failed and the run is marked `failed`; the gateway does
+    /// not restart it, because a restarted server has lost the session the client negotiated), 2 when
+    /// the gateway could not start.
+    public static func run(
+        configuration: GatewayConfiguration, store: any Store, logger: Logger,
+        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO
+    ) async -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        let run: RunRecord
+        do {
+            run = try await startRun(configuration: configuration, store: store, logger: logger)
+        } catch {
+            logger.critical("cannot start the run: \(error)")
+            return 2
+        }
+        let upstream: UpstreamProcess
+        do {
+            upstream = try UpstreamProcess(command: configuration.upstreamCommand, environment: configuration.upstreamEnvironment)
+        } catch {
+            logger.critical("\(error)")
+            _ = try? await store.setRunStatus(id: run.id, status: .failed, reason: "\(error)")
+            return 2
+        }
+        logger.info("run \(run.id) started: policy \(configuration.policyRef), upstream \(configuration.upstreamCommand.joined(separator: " ")) (pid \(upstream.processIdentifier))")
+
+        let session = GatewaySession(
+            configuration: configuration, store: store, runId: run.id, client: LineWriter(fileDescriptor: output),
+            upstream: upstream.writer, logger: logger)
+        if configuration.resumeRunId != nil {
+            await session.adoptUnfinishedApprovals()
+            if configuration.autoCheckpoints.contains(.policyChange), run.policyRef != configuration.policyRef {
+                logger.notice("run \(run.id) resumes under policy \(configuration.policyRef) (was \(run.policyRef ?? "none"))")
+                await session.autoCheckpoint(
+                    name: "policy-change",
+                    payload: ["from": run.policyRef.map(JSONValue.string) ?? .null, "to": .string(configuration.policyRef)])
+            }
+        }
+
+        let (endings, ending) = AsyncStream.makeStream(of: Ending.self)
+        let clientLines = LineReader.lines(from: input, maxLineBytes: configuration.maxLineBytes)
+        let upstreamLines = LineReader.lines(from: upstream.outputFileDescriptor, maxLineBytes: configuration.maxLineBytes)
+        let upstreamReading = Task {
+            for await event in upstreamLines { await session.handleUpstreamEvent(event) }
+            ending.yield(.upstreamClosed)
+        }
+        Task {
+            for await event in clientLines { await session.handleClientEvent(event) }
+            ending.yield(.clientClosed)
+        }
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) { ending.yield(.signal($0)) }
+        defer { signals.cancel() }
+
+        var iterator = endings.makeAsyncIterator()
+        let first = await iterator.next() ?? .clientClosed
+        switch first {
+        case .upstreamClosed:
+            let status = await upstream.waitForExitBriefly()
+            let reason = status.map { "the upstream server exited with status \($0)" } ?? "the upstream server closed its output"
+            logger.error("\(reason); failing in-flight requests and ending run \(run.id) as failed")
+            await session.upstreamClosed(exitStatus: status)
+            await session.finish(status: .failed, reason: reason)
+            return 1
+        case .clientClosed, .signal:
+            if case .signal(let number) = first { logger.notice("received signal \(number); shutting down") }
+            await session.beginShutdown()
+            await session.waitUntilIdle(timeout: .seconds(10))
+            let status = await upstream.shutDown()
+            logger.info("upstream server exited with status \(status)")
+            _ = await withTaskGroup(of: Void.self) { group in
+                group.addTask { await upstreamReading.value }
+                group.addTask { try? await Task.sleep(for: .seconds(2)) }
+                await group.next()
+                group.cancelAll()
+            }
+            await session.upstreamClosed(exitStatus: nil)
+            await session.finish(status: .completed, reason: nil)
+            return 0
+        }
+    }
+
+    static func startRun(configuration: GatewayConfiguration, store: any Store, logger: Logger) async throws -> RunRecord {
+        if let runId = configuration.resumeRunId {
+            guard let run = try await store.run(id: runId) else { throw StoreError.notFound("run \(runId)") }
+            guard run.status != .merged, run.status != .discarded else {
+                throw StoreError.invalidArgument("run \(runId) is \(run.status.rawValue) and cannot be resumed")
+            }
+            let resumed = run.status == .halted ? run : try await store.setRunStatus(id: runId, status: .running, reason: "resumed")
+            logger.info("resuming run \(runId): \(resumed.usage.totalTokens) tokens, \(resumed.usage.dollars), \(resumed.usage.loops) steps so far")
+            return resumed
+        }
+        return try await store.createRun(NewRun(
+            name: configuration.runName, parentRunId: configuration.parentRunId, policyRef: configuration.policyRef,
+            budget: configuration.budget, metadata: configuration.metadata))
+    }
+}
+
+extension UpstreamProcess {
+    /// The exit status if the process exits within a second.
+    func waitForExitBriefly() async -> Int32? {
+        for _ in 0..<50 {
+            if let status = exited { return status }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return exited
+    }
+}
+
+/// Calls a handler when one of the given signals arrives, instead of the default action.
+/// (Unchecked: the sources are set once in `init`, and cancelling a source is thread-safe.)
+final class SignalWatcher: @unchecked Sendable {
+    private let sources: [DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { handler(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

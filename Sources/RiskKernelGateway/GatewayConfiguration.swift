@@ -1,0 +1,66 @@
+import Foundation
+import RiskKernelCore
+
+/// When the gateway records checkpoints by itself.
+public struct AutoCheckpoints: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// After each step (each recorded model call).
+    public static let steps = AutoCheckpoints(rawValue: 1)
+    /// When a resumed run is served under a different policy than before.
+    public static let policyChange = AutoCheckpoints(rawValue: 2)
+    public static let all: AutoCheckpoints = [.steps, .policyChange]
+}
+
+/// Everything a gateway process is started with.
+public struct GatewayConfiguration: Sendable {
+    /// The upstream server's command and arguments.
+    public var upstreamCommand: [String]
+    /// The environment the upstream is started with (see ``UpstreamEnvironment``).
+    public var upstreamEnvironment: [String: String]
+    public var policy: Policy
+    /// The budget in force: the policy's with command-line overrides.
+    public var budget: Budget
+    /// How the policy was named (`--policy NAME` or the file), stored with the run.
+    public var policyRef: String
+    public var prices: PriceTable
+    /// Resume this run instead of starting a new one.
+    public var resumeRunId: String?
+    public var runName: String?
+    public var parentRunId: String?
+    public var metadata: [String: String]
+    /// How long a held call waits for a person.
+    public var approvalTimeout: Duration
+    /// The longest line accepted on either side.
+    public var maxLineBytes: Int
+    /// The database path shown in approval instructions (`--db`), if one was given.
+    public var databaseHint: String?
+    /// Results larger than this (canonical JSON bytes) are kept in the ledger as a digest only.
+    public var maxStoredResultBytes: Int
+    public var autoCheckpoints: AutoCheckpoints
+
+    public init(
+        upstreamCommand: [String], upstreamEnvironment: [String: String] = UpstreamEnvironment.build(from: ProcessInfo.processInfo.environment),
+        policy: Policy = .permissive, budget: Budget? = nil, policyRef: String? = nil, prices: PriceTable = PriceTable(prices: []),
+        resumeRunId: String? = nil, runName: String? = nil, parentRunId: String? = nil, metadata: [String: String] = [:],
+        approvalTimeout: Duration = .seconds(600), maxLineBytes: Int = 16 * 1024 * 1024, databaseHint: String? = nil,
+        maxStoredResultBytes: Int = 64 * 1024, autoCheckpoints: AutoCheckpoints = .all
+    ) {
+        self.upstreamCommand = upstreamCommand
+        self.upstreamEnvironment = upstreamEnvironment
+        self.policy = policy
+        self.budget = budget ?? policy.budget
+        self.policyRef = policyRef ?? policy.name
+        self.prices = prices
+        self.resumeRunId = resumeRunId
+        self.runName = runName
+        self.parentRunId = parentRunId
+        self.metadata = metadata
+        self.approvalTimeout = approvalTimeout
+        self.maxLineBytes = maxLineBytes
+        self.databaseHint = databaseHint
+        self.maxStoredResultBytes = maxStoredResultBytes
+        self.autoCheckpoints = autoCheckpoints
+    }
+}

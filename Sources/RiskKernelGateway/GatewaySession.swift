@@ -1,0 +1,307 @@
+import Foundation
+import Logging
+import RiskKernelCore
+import RiskKernelStore
+
+/// One gateway process's view of the conversation between the client (agent) and the upstream
+/// server: it forwards what it does not govern unchanged, governs `tools/call`, filters
+/// `tools/list`, and answers the `riskkernel/` extension methods itself.
+public actor GatewaySession {
+    /// What a request sent upstream is waiting for.
+    enum PendingUpstream {
+        case toolCall(callId: String, tool: String, started: ContinuousClock.Instant)
+        case toolsList
+        /// Any other client request, tracked so it can be failed if the upstream goes away.
+        case passthrough
+        case internalRequest(CheckedContinuation<JSONValue, Error>)
+    }
+
+    let configuration: GatewayConfiguration
+    let store: any Store
+    let logger: Logger
+    let client: LineWriter
+    let upstream: LineWriter
+    let pipeline: DecisionPipeline
+    /// Finds credentials in arguments and results (the policy's `spec.secrets.allow` applied).
+    let secretScanner: SecretScanner
+    /// The run this gateway records into.
+    public let runId: String
+
+    var pendingUpstream: [String: PendingUpstream] = [:]
+    /// Calls waiting for a person, by request id key.
+    var heldCalls: [String: Task<Void, Never>] = [:]
+    /// Tool definitions by name, from the upstream's `tools/list`.
+    var toolCatalogue: [String: JSONValue] = [:]
+    var catalogueLoad: Task<Void, Never>?
+    /// The `io.modelcontextprotocol/` members of the latest client request's `_meta` (the
+    /// 2026-07-28 revision's per-request protocol envelope), repeated on the gateway's own requests.
+    var protocolEnvelope: JSONValue?
+    /// How long the gateway waits for the upstream to answer its own requests.
+    let internalRequestTimeout: Duration = .seconds(5)
+    var internalRequestCount = 0
+    var shuttingDown = false
+    /// Calls being decided or completed right now (their ledger writes are in flight).
+    var activeWork = 0
+    var checkpointLimitLogged = false
+    /// Approvals of a resumed run still waiting for their call to be repeated.
+    var adoptedApprovals: [ApprovalRecord] = []
+
+    public init(
+        configuration: GatewayConfiguration, store: any Store, runId: String, client: LineWriter, upstream: LineWriter, logger: Logger,
+        pipeline: DecisionPipeline = .standard
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.runId = runId
+        self.client = client
+        self.upstream = upstream
+        self.logger = logger
+        self.pipeline = pipeline
+        // The policy parser has already checked the allow patterns.
+        secretScanner = (try? SecretScanner(allow: configuration.policy.secrets.allow)) ?? (try! SecretScanner())
+    }
+
+    // MARK: From the client
+
+    /// Handles one line (or oversized line) from the client.
+    public func handleClientEvent(_ event: LineEvent) {
+        switch event {
+        case .oversized(let count, _):
+            logger.warning("refused a client message of \(count) bytes (limit \(configuration.maxLineBytes))")
+            sendToClient(JSONRPC.errorResponse(
+                id: .null, code: JSONRPCErrorCode.invalidRequest,
+                message: "Invalid Request: message of \(count) bytes exceeds the limit of \(configuration.maxLineBytes) bytes"))
+        case .line(let bytes):
+            switch JSONRPC.classify(bytes) {
+            case .failure(let rejection):
+                logger.warning("refused a client message: \(rejection.message)")
+                sendToClient(JSONRPC.errorResponse(id: rejection.id, code: rejection.code, message: rejection.message))
+            case .success((let message, _)):
+                route(message, raw: bytes)
+            }
+        }
+    }
+
+    func route(_ message: JSONRPCMessage, raw: [UInt8]) {
+        switch message {
+        case .request(let id, let method, let params):
+            if case .object(let meta)? = params?["_meta"] {
+                let envelope = meta.filter { $0.key.hasPrefix("io.modelcontextprotocol/") }
+                if !envelope.isEmpty { protocolEnvelope = .object(envelope) }
+            }
+            if method == "tools/call" {
+                startToolCall(id: id, params: params, raw: raw)
+            } else if method.lowercased().trimmingCharacters(in: .whitespaces) == "tools/call" {
+                sendToClient(JSONRPC.errorResponse(
+                    id: id, code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: method \"\(method)\" is not \"tools/call\""))
+            } else if method.hasPrefix(ExtensionMethods.prefix) || method.lowercased().hasPrefix(ExtensionMethods.prefix) {
+                Task { await self.answerExtension(id: id, method: method, params: params) }
+            } else {
+                pendingUpstream[JSONRPC.idKey(id)] = method == "tools/list" ? .toolsList : .passthrough
+                sendUpstream(raw, failingRequest: id)
+            }
+        case .notification(let method, let params):
+            if method.lowercased().hasPrefix(ExtensionMethods.prefix) {
+                logger.warning("dropped notification \(method): riskkernel/ messages are never forwarded")
+                return
+            }
+            if method == "notifications/cancelled", let requestId = params?["requestId"] {
+                heldCalls[JSONRPC.idKey(requestId)]?.cancel()
+            }
+            sendUpstream(raw, failingRequest: nil)
+            if method == "notifications/initialized" { refreshCatalogue() }
+        case .response:
+            sendUpstream(raw, failingRequest: nil)
+        }
+    }
+
+    // MARK: From the upstream
+
+    /// Handles one line (or oversized line) from the upstream server.
+    public func handleUpstreamEvent(_ event: LineEvent) {
+        switch event {
+        case .oversized(let count, let head):
+            let reason = "the upstream server sent a message of \(count) bytes, over the limit of \(configuration.maxLineBytes) (--max-line-bytes)"
+            logger.error("\(reason)")
+            guard let id = JSONRPC.leadingId(in: head) else { return }
+            let error: JSONValue = ["code": .integer(JSONRPCErrorCode.internalError), "message": .string(reason)]
+            let body: JSONValue = ["jsonrpc": "2.0", "id": id, "error": error]
+            handleUpstreamResponse(id: id, body: body, raw: CanonicalJSON.encode(body))
+        case .line(let bytes):
+            switch JSONRPC.classify(bytes) {
+            case .failure(let rejection):
+                logger.warning("dropped an invalid message from the upstream server: \(rejection.message)")
+            case .success((.response(let id, let body), _)):
+                handleUpstreamResponse(id: id, body: body, raw: bytes)
+            case .success((.notification(let method, _), _)):
+                sendToClient(bytes)
+                if method == "notifications/tools/list_changed" { refreshCatalogue() }
+            case .success((.request, _)):
+                sendToClient(bytes)
+            }
+        }
+    }
+
+    func handleUpstreamResponse(id: JSONValue, body: JSONValue, raw: [UInt8]) {
+        let key = JSONRPC.idKey(id)
+        switch pendingUpstream.removeValue(forKey: key) {
+        case .toolCall(let callId, let tool, let started)?:
+            let elapsed = ContinuousClock.now - started
+            let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
+            activeWork += 1
+            Task {
+                await self.recordOutcome(callId: callId, tool: tool, body: checkedBody, elapsed: elapsed)
+                self.sendToClient(checkedRaw)
+                self.activeWork -= 1
+            }
+        case .toolsList?:
+            sendToClient(filteredToolsList(body) ?? raw)
+        case .passthrough?:
+            sendToClient(raw)
+        case .internalRequest(let continuation)?:
+            continuation.resume(returning: body)
+        case nil:
+            sendToClient(raw)
+        }
+    }
+
+    /// A tool call's response with the credentials in its result redacted or the result withheld,
+    /// as `spec.secrets.results` says; unchanged when there are none.
+    func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String) -> (JSONValue, [UInt8]) {
+        let action = configuration.policy.secrets.results
+        guard action != .off, case .object(var members) = body else { return (body, raw) }
+        let field = members["result"] != nil ? "result" : "error"
+        guard let payload = members[field] else { return (body, raw) }
+        let kinds = secretScanner.kinds(in: payload)
+        guard !kinds.isEmpty else { return (body, raw) }
+        logger.warning("the result of tool \(tool) contained a secret (\(kinds.joined(separator: ", "))): \(action == .block ? "withheld" : "redacted")")
+        if action == .redact || field == "error" {
+            members[field] = secretScanner.redacting(payload)
+        } else {
+            members["result"] = [
+                "content": [["type": "text", "text": .string("RiskKernel withheld the result of tool \"\(tool)\": it contained a secret (\(kinds.joined(separator: ", ")))")]],
+                "isError": true,
+            ]
+        }
+        let checked = JSONValue.object(members)
+        return (checked, CanonicalJSON.encode(checked))
+    }
+
+    /// The upstream closed its output: everything still waiting on it fails.
+    public func upstreamClosed(exitStatus: Int32?) async {
+        let reason = exitStatus.map { "the upstream server exited with status \($0)" } ?? "the upstream server closed its output"
+        let pending = pendingUpstream
+        pendingUpstream = [:]
+        for (key, kind) in pending {
+            switch kind {
+            case .toolCall(let callId, let tool, let started):
+                _ = try? await store.completeToolCall(
+                    id: callId,
+                    outcome: ToolCallOutcome(status: .failed, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
+                logger.error("tool \(tool) failed: \(reason)")
+                sendToClient(JSONRPC.errorResponse(id: Self.id(fromKey: key), code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
+            case .toolsList, .passthrough:
+                sendToClient(JSONRPC.errorResponse(id: Self.id(fromKey: key), code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
+            case .internalRequest(let continuation):
+                continuation.resume(throwing: UpstreamSpawnError(command: configuration.upstreamCommand.first ?? "", reason: reason))
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    func sendToClient(_ bytes: [UInt8]) {
+        client.writeLine(bytes)
+    }
+
+    /// Forwards to the upstream; a request that cannot be delivered is answered with an error.
+    func sendUpstream(_ bytes: [UInt8], failingRequest id: JSONValue?) {
+        guard upstream.writeLine(bytes) else {
+            if let id {
+                pendingUpstream.removeValue(forKey: JSONRPC.idKey(id))
+                sendToClient(JSONRPC.errorResponse(
+                    id: id, code: JSONRPCErrorCode.upstreamUnavailable, message: "the upstream server is not running"))
+            }
+            return
+        }
+    }
+
+    static func id(fromKey key: String) -> JSONValue {
+        (try? JSONParser.parse(key)) ?? .null
+    }
+
+    // MARK: Tool catalogue and tools/list
+
+    /// Lists the upstream's tools (all pages) so that calls can be classified by their annotations.
+    func refreshCatalogue() {
+        // Stateless protocol revisions need the client's protocol envelope on every request.
+        let envelope = protocolEnvelope
+        catalogueLoad = Task {
+            var cursor: JSONValue?
+            var definitions: [String: JSONValue] = [:]
+            for _ in 0..<100 {
+                var params: [String: JSONValue] = [:]
+                if let cursor { params["cursor"] = cursor }
+                if let envelope { params["_meta"] = envelope }
+                guard let response = try? await self.internalRequest(method: "tools/list", params: .object(params)),
+                      let tools = response["result"]?["tools"]?.arrayValue
+                else {
+                    self.logger.warning("could not list the upstream's tools; unknown tools are classified as \"write\"")
+                    return
+                }
+                for tool in tools { if let name = tool["name"]?.stringValue { definitions[name] = tool } }
+                cursor = response["result"]?["nextCursor"]
+                if cursor == nil || cursor == .null { break }
+            }
+            self.toolCatalogue = definitions
+        }
+    }
+
+    /// Sends a request of the gateway's own upstream; fails after ``internalRequestTimeout``.
+    func internalRequest(method: String, params: JSONValue) async throws -> JSONValue {
+        internalRequestCount += 1
+        let id = JSONValue.string("riskkernel-internal-\(internalRequestCount)")
+        let key = JSONRPC.idKey(id)
+        let message = CanonicalJSON.encode(["jsonrpc": "2.0", "id": id, "method": .string(method), "params": params])
+        let timeout = internalRequestTimeout
+        let expiry = Task {
+            try await Task.sleep(for: timeout)
+            self.expireInternalRequest(key: key, method: method)
+        }
+        defer { expiry.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            pendingUpstream[key] = .internalRequest(continuation)
+            if !upstream.writeLine(message) {
+                pendingUpstream.removeValue(forKey: key)
+                continuation.resume(throwing: UpstreamSpawnError(command: configuration.upstreamCommand.first ?? "", reason: "not running"))
+            }
+        }
+    }
+
+    func expireInternalRequest(key: String, method: String) {
+        guard case .internalRequest(let continuation)? = pendingUpstream.removeValue(forKey: key) else { return }
+        continuation.resume(throwing: UpstreamSpawnError(
+            command: configuration.upstreamCommand.first ?? "", reason: "no answer to \(method) within \(internalRequestTimeout)"))
+    }
+
+    /// A `tools/list` response with only the tools the policy allows, or `nil` to forward it unchanged.
+    func filteredToolsList(_ body: JSONValue) -> [UInt8]? {
+        guard case .object(var members) = body, case .object(var result)? = members["result"],
+              let tools = result["tools"]?.arrayValue
+        else { return nil }
+        for tool in tools { if let name = tool["name"]?.stringValue { toolCatalogue[name] = tool } }
+        let allowed = tools.filter { tool in tool["name"]?.stringValue.map(configuration.policy.allows(tool:)) ?? false }
+        guard allowed.count != tools.count else { return nil }
+        result["tools"] = .array(allowed)
+        members["result"] = .object(result)
+        return CanonicalJSON.encode(.object(members))
+    }
+}
+
+extension Duration {
+    /// The duration in milliseconds, fractional.
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

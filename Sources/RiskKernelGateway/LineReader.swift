@@ -1,0 +1,158 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One unit read from a newline-delimited stream.
+public enum LineEvent: Sendable, Equatable {
+    /// A complete line without its newline (a trailing `\r` is kept; JSON ignores it as whitespace).
+    case line([UInt8])
+    /// A line longer than the limit; its bytes were discarded without being held in memory,
+    /// except for its first ``LineSplitter/headBytes`` (enough to find a response's id).
+    case oversized(byteCount: Int, head: [UInt8])
+}
+
+/// Reads newline-delimited messages from a file descriptor on a dedicated thread, never holding
+/// more than `maxLineBytes` of one line in memory.
+public enum LineReader {
+    /// Starts reading `fileDescriptor`; the stream ends at end of file or on a read error.
+    /// A final line without a newline is delivered too.
+    public static func lines(from fileDescriptor: Int32, maxLineBytes: Int, chunkSize: Int = 64 * 1024) -> AsyncStream<LineEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: LineEvent.self, bufferingPolicy: .unbounded)
+        let thread = Thread {
+            var splitter = LineSplitter(maxLineBytes: maxLineBytes)
+            var buffer = [UInt8](repeating: 0, count: chunkSize)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, chunkSize) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                buffer.withUnsafeBufferPointer { pointer in
+                    splitter.feed(UnsafeBufferPointer(rebasing: pointer[0..<count])) { continuation.yield($0) }
+                }
+            }
+            splitter.finish { continuation.yield($0) }
+            continuation.finish()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+        return stream
+    }
+}
+
+/// Splits a byte stream into lines with a length limit. Pure; fed by ``LineReader``.
+public struct LineSplitter {
+    public let maxLineBytes: Int
+    /// How much of an oversized line is kept.
+    public static let headBytes = 4096
+    private var pending: [UInt8] = []
+    private var head: [UInt8] = []
+    /// Bytes of the current line dropped because it is over the limit, or `nil` while within it.
+    private var discarded: Int?
+
+    public init(maxLineBytes: Int) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// Consumes `bytes`, calling `emit` for each complete line or oversized line.
+    public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, emit: (LineEvent) -> Void) {
+        var start = 0
+        while start < bytes.count {
+            let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+            // A rebased buffer counts from zero.
+            if let offset = rest.firstIndex(of: 0x0A) {
+                let newline = start + offset
+                let segment = UnsafeBufferPointer(rebasing: bytes[start..<newline])
+                append(segment)
+                flushLine(emit: emit)
+                start = newline + 1
+            } else {
+                append(rest)
+                start = bytes.count
+            }
+        }
+    }
+
+    /// Emits whatever is left at end of input.
+    public mutating func finish(emit: (LineEvent) -> Void) {
+        if !pending.isEmpty || discarded != nil { flushLine(emit: emit) }
+    }
+
+    private mutating func append(_ segment: UnsafeBufferPointer<UInt8>) {
+        if let dropped = discarded {
+            discarded = dropped + segment.count
+        } else if pending.count + segment.count > maxLineBytes {
+            discarded = pending.count + segment.count
+            head = Array((pending + segment.prefix(Self.headBytes)).prefix(Self.headBytes))
+            pending = []
+        } else {
+            pending.append(contentsOf: segment)
+        }
+    }
+
+    private mutating func flushLine(emit: (LineEvent) -> Void) {
+        if let dropped = discarded {
+            emit(.oversized(byteCount: dropped, head: head))
+            discarded = nil
+            head = []
+        } else if !pending.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+            emit(.line(pending))
+        }
+        pending.removeAll(keepingCapacity: pending.count <= 1 << 20)
+    }
+}
+
+/// Writes whole lines to a file descriptor; safe to call from any thread, one line at a time.
+public final class LineWriter: @unchecked Sendable {
+    private let fileDescriptor: Int32
+    /// The handle that owns the descriptor, when there is one: closing goes through it, so the
+    /// descriptor is closed exactly once.
+    private let owner: FileHandle?
+    private let lock = NSLock()
+    private var broken = false
+
+    /// Writes to a descriptor this writer does not own (such as stdout); ``close()`` closes it.
+    public init(fileDescriptor: Int32) {
+        self.fileDescriptor = fileDescriptor
+        owner = nil
+    }
+
+    /// Writes to the descriptor of `fileHandle` (such as a pipe's write end); ``close()`` closes the handle.
+    public init(fileHandle: FileHandle) {
+        fileDescriptor = fileHandle.fileDescriptor
+        owner = fileHandle
+    }
+
+    /// Writes `bytes` followed by a newline. Returns `false` once the other end has gone away.
+    @discardableResult
+    public func writeLine(_ bytes: [UInt8]) -> Bool {
+        var message = bytes
+        message.append(0x0A)
+        lock.lock()
+        defer { lock.unlock() }
+        if broken { return false }
+        var offset = 0
+        while offset < message.count {
+            let written = message.withUnsafeBytes { write(fileDescriptor, $0.baseAddress! + offset, message.count - offset) }
+            if written < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                broken = true
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+
+    /// Closes the descriptor once (the reader on the other side sees end of file).
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !broken {
+            broken = true
+            if let owner { try? owner.close() } else { _ = Glibc.close(fileDescriptor) }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import PostgresNIO
+import RiskKernelCore
+
+extension PostgresStore {
+    public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
+        guard call.promptTokens >= 0, call.completionTokens >= 0, call.cachedPromptTokens >= 0 else {
+            throw StoreError.invalidArgument("token counts must not be negative")
+        }
+        let now = Timestamps.now()
+        return try await write { connection in
+            // Lock the run and its ancestors (root first) before reading any usage: spend and
+            // budget check are then one step for every connection spending in this run tree.
+            let ancestry = try await Self.lockAncestry(connection, runId: runId)
+            guard let run = ancestry.first else { throw StoreError.notFound("run \(runId)") }
+            let entryId = Identifiers.make("led")
+            let step = run.usage.loops + 1
+            try await connection.rows("""
+                INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens,
+                    cached_prompt_tokens, dollars_micros, priced, response_id, step_index, created_at)
+                VALUES (\(entryId), \(runId), 'model', \(call.provider), \(call.model), \(call.promptTokens), \(call.completionTokens),
+                    \(call.cachedPromptTokens), \(call.dollars.micros), \(call.priced), \(call.responseId), \(step), \(Self.ms(now)))
+                """)
+            try await connection.rows(
+                "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (\(runId), \(step), \(entryId), \(Self.ms(now)))")
+            let spend = Usage(
+                promptTokens: call.promptTokens, completionTokens: call.completionTokens,
+                cachedPromptTokens: call.cachedPromptTokens, dollars: call.dollars, loops: 1, modelCalls: 1)
+            try await Self.addUsage(connection, spend, runId: runId, ancestry: ancestry, at: now)
+            var data: [String: JSONValue] = [
+                "entryId": .string(entryId), "provider": .string(call.provider), "model": .string(call.model),
+                "promptTokens": .integer(call.promptTokens), "completionTokens": .integer(call.completionTokens),
+                "cachedPromptTokens": .integer(call.cachedPromptTokens), "dollars": .string(call.dollars.decimalString),
+                "priced": .bool(call.priced), "step": .integer(step),
+            ]
+            if let responseId = call.responseId { data["responseId"] = .string(responseId) }
+            try await Self.appendEvent(connection, runId: runId, kind: "model.recorded", data: .object(data), at: now)
+            let haltReason = try await Self.haltCrossedBudgets(connection, runId: runId, at: now)
+            let entry = try await Self.fetchLedgerEntry(connection, id: entryId)!
+            return SpendResult(entry: entry, run: try await Self.fetchRun(connection, id: runId)!, haltReason: haltReason)
+        }
+    }
+
+    /// Adds `spend` to a run's own usage and to the tree usage of the run and every ancestor.
+    /// `ancestry` must have been locked with ``lockAncestry(_:runId:)`` in this transaction.
+    static func addUsage(_ connection: PostgresConnection, _ spend: Usage, runId: String, ancestry: [RunRecord], at time: Date) async throws {
+        try await connection.rows("""
+            UPDATE runs SET prompt_tokens = prompt_tokens + \(spend.promptTokens), completion_tokens = completion_tokens + \(spend.completionTokens),
+                cached_prompt_tokens = cached_prompt_tokens + \(spend.cachedPromptTokens), dollars_micros = dollars_micros + \(spend.dollars.micros),
+                loops = loops + \(spend.loops), model_calls = model_calls + \(spend.modelCalls), tool_calls = tool_calls + \(spend.toolCalls),
+                updated_at = \(ms(time)) WHERE id = \(runId)
+            """)
+        for member in ancestry {
+            try await connection.rows("""
+                UPDATE runs SET tree_prompt_tokens = tree_prompt_tokens + \(spend.promptTokens),
+                    tree_completion_tokens = tree_completion_tokens + \(spend.completionTokens),
+                    tree_cached_prompt_tokens = tree_cached_prompt_tokens + \(spend.cachedPromptTokens),
+                    tree_dollars_micros = tree_dollars_micros + \(spend.dollars.micros), tree_loops = tree_loops + \(spend.loops),
+                    tree_model_calls = tree_model_calls + \(spend.modelCalls), tree_tool_calls = tree_tool_calls + \(spend.toolCalls)
+                WHERE id = \(member.id)
+                """)
+        }
+    }
+
+    /// Halts every member of the run's ancestry whose budget its tree has now crossed; returns the
+    /// reason the run is halted, if it (or an ancestor) is.
+    static func haltCrossedBudgets(_ connection: PostgresConnection, runId: String, at time: Date) async throws -> String? {
+        for member in try await ancestry(connection, runId: runId) where member.status == .running {
+            let elapsed = time.timeIntervalSince(member.createdAt)
+            guard let exhausted = member.budget.exhaustion(of: member.treeUsage, elapsedSeconds: elapsed) else { continue }
+            try await connection.rows(
+                "UPDATE runs SET status = 'halted', halt_reason = \(exhausted.message), updated_at = \(ms(time)) WHERE id = \(member.id)")
+            try await appendEvent(
+                connection, runId: member.id, kind: "run.status",
+                data: ["status": "halted", "from": "running", "reason": .string(exhausted.message)], at: time)
+        }
+        return SQLiteStore.haltReason(of: try await ancestry(connection, runId: runId))
+    }
+
+    public func ledger(runId: String) async throws -> [LedgerEntry] {
+        try await read { connection in
+            try await connection.rows("SELECT * FROM ledger_entries WHERE run_id = \(runId) ORDER BY created_at, rowid").map(Self.ledgerEntry)
+        }
+    }
+
+    public func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary {
+        var bindings = PostgresBindings()
+        var conditions: [String] = []
+        let keyExpression: String
+        switch grouping {
+        case .provider: keyExpression = "COALESCE(l.provider, '(none)')"
+        case .model: keyExpression = "COALESCE(l.model, '(none)')"
+        case .day: keyExpression = "to_char(to_timestamp(l.created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .name: keyExpression = "COALESCE(r.name, '(unnamed)')"
+        case .metadata(let key):
+            guard SummaryGrouping.isValidMetadataKey(key) else { throw StoreError.invalidArgument("invalid metadata key \(key)") }
+            // The key is bound as a value, never spliced into the SQL.
+            bindings.append(key)
+            keyExpression = "COALESCE(r.metadata::jsonb ->> $\(bindings.count), '(none)')"
+        }
+        conditions.append("l.kind = 'model'")
+        if let since {
+            bindings.append(Self.ms(since))
+            conditions.append("l.created_at >= $\(bindings.count)")
+        }
+        if let until {
+            bindings.append(Self.ms(until))
+            conditions.append("l.created_at < $\(bindings.count)")
+        }
+        let join = keyExpression.contains("r.") ? "JOIN runs r ON r.id = l.run_id" : ""
+        let sql = """
+            SELECT key, calls, prompt, completion, micros FROM (
+                SELECT CAST(\(keyExpression) AS TEXT) AS key, COUNT(*)::BIGINT AS calls, SUM(l.prompt_tokens)::BIGINT AS prompt,
+                    SUM(l.completion_tokens)::BIGINT AS completion, SUM(l.dollars_micros)::BIGINT AS micros
+                FROM ledger_entries l \(join)
+                WHERE \(conditions.joined(separator: " AND "))
+                GROUP BY 1
+            ) grouped
+            ORDER BY micros DESC, key COLLATE "C"
+            """
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let groups = try await read { connection in
+            try await connection.rows(query).map { row in
+                UsageGroup(
+                    key: try row["key"], calls: try row["calls"], promptTokens: try row["prompt"] as Int64? ?? 0,
+                    completionTokens: try row["completion"] as Int64? ?? 0, dollars: Money(micros: try row["micros"] as Int64? ?? 0))
+            }
+        }
+        let total = groups.reduce(UsageGroup(key: "total", calls: 0, promptTokens: 0, completionTokens: 0, dollars: .zero)) { sum, group in
+            UsageGroup(
+                key: "total", calls: sum.calls + group.calls, promptTokens: sum.promptTokens + group.promptTokens,
+                completionTokens: sum.completionTokens + group.completionTokens, dollars: sum.dollars + group.dollars)
+        }
+        return UsageSummary(by: grouping.description, groups: groups, total: total)
+    }
+
+    static func fetchLedgerEntry(_ connection: PostgresConnection, id: String) async throws -> LedgerEntry? {
+        try await connection.row("SELECT * FROM ledger_entries WHERE id = \(id)").map(ledgerEntry)
+    }
+
+    static func ledgerEntry(_ row: PGRow) throws -> LedgerEntry {
+        LedgerEntry(
+            id: try row["id"], runId: try row["run_id"], kind: try row["kind"], provider: try row["provider"], model: try row["model"],
+            tool: try row["tool"], promptTokens: try row["prompt_tokens"], completionTokens: try row["completion_tokens"],
+            cachedPromptTokens: try row["cached_prompt_tokens"], dollars: Money(micros: try row["dollars_micros"]), priced: try row["priced"],
+            responseId: try row["response_id"], step: try row["step_index"], createdAt: date(try row["created_at"] as Int64))
+    }
+}

@@ -1,0 +1,160 @@
+import GRDB
+
+/// The SQLite schema as a list of forward-only migrations. A migration, once released, never changes;
+/// new ones are appended.
+enum SQLiteSchema {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE policies (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    document TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT,
+                    parent_run_id TEXT REFERENCES runs(id),
+                    policy_ref TEXT,
+                    budget_tokens INTEGER, budget_dollars_micros INTEGER, budget_loops INTEGER, budget_seconds INTEGER,
+                    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    completion_tokens INTEGER NOT NULL DEFAULT 0,
+                    cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    dollars_micros INTEGER NOT NULL DEFAULT 0,
+                    loops INTEGER NOT NULL DEFAULT 0,
+                    model_calls INTEGER NOT NULL DEFAULT 0,
+                    tool_calls INTEGER NOT NULL DEFAULT 0,
+                    tree_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    tree_completion_tokens INTEGER NOT NULL DEFAULT 0,
+                    tree_cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    tree_dollars_micros INTEGER NOT NULL DEFAULT 0,
+                    tree_loops INTEGER NOT NULL DEFAULT 0,
+                    tree_model_calls INTEGER NOT NULL DEFAULT 0,
+                    tree_tool_calls INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL,
+                    halt_reason TEXT,
+                    metadata TEXT NOT NULL DEFAULT '{}',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    ended_at INTEGER
+                );
+                CREATE INDEX runs_by_status ON runs(status, created_at);
+                CREATE INDEX runs_by_parent ON runs(parent_run_id);
+                CREATE TABLE steps (
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    step_index INTEGER NOT NULL,
+                    ledger_entry_id TEXT,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, step_index)
+                );
+                CREATE TABLE ledger_entries (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    kind TEXT NOT NULL,
+                    provider TEXT, model TEXT, tool TEXT,
+                    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    completion_tokens INTEGER NOT NULL DEFAULT 0,
+                    cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    dollars_micros INTEGER NOT NULL DEFAULT 0,
+                    priced INTEGER NOT NULL,
+                    response_id TEXT,
+                    step_index INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX ledger_by_run ON ledger_entries(run_id, created_at);
+                CREATE INDEX ledger_by_time ON ledger_entries(created_at);
+                CREATE TABLE tool_calls (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    request_id TEXT NOT NULL,
+                    tool TEXT NOT NULL,
+                    side_effect TEXT NOT NULL,
+                    arguments TEXT NOT NULL,
+                    decision TEXT NOT NULL,
+                    rule TEXT,
+                    reason TEXT,
+                    approval_id TEXT,
+                    status TEXT NOT NULL,
+                    result TEXT,
+                    result_digest TEXT,
+                    result_bytes INTEGER,
+                    is_error INTEGER NOT NULL DEFAULT 0,
+                    duration_ms REAL,
+                    created_at INTEGER NOT NULL,
+                    completed_at INTEGER
+                );
+                CREATE INDEX tool_calls_by_run ON tool_calls(run_id, created_at);
+                CREATE TABLE approvals (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    tool_call_id TEXT NOT NULL REFERENCES tool_calls(id),
+                    tool TEXT NOT NULL,
+                    side_effect TEXT NOT NULL,
+                    arguments TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    decided_by TEXT,
+                    reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    decided_at INTEGER,
+                    expires_at INTEGER
+                );
+                CREATE INDEX approvals_by_status ON approvals(status, created_at);
+                CREATE INDEX approvals_by_run ON approvals(run_id);
+                CREATE TABLE facts (
+                    namespace TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    run_id TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (namespace, key)
+                );
+                CREATE TABLE checkpoints (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    name TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX checkpoints_by_run ON checkpoints(run_id, created_at);
+                CREATE TABLE events (
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    sequence INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, sequence)
+                );
+                """)
+        }
+        migrator.registerMigration("v2-chain-heads-and-attributions") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN chain_length INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE runs ADD COLUMN chain_head TEXT NOT NULL DEFAULT '\(String(repeating: "0", count: 64))';
+                UPDATE runs SET
+                    chain_length = COALESCE((SELECT MAX(sequence) FROM events WHERE events.run_id = runs.id), 0),
+                    chain_head = COALESCE((SELECT hash FROM events WHERE events.run_id = runs.id ORDER BY sequence DESC LIMIT 1), chain_head);
+                CREATE TABLE attributions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    author TEXT NOT NULL,
+                    author_type TEXT NOT NULL,
+                    file TEXT NOT NULL,
+                    lines_added INTEGER NOT NULL,
+                    lines_removed INTEGER NOT NULL,
+                    tokens INTEGER NOT NULL,
+                    base_ref TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX attributions_by_run ON attributions(run_id);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import RiskKernelCore
+
+extension SQLiteStore {
+    public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
+        guard call.promptTokens >= 0, call.completionTokens >= 0, call.cachedPromptTokens >= 0 else {
+            throw StoreError.invalidArgument("token counts must not be negative")
+        }
+        let now = Timestamps.now()
+        return try await pool.write { db in
+            guard let run = try Self.fetchRun(db, id: runId) else { throw StoreError.notFound("run \(runId)") }
+            let entryId = Identifiers.make("led")
+            let step = run.usage.loops + 1
+            try db.execute(
+                sql: """
+                    INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens,
+                        cached_prompt_tokens, dollars_micros, priced, response_id, step_index, created_at)
+                    VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    entryId, runId, call.provider, call.model, call.promptTokens, call.completionTokens, call.cachedPromptTokens,
+                    call.dollars.micros, call.priced, call.responseId, step, Self.ms(now),
+                ])
+            try db.execute(
+                sql: "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [runId, step, entryId, Self.ms(now)])
+            let spend = Usage(
+                promptTokens: call.promptTokens, completionTokens: call.completionTokens,
+                cachedPromptTokens: call.cachedPromptTokens, dollars: call.dollars, loops: 1, modelCalls: 1)
+            try Self.addUsage(db, spend, runId: runId, at: now)
+            var data: [String: JSONValue] = [
+                "entryId": .string(entryId), "provider": .string(call.provider), "model": .string(call.model),
+                "promptTokens": .integer(call.promptTokens), "completionTokens": .integer(call.completionTokens),
+                "cachedPromptTokens": .integer(call.cachedPromptTokens), "dollars": .string(call.dollars.decimalString),
+                "priced": .bool(call.priced), "step": .integer(step),
+            ]
+            if let responseId = call.responseId { data["responseId"] = .string(responseId) }
+            try Self.appendEvent(db, runId: runId, kind: "model.recorded", data: .object(data), at: now)
+            let haltReason = try Self.haltCrossedBudgets(db, runId: runId, at: now)
+            let entry = try Self.fetchLedgerEntry(db, id: entryId)!
+            return SpendResult(entry: entry, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
+        }
+    }
+
+    /// Adds `spend` to a run's own usage and to the tree usage of the run and every ancestor.
+    static func addUsage(_ db: Database, _ spend: Usage, runId: String, at time: Date) throws {
+        let ancestry = try ancestry(db, runId: runId)
+        let deltas: [DatabaseValueConvertible] = [
+            spend.promptTokens, spend.completionTokens, spend.cachedPromptTokens, spend.dollars.micros, spend.loops,
+            spend.modelCalls, spend.toolCalls,
+        ]
+        try db.execute(
+            sql: """
+                UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
+                    cached_prompt_tokens = cached_prompt_tokens + ?, dollars_micros = dollars_micros + ?, loops = loops + ?,
+                    model_calls = model_calls + ?, tool_calls = tool_calls + ?, updated_at = ? WHERE id = ?
+                """,
+            arguments: StatementArguments(deltas + [ms(time), runId]))
+        for member in ancestry {
+            try db.execute(
+                sql: """
+                    UPDATE runs SET tree_prompt_tokens = tree_prompt_tokens + ?, tree_completion_tokens = tree_completion_tokens + ?,
+                        tree_cached_prompt_tokens = tree_cached_prompt_tokens + ?, tree_dollars_micros = tree_dollars_micros + ?,
+                        tree_loops = tree_loops + ?, tree_model_calls = tree_model_calls + ?, tree_tool_calls = tree_tool_calls + ?
+                    WHERE id = ?
+                    """,
+                arguments: StatementArguments(deltas + [member.id]))
+        }
+    }
+
+    /// Halts every member of the run's ancestry whose budget its tree has now crossed; returns the
+    /// reason the run is halted, if it (or an ancestor) is.
+    static func haltCrossedBudgets(_ db: Database, runId: String, at time: Date) throws -> String? {
+        for member in try ancestry(db, runId: runId) where member.status == .running {
+            let elapsed = time.timeIntervalSince(member.createdAt)
+            guard let exhausted = member.budget.exhaustion(of: member.treeUsage, elapsedSeconds: elapsed) else { continue }
+            try db.execute(
+                sql: "UPDATE runs SET status = 'halted', halt_reason = ?, updated_at = ? WHERE id = ?",
+                arguments: [exhausted.message, ms(time), member.id])
+            try appendEvent(
+                db, runId: member.id, kind: "run.status",
+                data: ["status": "halted", "from": "running", "reason": .string(exhausted.message)], at: time)
+        }
+        return haltReason(of: try ancestry(db, runId: runId))
+    }
+
+    public func ledger(runId: String) async throws -> [LedgerEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries WHERE run_id = ? ORDER BY created_at, rowid", arguments: [runId])
+                .map(Self.ledgerEntry)
+        }
+    }
+
+    public func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary {
+        var conditions: [String] = []
+        var arguments: [DatabaseValueConvertible?] = []
+        let keyExpression: String
+        switch grouping {
+        case .provider: keyExpression = "COALESCE(l.provider, '(none)')"
+        case .model: keyExpression = "COALESCE(l.model, '(none)')"
+        case .day: keyExpression = "strftime('%Y-%m-%d', l.created_at / 1000, 'unixepoch')"
+        case .name: keyExpression = "COALESCE(r.name, '(unnamed)')"
+        case .metadata(let key):
+            guard SummaryGrouping.isValidMetadataKey(key) else { throw StoreError.invalidArgument("invalid metadata key \(key)") }
+            keyExpression = "COALESCE(json_extract(r.metadata, ?), '(none)')"
+            arguments.append("$.\"\(key)\"")
+        }
+        conditions.append("l.kind = 'model'")
+        if let since {
+            conditions.append("l.created_at >= ?")
+            arguments.append(Self.ms(since))
+        }
+        if let until {
+            conditions.append("l.created_at < ?")
+            arguments.append(Self.ms(until))
+        }
+        let join = keyExpression.contains("r.") ? "JOIN runs r ON r.id = l.run_id" : ""
+        let sql = """
+            SELECT CAST(\(keyExpression) AS TEXT) AS key, COUNT(*) AS calls, SUM(l.prompt_tokens) AS prompt, SUM(l.completion_tokens) AS completion,
+                SUM(l.dollars_micros) AS micros
+            FROM ledger_entries l \(join)
+            WHERE \(conditions.joined(separator: " AND "))
+            GROUP BY key ORDER BY micros DESC, key
+            """
+        let statementArguments = StatementArguments(arguments)
+        let groups = try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+                UsageGroup(
+                    key: row["key"],
+                    calls: row["calls"], promptTokens: row["prompt"] ?? 0, completionTokens: row["completion"] ?? 0,
+                    dollars: Money(micros: row["micros"] ?? 0))
+            }
+        }
+        let total = groups.reduce(UsageGroup(key: "total", calls: 0, promptTokens: 0, completionTokens: 0, dollars: .zero)) { sum, group in
+            UsageGroup(
+                key: "total", calls: sum.calls + group.calls, promptTokens: sum.promptTokens + group.promptTokens,
+                completionTokens: sum.completionTokens + group.completionTokens, dollars: sum.dollars + group.dollars)
+        }
+        return UsageSummary(by: grouping.description, groups: groups, total: total)
+    }
+
+    static func fetchLedgerEntry(_ db: Database, id: String) throws -> LedgerEntry? {
+        try Row.fetchOne(db, sql: "SELECT * FROM ledger_entries WHERE id = ?", arguments: [id]).map(ledgerEntry)
+    }
+
+    static func ledgerEntry(_ row: Row) -> LedgerEntry {
+        LedgerEntry(
+            id: row["id"], runId: row["run_id"], kind: row["kind"], provider: row["provider"], model: row["model"], tool: row["tool"],
+            promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
+            cachedPromptTokens: row["cached_prompt_tokens"], dollars: Money(micros: row["dollars_micros"]), priced: row["priced"],
+            responseId: row["response_id"], step: row["step_index"], createdAt: date(row["created_at"])!)
+    }
+}

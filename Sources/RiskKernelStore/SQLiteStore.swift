@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import RiskKernelCore
+
+/// The default store: one SQLite file in WAL mode, shared safely by many processes.
+///
+/// Writes are IMMEDIATE transactions with a busy timeout, so concurrent gateways queue instead of
+/// failing with `SQLITE_BUSY`; `synchronous=NORMAL` in WAL mode makes every committed write survive
+/// a crash of the process.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    /// The file's path.
+    public let path: String
+    /// How often ``waitForDecision(approvalId:until:)`` looks for a decision made by another process.
+    public let decisionPollInterval: Duration
+    /// The most checkpoints one run may hold.
+    public let maxCheckpointsPerRun: Int
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date in one
+    /// transaction. A database whose schema is newer than this binary is refused untouched.
+    public init(path: String, busyTimeout: TimeInterval = 30, maxCheckpointsPerRun: Int = 1000, decisionPollInterval: Duration = .milliseconds(25)) throws {
+        self.path = path
+        self.maxCheckpointsPerRun = maxCheckpointsPerRun
+        self.decisionPollInterval = decisionPollInterval
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let existed = FileManager.default.fileExists(atPath: path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let migrator = SQLiteSchema.migrator()
+        if existed {
+            // Check the schema read-only first, so a newer database is never written to.
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            readOnly.busyMode = .timeout(busyTimeout)
+            let queue = try DatabaseQueue(path: path, configuration: readOnly)
+            let superseded = try queue.read { db in try migrator.hasBeenSuperseded(db) }
+            let applied = try queue.read { db in try migrator.appliedIdentifiers(db) }
+            try queue.close()
+            if superseded {
+                let known = Set(migrator.migrations)
+                let unknown = applied.subtracting(known).sorted().joined(separator: ", ")
+                throw StoreError.schemaTooNew(found: unknown, supported: migrator.migrations.last ?? "none")
+            }
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        if !existed { chmod(path, 0o600) }
+    }
+
+    /// Schema migrations applied to the file, and those this binary knows.
+    public func migrationStatus() throws -> (applied: [String], known: [String]) {
+        let migrator = SQLiteSchema.migrator()
+        let applied = try pool.read { db in try migrator.appliedMigrations(db) }
+        return (applied, migrator.migrations)
+    }
+
+    /// Runs SQLite's own consistency check; returns its messages (`["ok"]` when sound).
+    public func integrityCheck() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    // MARK: Shared helpers
+
+    static func text(_ value: JSONValue) -> String { CanonicalJSON.string(value) }
+
+    static func json(_ text: String?) -> JSONValue? {
+        guard let text else { return nil }
+        return try? JSONParser.parse(text)
+    }
+
+    static func ms(_ date: Date) -> Int64 { Timestamps.milliseconds(date) }
+    static func date(_ ms: Int64?) -> Date? { ms.map(Timestamps.date(milliseconds:)) }
+
+    /// Appends an event to the run's chain inside the caller's transaction; returns its sequence.
+    @discardableResult
+    static func appendEvent(_ db: Database, runId: String, kind: String, data: JSONValue, at time: Date) throws -> Int64 {
+        // The run's anchor, not the events table, says where the chain ends: a deleted last event
+        // then shows as a gap instead of being silently overwritten.
+        guard let head = try Row.fetchOne(db, sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?", arguments: [runId]) else {
+            throw StoreError.notFound("run \(runId)")
+        }
+        let sequence = (head["chain_length"] as Int64) + 1
+        let previousHash: String = head["chain_head"]
+        let body = EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data)
+        let hash = EventChain.hash(previousHash: previousHash, body: body)
+        try db.execute(
+            sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [runId, sequence, kind, text(body), previousHash, hash, ms(time)])
+        try db.execute(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?", arguments: [sequence, hash, runId])
+        return sequence
+    }
+}

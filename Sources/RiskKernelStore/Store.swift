@@ -1,0 +1,126 @@
+import Foundation
+import RiskKernelCore
+
+/// Errors every store reports the same way.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The database was written by a newer RiskKernel; it was not touched.
+    case schemaTooNew(found: String, supported: String)
+    case notFound(String)
+    /// An approval that has already been decided (or expired).
+    case notPending(id: String, status: String)
+    case invalidArgument(String)
+    case limitReached(String)
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .schemaTooNew(let found, let supported):
+            return "the database was written by a newer RiskKernel (schema \(found); this binary knows up to \(supported)); upgrade riskkernel. The database was not changed."
+        case .notFound(let what): return "\(what) not found"
+        case .notPending(let id, let status): return "approval \(id) is not pending (it is \(status))"
+        case .invalidArgument(let message): return message
+        case .limitReached(let message): return message
+        case .unavailable(let message): return "the store is unavailable: \(message)"
+        }
+    }
+}
+
+/// The durable record of runs, spend, tool calls, approvals, facts, policies and checkpoints.
+///
+/// This is the seam between the gateway and the database: callers never see SQL. Every write that
+/// a ledger event describes appends that event to the run's hash chain in the same transaction.
+public protocol Store: Sendable {
+    // MARK: Policies
+    /// Inserts or replaces a policy by name; replacing keeps `createdAt`.
+    func upsertPolicy(_ policy: Policy) async throws -> PolicyRecord
+    func policy(named name: String) async throws -> PolicyRecord?
+    func listPolicies() async throws -> [PolicyRecord]
+    /// Returns whether a policy was deleted.
+    func deletePolicy(named name: String) async throws -> Bool
+
+    // MARK: Runs
+    func createRun(_ run: NewRun) async throws -> RunRecord
+    func run(id: String) async throws -> RunRecord?
+    /// Newest first; `status` filters.
+    func listRuns(status: RunStatus?, limit: Int) async throws -> [RunRecord]
+    func childRuns(of id: String) async throws -> [RunRecord]
+    /// Sets a run's status (and halt reason), appending a `run.status` event.
+    func setRunStatus(id: String, status: RunStatus, reason: String?) async throws -> RunRecord
+    func steps(runId: String) async throws -> [StepRecord]
+    /// The budgets that govern a run's next call (its own, then each ancestor's) and why it is
+    /// halted, if it or an ancestor is.
+    func governanceState(runId: String) async throws -> GovernanceState
+
+    // MARK: Spend
+    /// Records a model call: appends it to the ledger, opens a step, adds it to the usage of the run
+    /// and of every ancestor, and halts the run when its budget or an ancestor's is crossed; all in
+    /// one transaction, so concurrent spenders cannot overspend unseen.
+    func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult
+    /// Every ledger entry of a run, oldest first.
+    func ledger(runId: String) async throws -> [LedgerEntry]
+    /// The ledger grouped by `grouping`, within `since ..< until` when given.
+    func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary
+
+    // MARK: Tool calls
+    /// Stores a decided tool call (and, for `needsApproval`, its pending approval) before anything is forwarded.
+    func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?)
+    /// Marks a stored tool call as forwarded upstream.
+    func markToolCallForwarded(id: String) async throws
+    /// Stores how a tool call ended.
+    func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord
+    func toolCall(id: String) async throws -> ToolCallRecord?
+    /// A run's tool calls, oldest first.
+    func toolCalls(runId: String) async throws -> [ToolCallRecord]
+
+    // MARK: Approvals
+    func approval(id: String) async throws -> ApprovalRecord?
+    /// Newest first.
+    func listApprovals(status: ApprovalStatus?, runId: String?) async throws -> [ApprovalRecord]
+    /// Decides an approval only while it is pending; otherwise throws ``StoreError/notPending(id:status:)``.
+    func resolveApproval(id: String, status: ApprovalStatus, decidedBy: String?, reason: String?) async throws -> ApprovalRecord
+    /// Waits until the approval is no longer pending or `deadline` passes; returns it as last read.
+    func waitForDecision(approvalId: String, until deadline: Date) async throws -> ApprovalRecord
+
+    // MARK: Facts
+    func putFact(namespace: String, key: String, value: JSONValue, runId: String?) async throws -> FactRecord
+    func fact(namespace: String, key: String) async throws -> FactRecord?
+    func listFacts(namespace: String?) async throws -> [FactRecord]
+
+    // MARK: Checkpoints
+    func createCheckpoint(runId: String, name: String, payload: JSONValue) async throws -> CheckpointRecord
+    func latestCheckpoint(runId: String) async throws -> CheckpointRecord?
+    /// Newest first.
+    func listCheckpoints(runId: String) async throws -> [CheckpointRecord]
+
+    // MARK: Journal
+    /// A run's hash-chained events in sequence order.
+    func events(runId: String) async throws -> [EventRecord]
+    /// The chain's length and last hash as anchored in the run's record (written with each event),
+    /// so that a deleted last event is noticed.
+    func chainHead(runId: String) async throws -> ChainHead?
+
+    // MARK: Provenance
+    /// Stores per-file changes of a run (with the run's tokens at this moment) and appends an
+    /// `attribution.captured` event.
+    func recordAttributions(runId: String, baseRef: String, _ changes: [NewAttribution]) async throws -> [AttributionRecord]
+    func attributions(runId: String) async throws -> [AttributionRecord]
+    /// Every record of the given runs, for a provenance bundle.
+    func provenanceRecords(runIds: [String]) async throws -> ProvenanceRecords
+    /// Stores the records of a verified bundle in one transaction; refuses (writing nothing) when
+    /// any of its runs already exists.
+    func importProvenance(_ records: ProvenanceRecords) async throws
+}
+
+/// What the decision pipeline needs to know about a run's budgets.
+public struct GovernanceState: Sendable, Hashable {
+    public var run: RunRecord
+    public var budgets: [BudgetScope]
+    /// Why the run or its nearest halted ancestor is halted.
+    public var haltReason: String?
+
+    public init(run: RunRecord, budgets: [BudgetScope], haltReason: String?) {
+        self.run = run
+        self.budgets = budgets
+        self.haltReason = haltReason
+    }
+}

@@ -1,0 +1,168 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RiskKernelCore
+import RiskKernelStore
+
+/// Where the database is: `--database-url` (else `RISKKERNEL_DATABASE_URL`) selects PostgreSQL;
+/// otherwise SQLite at `--db`, else `RISKKERNEL_DB`, else the user's data directory.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file (default: $RISKKERNEL_DB, else the user's data directory).", valueName: "path"))
+    var db: String?
+
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "A PostgreSQL database to use instead of SQLite, as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: $RISKKERNEL_DATABASE_URL).",
+            valueName: "url"))
+    var databaseURL: String?
+
+    /// The PostgreSQL URL that will be used, if any.
+    var resolvedDatabaseURL: String? {
+        if let databaseURL, !databaseURL.isEmpty { return databaseURL }
+        if db != nil { return nil }
+        let environment = ProcessInfo.processInfo.environment
+        if let url = environment["RISKKERNEL_DATABASE_URL"], !url.isEmpty { return url }
+        return nil
+    }
+
+    /// The path that will be used.
+    var resolvedPath: String {
+        if let db { return db }
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["RISKKERNEL_DB"], !path.isEmpty { return path }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share").path
+        return dataHome + "/riskkernel/riskkernel.sqlite"
+    }
+
+    /// Opens the store (bringing its schema up to date); PostgreSQL is connected at once, so an
+    /// unreachable server is a clear error here.
+    func openStore(maxCheckpointsPerRun: Int = 1000) async throws -> any Store & MigrationStatusReporting {
+        if let url = resolvedDatabaseURL {
+            let shown = PostgresStoreConfiguration.redacted(url)
+            do {
+                var configuration = try PostgresStoreConfiguration(url: url)
+                configuration.maxCheckpointsPerRun = maxCheckpointsPerRun
+                return try await PostgresStore.open(configuration: configuration)
+            } catch let error as StoreError {
+                throw CLIError("\(shown): \(error)")
+            } catch {
+                throw CLIError("cannot open the database \(shown): \(error)")
+            }
+        }
+        do {
+            return try SQLiteStore(path: resolvedPath, maxCheckpointsPerRun: maxCheckpointsPerRun)
+        } catch let error as StoreError {
+            throw CLIError("\(resolvedPath): \(error)")
+        } catch {
+            throw CLIError("cannot open the database \(resolvedPath): \(error)")
+        }
+    }
+}
+
+/// `--json` for listings.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+}
+
+/// A failure with a message for people; exits with status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Output {
+    /// Prints a JSON value, pretty and with sorted keys.
+    static func printJSON(_ value: JSONValue) {
+        print(PrettyJSON.string(value))
+    }
+
+    /// Prints to stderr.
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// Indented JSON with sorted keys, for people and scripts alike.
+enum PrettyJSON {
+    static func string(_ value: JSONValue, indent: String = "") -> String {
+        let inner = indent + "  "
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            return "[\n" + elements.map { inner + string($0, indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
+        case .object(let members) where !members.isEmpty:
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            return "{\n" + keys.map { inner + CanonicalJSON.string(.string($0)) + ": " + string(members[$0]!, indent: inner) }
+                .joined(separator: ",\n") + "\n\(indent)}"
+        default:
+            return CanonicalJSON.string(value)
+        }
+    }
+}
+
+/// A plain text table with aligned columns.
+struct TextTable {
+    var headers: [String]
+    var rows: [[String]] = []
+
+    init(_ headers: String...) { self.headers = headers }
+
+    mutating func add(_ cells: String...) { rows.append(cells) }
+    mutating func add(row cells: [String]) { rows.append(cells) }
+
+    func render() -> String {
+        let all = [headers] + rows
+        let widths = headers.indices.map { column in all.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+enum Formatting {
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        return date.formatted(Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) 
+    }
+
+    /// Makes text safe to show on a terminal: control characters (escape sequences among them)
+    /// become visible `\u{…}` escapes.
+    static func terminalSafe(_ text: String) -> String {
+        var output = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .format {
+                output += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                output.unicodeScalars.append(scalar)
+            }
+        }
+        return output
+    }
+
+    static func truncate(_ text: String, _ length: Int) -> String {
+        text.count <= length ? text : String(text.prefix(length - 1)) + "…"
+    }
+
+    static func limit<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "-" }
+}
+
+/// Logging to stderr at the level set by `--log-level` or `RISKKERNEL_LOG_LEVEL`.
+enum LogSetup {
+    static func logger(level: Logger.Level?) -> Logger {
+        let resolved = level
+            ?? ProcessInfo.processInfo.environment["RISKKERNEL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = resolved
+            return handler
+        }
+        return Logger(label: "riskkernel")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

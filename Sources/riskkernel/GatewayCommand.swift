@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RiskKernelCore
+import RiskKernelGateway
+import RiskKernelStore
+
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Serve MCP on stdio in front of an upstream server, governing every tool call.",
+        discussion: """
+            Put the upstream server's command after `--`:
+
+              riskkernel gateway --policy dev -- uvx mcp-server-git --repository .
+
+            Each gateway process is one run. stdout carries protocol messages only; logs go to stderr.
+            Exit status: 0 after the client closes stdin or on SIGTERM, 1 when the upstream server exits
+            on its own (in-flight calls fail, the run is marked failed; it is not restarted), 2 when the
+            gateway cannot start.
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("A stored policy (see `riskkernel policy apply`), or one in --policy-file.", valueName: "name"))
+    var policy: String?
+
+    @Option(help: ArgumentHelp("Read the policy from this YAML or JSON file.", valueName: "file"))
+    var policyFile: String?
+
+    @Option(help: ArgumentHelp("A JSON price file that adds to or overrides the built-in prices.", valueName: "file"))
+    var prices: String?
+
+    @Option(help: "Override the policy's token budget (prompt + completion).")
+    var budgetTokens: Int64?
+
+    @Option(help: ArgumentHelp("Override the policy's dollar budget (e.g. 2.50).", valueName: "dollars"))
+    var budgetDollars: String?
+
+    @Option(help: "Override the policy's loop budget (agent steps).")
+    var budgetLoops: Int64?
+
+    @Option(help: "Override the policy's time budget in seconds.")
+    var budgetSeconds: Int64?
+
+    @Option(help: "A name for this run (used by `usage --by name`).")
+    var runName: String?
+
+    @Option(help: ArgumentHelp("Resume this run after a crash, with its usage, budget and pending approvals.", valueName: "id"))
+    var runId: String?
+
+    @Option(help: ArgumentHelp("Make this run a child of another (its spend counts against the parent's budget).", valueName: "id"))
+    var parentRun: String?
+
+    @Option(help: ArgumentHelp("Attach metadata to the run (repeatable).", valueName: "key=value"))
+    var metadata: [String] = []
+
+    @Option(help: ArgumentHelp("How long a call held for approval waits before it is refused.", valueName: "seconds"))
+    var approvalTimeout: Double = 600
+
+    @Option(help: ArgumentHelp("The longest message accepted on either side, in bytes.", valueName: "bytes"))
+    var maxLineBytes: Int = 16 * 1024 * 1024
+
+    @Option(help: ArgumentHelp("Checkpoints the gateway takes by itself: steps, policy (on a resume under another policy), or none; repeatable (default: steps and policy).", valueName: "kind"))
+    var autoCheckpoint: [String] = ["steps", "policy"]
+
+    @Option(help: "The most checkpoints one run may hold.")
+    var maxCheckpoints: Int = 1000
+
+    @Option(help: ArgumentHelp("Give the upstream this variable from the gateway's environment (NAME) or this value (NAME=VALUE); repeatable. By default it gets only PATH, HOME, USER, LOGNAME, SHELL, TERM, TMPDIR, TZ, LANG and LC_*.", valueName: "name[=value]"))
+    var env: [String] = []
+
+    @Option(help: ArgumentHelp("Give the upstream the NAME=VALUE lines of this file.", valueName: "file"))
+    var envFile: String?
+
+    @Flag(help: "Give the upstream the gateway's whole environment (RISKKERNEL_* variables still only when named with --env).")
+    var inheritEnv = false
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
+    var logLevel: Logger.Level?
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The upstream MCP server's command and arguments, after `--`.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        guard !command.isEmpty else { throw ValidationError("give the upstream server's command after `--`, e.g. `riskkernel gateway -- uvx mcp-server-time`") }
+        guard approvalTimeout > 0 else { throw ValidationError("--approval-timeout must be positive") }
+        guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+        if let budgetDollars, Money(dollars: budgetDollars) == nil { throw ValidationError("--budget-dollars must be an amount like 2.50") }
+        if runId != nil, parentRun != nil { throw ValidationError("--parent-run applies to new runs; a resumed run keeps its parent") }
+        for entry in metadata where !entry.contains("=") { throw ValidationError("--metadata takes KEY=VALUE, got \(entry)") }
+        for kind in autoCheckpoint where !["steps", "policy", "none"].contains(kind) {
+            throw ValidationError("--auto-checkpoint takes steps, policy or none, got \(kind)")
+        }
+        guard maxCheckpoints >= 0 else { throw ValidationError("--max-checkpoints must not be negative") }
+    }
+
+    func run() async throws {
+        let logger = LogSetup.logger(level: logLevel)
+        let upstreamEnvironment = try buildUpstreamEnvironment()
+        if inheritEnv { logger.warning("--inherit-env: the upstream server gets every variable of the gateway's environment") }
+        let store = try await storeOptions.openStore(maxCheckpointsPerRun: maxCheckpoints)
+        let (policy, reference) = try await PolicySource.load(name: policy, file: policyFile, store: store)
+        var priceTable = try PriceTable.builtIn()
+        if let prices {
+            priceTable = priceTable.merging(try PriceTable.load(data: try FileReading.read(prices), file: prices))
+        }
+        let overrides = Budget(
+            tokens: budgetTokens, dollars: budgetDollars.flatMap { Money(dollars: $0) }, loops: budgetLoops, seconds: budgetSeconds)
+        var runMetadata: [String: String] = [:]
+        for entry in metadata {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            runMetadata[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let configuration = GatewayConfiguration(
+            upstreamCommand: command, upstreamEnvironment: upstreamEnvironment, policy: policy, budget: policy.budget.overridden(by: overrides), policyRef: reference,
+            prices: priceTable, resumeRunId: runId, runName: runName, parentRunId: parentRun, metadata: runMetadata,
+            approvalTimeout: .milliseconds(Int64(approvalTimeout * 1000)), maxLineBytes: maxLineBytes,
+            databaseHint: storeOptions.db ?? ProcessInfo.processInfo.environment["RISKKERNEL_DB"],
+            autoCheckpoints: autoCheckpoint.contains("none") ? [] : AutoCheckpoints(autoCheckpoint.map { $0 == "steps" ? .steps : .policyChange }))
+        let status = await Gateway.run(configuration: configuration, store: store, logger: logger)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension GatewayCommand {
+    func buildUpstreamEnvironment() throws -> [String: String] {
+        do {
+            let (names, optionAssignments) = try UpstreamEnvironment.parseOptions(env)
+            let fileAssignments = try envFile.map { try UpstreamEnvironment.parseFile(try FileReading.text($0), file: $0) } ?? []
+            let assignments = fileAssignments + optionAssignments
+            return UpstreamEnvironment.build(
+                from: ProcessInfo.processInfo.environment, passThrough: names, assignments: assignments, inheritAll: inheritEnv)
+        } catch let problem as UpstreamEnvironment.Problem {
+            throw CLIError(problem.description)
+        }
+    }
+}
+
+/// Finds the policy a gateway runs under.
+enum PolicySource {
+    /// `--policy-file` (choosing `--policy` among several documents), else the stored `--policy`,
+    /// else a permissive policy named `default`.
+    static func load(name: String?, file: String?, store: any Store) async throws -> (Policy, String) {
+        if let file {
+            let policies = try PolicyParser.parse(try FileReading.text(file), file: file)
+            if let name {
+                guard let policy = policies.first(where: { $0.name == name }) else {
+                    throw CLIError("\(file): has no policy named \"\(name)\" (it has: \(policies.map(\.name).joined(separator: ", ")))")
+                }
+                return (policy, "\(file)#\(name)")
+            }
+            guard policies.count == 1 else {
+                throw CLIError("\(file): holds \(policies.count) policies; choose one with --policy NAME")
+            }
+            return (policies[0], "\(file)#\(policies[0].name)")
+        }
+        if let name {
+            guard let record = try await store.policy(named: name) else {
+                throw CLIError("no stored policy named \"\(name)\"; store it with `riskkernel policy apply FILE` or pass --policy-file")
+            }
+            return (try record.policy(), name)
+        }
+        Output.error("riskkernel: no --policy given: every tool is allowed and no budget applies (calls are still recorded)")
+        var policy = Policy.permissive
+        policy.name = "default"
+        return (policy, "default")
+    }
+}
+
+enum FileReading {
+    static func read(_ path: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the file") }
+        return data
+    }
+
+    static func text(_ path: String) throws -> String {
+        guard let text = String(data: try read(path), encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
+        return text
+    }
+}

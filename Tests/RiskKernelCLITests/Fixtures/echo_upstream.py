@@ -1,0 +1,92 @@
+"""A test upstream MCP server that exercises transparency.
+
+- `initialize` answers with an extra unknown field in the result.
+- tool `ask_client` sends a server-to-client `sampling/createMessage` request, waits for the
+  client's response and returns its text; it also sends a progress notification first.
+- tool `crash` exits the process immediately (status 3).
+- tool `slow` answers after 300 ms.
+- tool `env` returns the names of its environment variables, sorted, as JSON.
+- tool `leak` returns text with a (fake) GitHub token in it.
+- any unknown method is answered with a result echoing the request's method, params and unknown fields.
+"""
+import json
+import os
+import sys
+import threading
+import time
+
+lock = threading.Lock()
+waiting = {}
+
+
+def send(message):
+    with lock:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+
+def handle(message):
+    method = message.get("method")
+    ident = message.get("id")
+    if method is None:
+        # A response to our own request.
+        event = waiting.pop(ident, None)
+        if event:
+            event["response"] = message
+            event["done"].set()
+        return
+    if ident is None:
+        if method == "notifications/initialized":
+            send({"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "hello from upstream"}})
+        return
+    if method == "initialize":
+        send({"jsonrpc": "2.0", "id": ident, "result": {
+            "protocolVersion": message["params"]["protocolVersion"],
+            "capabilities": {"tools": {"listChanged": True}},
+            "serverInfo": {"name": "echo-upstream", "version": "1"},
+            "x-unknown": {"kept": True}}})
+    elif method == "tools/list":
+        tools = [
+            {"name": name, "description": name, "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": name != "crash"}}
+            for name in ("ask_client", "crash", "slow", "env", "leak")
+        ]
+        send({"jsonrpc": "2.0", "id": ident, "result": {"tools": tools}})
+    elif method == "tools/call":
+        name = message["params"]["name"]
+        token = message["params"].get("_meta", {}).get("progressToken")
+        if name == "crash":
+            sys.exit(3)
+        if name == "env":
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": json.dumps(sorted(os.environ))}]}})
+            return
+        if name == "leak":
+            token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": "your token is " + token}]}})
+            return
+        if name == "slow":
+            time.sleep(0.3)
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": "slow done"}]}})
+            return
+        if token is not None:
+            send({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": token, "progress": 1, "total": 2}})
+
+        def ask():
+            event = {"done": threading.Event()}
+            request_id = "upstream-%s" % ident
+            waiting[request_id] = event
+            send({"jsonrpc": "2.0", "id": request_id, "method": "sampling/createMessage",
+                  "params": {"messages": [{"role": "user", "content": {"type": "text", "text": "say hi"}}], "maxTokens": 5}})
+            event["done"].wait(10)
+            answer = event.get("response", {}).get("result", {}).get("content", {}).get("text", "no answer")
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": "client said: " + answer}]}})
+
+        threading.Thread(target=ask, daemon=True).start()
+    else:
+        extra = {k: v for k, v in message.items() if k not in ("jsonrpc", "id", "method", "params")}
+        send({"jsonrpc": "2.0", "id": ident, "result": {"echo": method, "params": message.get("params"), "extra": extra}})
+
+
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        handle(json.loads(line))
