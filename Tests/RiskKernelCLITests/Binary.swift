@@ -30,10 +30,20 @@ enum Binary {
         var json: JSONValue? { try? JSONParser.parse(stdout) }
     }
 
-    /// Runs `riskkernel ARGS` to completion.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs `riskkernel ARGS` to completion on a thread of its own, so that a test waiting for a
+    /// command never holds one of the few threads that every test's async work shares.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        let executable = try require()
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, stdin: stdin, environment: environment) })
+            }.start()
+        }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], stdin: String?, environment: [String: String]) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try require())
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["RISKKERNEL_DB"] = nil
@@ -113,8 +123,8 @@ struct Sandbox {
         return path
     }
 
-    func cli(_ arguments: [String], stdin: String? = nil) throws -> Binary.Result {
-        try Binary.run(arguments + ["--db", database], stdin: stdin)
+    func cli(_ arguments: [String], stdin: String? = nil) async throws -> Binary.Result {
+        try await Binary.run(arguments + ["--db", database], stdin: stdin)
     }
 
     /// Starts `riskkernel gateway` on this sandbox's database in front of `riskkernel demo-server`.

@@ -37,14 +37,14 @@ struct DefensesTests {
         _ = await held.value
         #expect(await client.close() == 0)
 
-        let runId = try #require(try sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        let runId = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
         for output in [
-            try sandbox.cli(["audit", "export", "--run", runId]).stdout, try sandbox.cli(["runs", "show", runId, "--json"]).stdout,
-            try sandbox.cli(["approvals", "list", "--json"]).stdout,
+            try await sandbox.cli(["audit", "export", "--run", runId]).stdout, try await sandbox.cli(["runs", "show", runId, "--json"]).stdout,
+            try await sandbox.cli(["approvals", "list", "--json"]).stdout,
         ] {
             #expect(!output.contains(Self.token))
         }
-        #expect(try sandbox.cli(["runs", "show", runId, "--json"]).stdout.contains("[REDACTED:github-token]"))
+        #expect(try await sandbox.cli(["runs", "show", runId, "--json"]).stdout.contains("[REDACTED:github-token]"))
     }
 
     @Test("spec.secrets.arguments: redact forwards the call with the token replaced")
@@ -73,8 +73,8 @@ struct DefensesTests {
         let redacted = await client.callTool("leak")
         #expect(redacted.toolText == "your token is [REDACTED:github-token]")
         #expect(await client.close() == 0)
-        let runId = try #require(try sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
-        #expect(!(try sandbox.cli(["runs", "show", runId, "--json"]).stdout.contains(Self.token)))
+        let runId = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        #expect(!(try await sandbox.cli(["runs", "show", runId, "--json"]).stdout.contains(Self.token)))
 
         let blocking = Sandbox()
         let policy = try blocking.write("p.yaml", "apiVersion: riskkernel/v1\nkind: Policy\nmetadata: {name: b}\nspec:\n  secrets: {results: block}\n")

@@ -27,10 +27,10 @@ struct GatewayProcessTests {
         #expect(FileManager.default.fileExists(atPath: sandbox.workspace + "/a.txt"))
         #expect(await client.close() == 0)
 
-        let runs = try #require(try sandbox.cli(["runs", "list", "--json"]).json?.arrayValue)
+        let runs = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue)
         let runId = try #require(runs.first?["id"]?.stringValue)
         #expect(runs.first?["status"] == "completed")
-        let shown = try #require(try sandbox.cli(["runs", "show", runId, "--json"]).json)
+        let shown = try #require(try await sandbox.cli(["runs", "show", runId, "--json"]).json)
         let calls = try #require(shown["toolCalls"]?.arrayValue)
         #expect(calls.map { $0["tool"] } == ["write_file", "delete_file"])
         #expect(calls.map { $0["decision"] } == ["allow", "deny"])
@@ -59,24 +59,24 @@ struct GatewayProcessTests {
         let listed = await client.callTool("list_files")
         #expect(listed.toolText.contains("(no files)"))
         #expect(!FileManager.default.fileExists(atPath: sandbox.workspace + "/outbox.jsonl"))
-        let pending = try #require(try sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json?.arrayValue)
+        let pending = try #require(try await sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json?.arrayValue)
         #expect(pending.count == 1)
         for field in ["id", "runId", "tool", "sideEffect", "arguments", "status", "reason", "decidedBy", "createdAt", "decidedAt"] {
             #expect(pending[0][field] != nil, "approvals list --json lacks \(field)")
         }
         #expect(pending[0]["arguments"]?["text"] == "first")
-        let approve = try sandbox.cli(["approvals", "approve", approvalId, "--by", "alice"])
+        let approve = try await sandbox.cli(["approvals", "approve", approvalId, "--by", "alice"])
         #expect(approve.status == 0)
         let result = await held
         #expect(result.toolText == "message sent to ops")
         #expect(FileManager.default.fileExists(atPath: sandbox.workspace + "/outbox.jsonl"))
-        let again = try sandbox.cli(["approvals", "approve", approvalId])
+        let again = try await sandbox.cli(["approvals", "approve", approvalId])
         #expect(again.status != 0)
         #expect(again.stderr.contains("is not pending (it is approved)"))
 
         async let denied = client.callTool("send_message", ["to": "ops", "text": "second"])
         let second = try #require(await announcements.next())
-        #expect(try sandbox.cli(["approvals", "deny", try #require(second["approvalId"]?.stringValue), "--reason", "not today", "--by", "bob"]).status == 0)
+        #expect(try await sandbox.cli(["approvals", "deny", try #require(second["approvalId"]?.stringValue), "--reason", "not today", "--by", "bob"]).status == 0)
         let refusal = await denied
         #expect(refusal.isToolError)
         #expect(refusal.toolText.contains("denied by bob: not today"))
@@ -102,12 +102,12 @@ struct GatewayProcessTests {
         await patient.sendRaw(CanonicalJSON.encode([
             "jsonrpc": "2.0", "id": 5000, "method": "tools/call", "params": ["name": "send_message", "arguments": ["to": "a", "text": "b"]],
         ]))
-        for _ in 0..<200 where try sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json?.arrayValue?.isEmpty ?? true {
+        for _ in 0..<200 where try await sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json?.arrayValue?.isEmpty ?? true {
             try await Task.sleep(for: .milliseconds(25))
         }
         await patient.notify("notifications/cancelled", ["requestId": 5000, "reason": "user gave up"])
         try await Task.sleep(for: .milliseconds(150))
-        let approvals = try #require(try sandbox.cli(["approvals", "list", "--json"]).json?.arrayValue)
+        let approvals = try #require(try await sandbox.cli(["approvals", "list", "--json"]).json?.arrayValue)
         #expect(approvals.map { $0["status"] } == ["expired", "expired"])
         #expect(approvals[0]["reason"] == "cancelled by the client")
         // The gateway keeps serving, and never answered the cancelled request.
@@ -145,7 +145,7 @@ struct GatewayProcessTests {
         #expect(await client.request("riskkernel/facts/get", ["namespace": "mem", "key": "k"])["result"]?["value"] == ["v": 1])
         #expect(await client.request("riskkernel/facts/list", ["namespace": "mem"])["result"]?["facts"]?.arrayValue?.count == 1)
         #expect(await client.close() == 0)
-        let usage = try #require(try sandbox.cli(["usage", "--by", "metadata.team", "--json"]).json)
+        let usage = try #require(try await sandbox.cli(["usage", "--by", "metadata.team", "--json"]).json)
         #expect(usage["groups"]?.arrayValue?.first?["key"] == "red")
         #expect(usage["total"]?["calls"] == 2)
         #expect(usage["total"]?["promptTokens"] == 1000)

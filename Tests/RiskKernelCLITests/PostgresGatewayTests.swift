@@ -11,7 +11,7 @@ struct PostgresGatewayTests {
     /// This test process's server for these tests (missing binaries fail the tests with a clear message).
     private static let shared: Result<PostgresLocalServer, any Error> = Result { try PostgresLocalServer() }
 
-    static func newDatabaseURL() throws -> String {
+    static func newDatabaseURL() async throws -> String {
         let server: PostgresLocalServer
         do {
             server = try shared.get()
@@ -34,7 +34,7 @@ struct PostgresGatewayTests {
 
     @Test("gateways in several processes spend against one budget: the halt is exact, no overspend beyond the calls in flight")
     func sharedBudget() async throws {
-        let url = try Self.newDatabaseURL()
+        let url = try await Self.newDatabaseURL()
         let sandbox = Sandbox()
         let policy = try sandbox.write("p.yaml", demoPolicy)
         // The root run holds the budget; each child gateway's run counts against it.
@@ -85,19 +85,19 @@ struct PostgresGatewayTests {
         for child in children { _ = await child.close() }
         _ = await root.close()
 
-        let shown = try #require(try Binary.run(["runs", "show", rootId, "--json", "--database-url", url]).json)
+        let shown = try #require(try await Binary.run(["runs", "show", rootId, "--json", "--database-url", url]).json)
         let tokens = try #require(shown["run"]?["treeUsage"]?["totalTokens"]?.int64Value ?? shown["treeUsage"]?["totalTokens"]?.int64Value)
         // The crossing call, plus at most one call in flight in each other gateway.
         #expect(tokens >= 1000)
         #expect(tokens <= 1000 + Int64(gateways - 1) * 100)
         print("shared budget: \(gateways) gateways recorded \(tokens) tokens against a budget of 1000")
-        let verify = try Binary.run(["audit", "verify", "--database-url", url])
+        let verify = try await Binary.run(["audit", "verify", "--database-url", url])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 
     @Test("a call held in one gateway is approved from another process and released at once")
     func approvalFromAnotherProcess() async throws {
-        let url = try Self.newDatabaseURL()
+        let url = try await Self.newDatabaseURL()
         let sandbox = Sandbox()
         let policy = try sandbox.write("p.yaml", demoPolicy)
         let client = try Self.gateway(url, sandbox, ["--policy-file", policy])
@@ -120,9 +120,9 @@ struct PostgresGatewayTests {
         }
         let approvalId = try #require(await announcements.next()?["approvalId"]?.stringValue)
         #expect(!(await other.callTool("list_files")).isToolError)
-        let pending = try #require(try Binary.run(["approvals", "list", "--status", "pending", "--json", "--database-url", url]).json?.arrayValue)
+        let pending = try #require(try await Binary.run(["approvals", "list", "--status", "pending", "--json", "--database-url", url]).json?.arrayValue)
         #expect(pending.map { $0["id"]?.stringValue } == [approvalId])
-        let approve = try Binary.run(["approvals", "approve", approvalId, "--by", "alice", "--database-url", url])
+        let approve = try await Binary.run(["approvals", "approve", approvalId, "--by", "alice", "--database-url", url])
         let approvedAt = Date()
         #expect(approve.status == 0, "\(approve.stderr)")
         let result = await held.value
@@ -130,12 +130,12 @@ struct PostgresGatewayTests {
         let lag = released.value.timeIntervalSince(approvedAt)
         print("approval released the held call \(Int((lag * 1000).rounded())) ms after the approving process exited")
         #expect(lag < 0.5)
-        let again = try Binary.run(["approvals", "approve", approvalId, "--database-url", url])
+        let again = try await Binary.run(["approvals", "approve", approvalId, "--database-url", url])
         #expect(again.status != 0)
         #expect(again.stderr.contains("is not pending (it is approved)"))
         #expect(await client.close() == 0)
         #expect(await other.close() == 0)
-        let migrate = try Binary.run(["migrate", "--status", "--json", "--database-url", url])
+        let migrate = try await Binary.run(["migrate", "--status", "--json", "--database-url", url])
         #expect(migrate.status == 0)
         #expect(migrate.json?["applied"] == migrate.json?["known"])
     }

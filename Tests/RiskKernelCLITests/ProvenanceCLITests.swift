@@ -7,7 +7,7 @@ import Testing
 @Suite("provenance commands")
 struct ProvenanceCLITests {
     /// Runs SQL against the database behind the store's back, as an attacker with file access would.
-    func tamper(_ sandbox: Sandbox, _ sql: String) throws {
+    func tamper(_ sandbox: Sandbox, _ sql: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", sandbox.database, sql]
@@ -26,21 +26,21 @@ struct ProvenanceCLITests {
         }
         _ = await client.callTool("list_files")
         #expect(await client.close() == 0)
-        return try #require(try sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        return try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
     }
 
     @Test("audit verify passes an intact chain and names an edited, a deleted and a swapped event")
     func tamperDetection() async throws {
         let intact = Sandbox()
         let runId = try await recordedRun(intact)
-        let ok = try intact.cli(["audit", "verify", "--run", runId])
+        let ok = try await intact.cli(["audit", "verify", "--run", runId])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("every chain intact"))
 
         let edited = Sandbox()
         let editedRun = try await recordedRun(edited)
-        try tamper(edited, "UPDATE events SET body = replace(body, '\"promptTokens\":10', '\"promptTokens\":1') WHERE sequence = 3")
-        let editedResult = try edited.cli(["audit", "verify", "--json"])
+        try await tamper(edited, "UPDATE events SET body = replace(body, '\"promptTokens\":10', '\"promptTokens\":1') WHERE sequence = 3")
+        let editedResult = try await edited.cli(["audit", "verify", "--json"])
         #expect(editedResult.status == 1)
         #expect(editedResult.json?["broken"]?.arrayValue?.first == [
             "runId": .string(editedRun), "sequence": 3, "kind": "edited", "detail": "its content does not match its hash (model.recorded)",
@@ -48,25 +48,25 @@ struct ProvenanceCLITests {
 
         let deleted = Sandbox()
         _ = try await recordedRun(deleted)
-        try tamper(deleted, "DELETE FROM events WHERE sequence = 4")
-        let deletedResult = try deleted.cli(["audit", "verify"])
+        try await tamper(deleted, "DELETE FROM events WHERE sequence = 4")
+        let deletedResult = try await deleted.cli(["audit", "verify"])
         #expect(deletedResult.status == 1)
         #expect(deletedResult.stderr.contains("event 4 deleted"))
 
         let truncated = Sandbox()
         let truncatedRun = try await recordedRun(truncated)
-        let last = try truncated.cli(["audit", "export", "--run", truncatedRun]).stdout.split(separator: "\n").count
-        try tamper(truncated, "DELETE FROM events WHERE sequence = \(last)")
-        #expect(try truncated.cli(["audit", "verify"]).stderr.contains("event \(last) deleted"))
+        let last = try await truncated.cli(["audit", "export", "--run", truncatedRun]).stdout.split(separator: "\n").count
+        try await tamper(truncated, "DELETE FROM events WHERE sequence = \(last)")
+        #expect(try await truncated.cli(["audit", "verify"]).stderr.contains("event \(last) deleted"))
 
         let swapped = Sandbox()
         _ = try await recordedRun(swapped)
-        try tamper(swapped, """
+        try await tamper(swapped, """
             UPDATE events SET sequence = -1 WHERE sequence = 2;
             UPDATE events SET sequence = 2 WHERE sequence = 3;
             UPDATE events SET sequence = 3 WHERE sequence = -1;
             """)
-        let swappedResult = try swapped.cli(["audit", "verify", "--json"])
+        let swappedResult = try await swapped.cli(["audit", "verify", "--json"])
         #expect(swappedResult.status == 1)
         let failure = try #require(swappedResult.json?["broken"]?.arrayValue?.first)
         #expect(failure["sequence"] == 2)
@@ -94,24 +94,24 @@ struct ProvenanceCLITests {
         #expect((await child.callTool("list_files")).toolText.contains("halted"))
         for client in [grandchild, child, root] { _ = await client.close() }
 
-        let drawn = try sandbox.cli(["runs", "tree", rootId])
+        let drawn = try await sandbox.cli(["runs", "tree", rootId])
         let lines = drawn.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("\(rootId) root [halted] 0 tokens"))
         #expect(lines[0].contains("(tree: 120 tokens"))
         #expect(lines[1].hasPrefix("└─ \(childId) child"))
         #expect(lines[2].hasPrefix("   └─ ") && lines[2].contains("grandchild"))
-        let shallow = try #require(try sandbox.cli(["runs", "tree", rootId, "--depth", "1", "--json"]).json)
+        let shallow = try #require(try await sandbox.cli(["runs", "tree", rootId, "--depth", "1", "--json"]).json)
         #expect(shallow["children"]?.arrayValue?.first?["truncated"] == true)
 
-        let grandchildId = try #require(try sandbox.cli(["runs", "tree", childId, "--json"]).json?["children"]?.arrayValue?.first?["id"]?.stringValue)
-        #expect(try sandbox.cli(["runs", "close", grandchildId, "--as", "merged"]).status == 0)
-        #expect(try sandbox.cli(["runs", "close", childId, "--as", "discarded"]).status == 0)
-        let again = try sandbox.cli(["runs", "close", childId, "--as", "completed"])
+        let grandchildId = try #require(try await sandbox.cli(["runs", "tree", childId, "--json"]).json?["children"]?.arrayValue?.first?["id"]?.stringValue)
+        #expect(try await sandbox.cli(["runs", "close", grandchildId, "--as", "merged"]).status == 0)
+        #expect(try await sandbox.cli(["runs", "close", childId, "--as", "discarded"]).status == 0)
+        let again = try await sandbox.cli(["runs", "close", childId, "--as", "completed"])
         #expect(again.status != 0)
         #expect(again.stderr.contains("already closed as discarded"))
-        #expect(try sandbox.cli(["runs", "close", rootId, "--as", "failed"]).stderr.contains("--as must be completed, merged or discarded"))
-        #expect(try sandbox.cli(["audit", "verify"]).status == 0)
+        #expect(try await sandbox.cli(["runs", "close", rootId, "--as", "failed"]).stderr.contains("--as must be completed, merged or discarded"))
+        #expect(try await sandbox.cli(["audit", "verify"]).status == 0)
     }
 
     @Test("checkpoints: automatic per step up to the limit, manual past it refused, latest returned on resume")
@@ -134,12 +134,12 @@ struct ProvenanceCLITests {
         let runId = try #require(await first.request("riskkernel/status")["result"]?["runId"]?.stringValue)
         #expect(await first.close() == 0)
 
-        let listed = try #require(try sandbox.cli(["checkpoints", "list", "--run", runId, "--json"]).json?.arrayValue)
+        let listed = try #require(try await sandbox.cli(["checkpoints", "list", "--run", runId, "--json"]).json?.arrayValue)
         #expect(listed.map { $0["name"] } == ["plan-done", "step-2", "step-1"])
-        let events = try sandbox.cli(["audit", "export", "--run", runId]).stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        let events = try await sandbox.cli(["audit", "export", "--run", runId]).stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
         let marked = try #require(events.first { $0["sequence"] == listed[0]["sequence"] })
         #expect(marked["kind"] == "checkpoint.created")
-        let cli = try sandbox.cli(["checkpoints", "create", "--run", runId, "--name", "x", "--max-checkpoints", "3"])
+        let cli = try await sandbox.cli(["checkpoints", "create", "--run", runId, "--name", "x", "--max-checkpoints", "3"])
         #expect(cli.status != 0)
         #expect(cli.stderr.contains("already has the maximum of 3 checkpoints"))
 
@@ -195,12 +195,12 @@ struct ProvenanceCLITests {
         try "new\nfile\n".write(toFile: repo + "/b.txt", atomically: true, encoding: .utf8)
         try git("add", "a.txt", "b.txt")
         try git("commit", "-q", "-m", "agent work")
-        #expect(try sandbox.cli(["attribution", "capture", "--run", runId, "--repo", repo, "--since", base, "--author-type", "agent"]).status == 0)
+        #expect(try await sandbox.cli(["attribution", "capture", "--run", runId, "--repo", repo, "--since", base, "--author-type", "agent"]).status == 0)
         try "human\n".write(toFile: repo + "/c.txt", atomically: true, encoding: .utf8)
         try git("add", "c.txt")
-        #expect(try sandbox.cli(["attribution", "capture", "--run", runId, "--repo", repo, "--since", "HEAD", "--author", "alice", "--author-type", "human"]).status == 0)
+        #expect(try await sandbox.cli(["attribution", "capture", "--run", runId, "--repo", repo, "--since", "HEAD", "--author", "alice", "--author-type", "human"]).status == 0)
 
-        let report = try #require(try sandbox.cli(["attribution", "report", "--run", runId, "--json"]).json)
+        let report = try #require(try await sandbox.cli(["attribution", "report", "--run", runId, "--json"]).json)
         let authors = try #require(report["byAuthor"]?.arrayValue)
         #expect(authors.map { $0["key"] } == ["coder", "alice"])
         #expect(authors[0]["linesAdded"] == 5)
@@ -210,9 +210,9 @@ struct ProvenanceCLITests {
         #expect(authors[1]["files"] == 1)
         #expect(report["byFile"]?.arrayValue?.map { $0["key"] } == ["a.txt", "b.txt", "c.txt"])
         #expect(report["total"]?["linesAdded"] == 6)
-        let table = try sandbox.cli(["attribution", "report", "--run", runId])
+        let table = try await sandbox.cli(["attribution", "report", "--run", runId])
         #expect(table.stdout.contains("coder") && table.stdout.contains("c.txt"))
-        let notGit = try sandbox.cli(["attribution", "capture", "--run", runId, "--repo", sandbox.workspace])
+        let notGit = try await sandbox.cli(["attribution", "capture", "--run", runId, "--repo", sandbox.workspace])
         #expect(notGit.status != 0)
         #expect(notGit.stderr.contains("git"))
     }

@@ -69,7 +69,7 @@ struct SwiftSDKClientTests {
         async let held = client.callTool(name: "send_message", arguments: ["to": "ops", "text": "from swift"])
         var ids = approvalIds.makeAsyncIterator()
         let approvalId = try #require(await ids.next())
-        #expect(try sandbox.cli(["approvals", "approve", approvalId, "--by", "swift-test"]).status == 0)
+        #expect(try await sandbox.cli(["approvals", "approve", approvalId, "--by", "swift-test"]).status == 0)
         let sent = try await held
         #expect(sent.content == [.text(text: "message sent to ops", annotations: nil, _meta: nil)])
 

@@ -54,20 +54,20 @@ struct TransparencyTests {
         #expect(crashed["error"]?["code"] == .integer(JSONRPCErrorCode.upstreamUnavailable))
         #expect(crashed["error"]?["message"]?.stringValue?.contains("exited") == true)
         #expect(await client.close() == 1)
-        let run = try #require(try sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first)
+        let run = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first)
         #expect(run["status"] == "failed")
         let runId = try #require(run["id"]?.stringValue)
-        let calls = try #require(try sandbox.cli(["runs", "show", runId, "--json"]).json?["toolCalls"]?.arrayValue)
+        let calls = try #require(try await sandbox.cli(["runs", "show", runId, "--json"]).json?["toolCalls"]?.arrayValue)
         #expect(calls.first?["status"] == "failed")
     }
 
     @Test("a command that cannot start is a clear error with exit status 2")
-    func spawnFailure() throws {
+    func spawnFailure() async throws {
         let sandbox = Sandbox()
-        let result = try Binary.run(["gateway", "--db", sandbox.database, "--", "/no/such/server"])
+        let result = try await Binary.run(["gateway", "--db", sandbox.database, "--", "/no/such/server"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("cannot start upstream server \"/no/such/server\""))
-        let missing = try Binary.run(["gateway", "--db", sandbox.database])
+        let missing = try await Binary.run(["gateway", "--db", sandbox.database])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("after `--`"))
     }
@@ -86,15 +86,15 @@ struct TransparencyTests {
         _ = await client.handshake()
         async let slow = client.callTool("slow")
         async let held = client.callTool("ask_client")
-        for _ in 0..<200 where try sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json?.arrayValue?.isEmpty ?? true {
+        for _ in 0..<200 where try await sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json?.arrayValue?.isEmpty ?? true {
             try await Task.sleep(for: .milliseconds(25))
         }
         kill(client.processIdentifier, SIGTERM)
         #expect((await slow).toolText == "slow done")
         #expect((await held).toolText.contains("approval was not decided"))
         #expect(await client.close() == 0)
-        #expect(try sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json == .array([]))
-        #expect(try sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["status"] == "completed")
+        #expect(try await sandbox.cli(["approvals", "list", "--status", "pending", "--json"]).json == .array([]))
+        #expect(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["status"] == "completed")
     }
 
     @Test("--run-id resumes a run with its usage, and a call approved while no gateway ran goes through")
@@ -114,8 +114,8 @@ struct TransparencyTests {
         // The gateway is killed: the approval stays pending for the run.
         kill(first.processIdentifier, SIGKILL)
         _ = await first.close()
-        let runId = try #require(try sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
-        #expect(try sandbox.cli(["approvals", "approve", approvalId]).status == 0)
+        let runId = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        #expect(try await sandbox.cli(["approvals", "approve", approvalId]).status == 0)
 
         let second = try await sandbox.gateway(["--policy-file", policy, "--run-id", runId])
         await second.start { _ in }
