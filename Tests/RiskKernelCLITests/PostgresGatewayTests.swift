@@ -139,4 +139,34 @@ struct PostgresGatewayTests {
         #expect(migrate.status == 0)
         #expect(migrate.json?["applied"] == migrate.json?["known"])
     }
+
+    @Test("a server stopped mid-run: calls are refused, never forwarded unrecorded; the gateway serves again once it is back")
+    func serverStoppedMidRun() async throws {
+        // A server of its own: the other tests' server keeps running.
+        let server = try PostgresLocalServer()
+        defer { try? server.stop() }
+        try server.createDatabase("outage")
+        let url = server.url(database: "outage")
+        let sandbox = Sandbox()
+        let client = try Self.gateway(url, sandbox, ["--run-name", "outage"])
+        await client.start { _ in }
+        _ = await client.handshake()
+        #expect(await client.callTool("write_file", ["path": "before.txt", "content": "1"]).toolText.contains("wrote"))
+
+        try server.stop()
+        let refused = await client.callTool("write_file", ["path": "during.txt", "content": "2"])
+        try server.start()
+        #expect(refused["error"]?["code"] == .integer(JSONRPCErrorCode.internalError))
+        #expect(refused["error"]?["message"]?.stringValue?.contains("could not record the decision") == true, "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.workspace + "/during.txt"), "a call whose decision was not written reached the upstream")
+
+        #expect(await client.callTool("write_file", ["path": "after.txt", "content": "3"]).toolText.contains("wrote"))
+        #expect(await client.close() == 0)
+        let runs = try #require(try await Binary.run(["runs", "list", "--json", "--database-url", url]).json?.arrayValue)
+        let runId = try #require(runs.first?["id"]?.stringValue)
+        let calls = try #require(try await Binary.run(["runs", "show", runId, "--json", "--database-url", url]).json?["toolCalls"]?.arrayValue)
+        #expect(calls.compactMap { $0["arguments"]?["path"]?.stringValue } == ["before.txt", "after.txt"])
+        let verify = try await Binary.run(["audit", "verify", "--database-url", url])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
 }
