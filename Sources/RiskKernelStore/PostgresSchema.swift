@@ -203,6 +203,25 @@ enum PostgresSchema {
             CREATE INDEX attributions_by_run ON attributions(run_id)
             """,
         ]),
+        ("v3-tool-pins-and-forwarded-arguments", [
+            """
+            ALTER TABLE tool_calls ADD COLUMN forwarded_arguments TEXT
+            """,
+            """
+            CREATE TABLE tool_pins (
+                server TEXT NOT NULL,
+                tool TEXT NOT NULL,
+                pinned_hash TEXT,
+                pinned_definition TEXT,
+                pinned_at BIGINT,
+                seen_hash TEXT NOT NULL,
+                seen_definition TEXT NOT NULL,
+                seen_at BIGINT NOT NULL,
+                seen_run_id TEXT,
+                PRIMARY KEY (server, tool)
+                )
+            """,
+        ]),
     ]
 
     static var identifiers: [String] { migrations.map(\.identifier) }

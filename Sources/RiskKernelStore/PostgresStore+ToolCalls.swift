@@ -13,13 +13,15 @@ extension PostgresStore {
         }
         let approvalId: String? = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
         let arguments = Self.text(call.arguments)
+        let forwarded = call.forwardedArguments.map(Self.text)
         let result = try await write { connection -> (ToolCallRecord, ApprovalRecord?) in
             let ancestry = try await Self.lockAncestry(connection, runId: call.runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(call.runId)") }
             try await connection.rows("""
-                INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, decision, rule, reason, approval_id,
-                    status, is_error, created_at)
-                VALUES (\(call.id), \(call.runId), \(call.requestId), \(call.tool), \(call.sideEffect), \(arguments), \(call.decision.kind),
+                INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
+                    approval_id, status, is_error, created_at)
+                VALUES (\(call.id), \(call.runId), \(call.requestId), \(call.tool), \(call.sideEffect), \(arguments), \(forwarded),
+                    \(call.decision.kind),
                     \(rule), \(reason), \(approvalId), \(status.rawValue), \(status == .refused), \(Self.ms(now)))
                 """)
             try await Self.addUsage(connection, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
@@ -28,6 +30,7 @@ extension PostgresStore {
                 "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.hexDigest(arguments.utf8)),
                 "decision": .string(call.decision.kind),
             ]
+            if let forwarded { data["forwardedArgumentsDigest"] = .string(EventChain.hexDigest(forwarded.utf8)) }
             if let rule { data["rule"] = .string(rule) }
             if let reason { data["reason"] = .string(reason) }
             try await Self.appendEvent(connection, runId: call.runId, kind: "tool.decided", data: .object(data), at: now)
@@ -94,7 +97,7 @@ extension PostgresStore {
 
     static func toolCallRecord(_ row: PGRow) throws -> ToolCallRecord {
         let status: String = try row["status"]
-        return ToolCallRecord(
+        var record = ToolCallRecord(
             id: try row["id"], runId: try row["run_id"], requestId: try row["request_id"], tool: try row["tool"],
             sideEffect: try row["side_effect"], arguments: json(try row["arguments"] as String) ?? .null, decision: try row["decision"],
             rule: try row["rule"], reason: try row["reason"], approvalId: try row["approval_id"],
@@ -102,5 +105,7 @@ extension PostgresStore {
             resultDigest: try row["result_digest"], resultBytes: try row["result_bytes"], isError: try row["is_error"],
             durationMs: try row["duration_ms"], createdAt: date(try row["created_at"] as Int64),
             completedAt: date(try row["completed_at"] as Int64?))
+        record.forwardedArguments = json(try row["forwarded_arguments"] as String?)
+        return record
     }
 }

@@ -68,7 +68,8 @@ extension ToolCallRecord: JSONPresentable {
     public var json: JSONValue {
         [
             "id": .string(id), "runId": .string(runId), "requestId": .string(requestId), "tool": .string(tool),
-            "sideEffect": .string(sideEffect), "arguments": arguments, "decision": .string(decision), "rule": .optional(rule),
+            "sideEffect": .string(sideEffect), "arguments": arguments, "forwardedArguments": forwardedArguments ?? .null,
+            "decision": .string(decision), "rule": .optional(rule),
             "reason": .optional(reason), "approvalId": .optional(approvalId), "status": .string(status.rawValue),
             "result": result ?? .null, "resultDigest": .optional(resultDigest), "resultBytes": resultBytes.map(JSONValue.integer) ?? .null,
             "isError": .bool(isError), "durationMs": durationMs.map(JSONValue.double) ?? .null, "createdAt": .time(createdAt),

@@ -190,7 +190,10 @@ public struct ToolCallRecord: Sendable, Hashable, Codable {
     public var requestId: String
     public var tool: String
     public var sideEffect: String
+    /// The arguments as the client sent them (with any detected secret redacted).
     public var arguments: JSONValue
+    /// The arguments sent upstream when a policy rewrote them; `nil` when they went as sent.
+    public var forwardedArguments: JSONValue? = nil
     /// `allow`, `deny` or `approval` (the pipeline's first decision).
     public var decision: String
     public var rule: String?
@@ -236,9 +239,12 @@ public struct NewToolCall: Sendable {
     public var tool: String
     public var sideEffect: String
     public var arguments: JSONValue
+    /// The arguments to send upstream when a policy rewrote them.
+    public var forwardedArguments: JSONValue?
     public var decision: Decision
 
-    public init(id: String = Identifiers.make("call"), runId: String, requestId: String, tool: String, sideEffect: String, arguments: JSONValue, decision: Decision) {
+    public init(id: String = Identifiers.make("call"), runId: String, requestId: String, tool: String, sideEffect: String, arguments: JSONValue, forwardedArguments: JSONValue? = nil, decision: Decision) {
+        self.forwardedArguments = forwardedArguments
         self.id = id
         self.runId = runId
         self.requestId = requestId

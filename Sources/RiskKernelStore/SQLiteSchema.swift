@@ -155,6 +155,23 @@ enum SQLiteSchema {
                 CREATE INDEX attributions_by_run ON attributions(run_id);
                 """)
         }
+        migrator.registerMigration("v3-tool-pins-and-forwarded-arguments") { db in
+            try db.execute(sql: """
+                ALTER TABLE tool_calls ADD COLUMN forwarded_arguments TEXT;
+                CREATE TABLE tool_pins (
+                    server TEXT NOT NULL,
+                    tool TEXT NOT NULL,
+                    pinned_hash TEXT,
+                    pinned_definition TEXT,
+                    pinned_at INTEGER,
+                    seen_hash TEXT NOT NULL,
+                    seen_definition TEXT NOT NULL,
+                    seen_at INTEGER NOT NULL,
+                    seen_run_id TEXT,
+                    PRIMARY KEY (server, tool)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -14,14 +14,15 @@ extension SQLiteStore {
             }
             let approvalId: String? = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
             let arguments = Self.text(call.arguments)
+            let forwarded = call.forwardedArguments.map(Self.text)
             try db.execute(
                 sql: """
-                    INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, decision, rule, reason, approval_id,
-                        status, is_error, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
+                        approval_id, status, is_error, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    call.id, call.runId, call.requestId, call.tool, call.sideEffect, arguments, call.decision.kind, rule, reason,
+                    call.id, call.runId, call.requestId, call.tool, call.sideEffect, arguments, forwarded, call.decision.kind, rule, reason,
                     approvalId, status.rawValue, status == .refused, Self.ms(now),
                 ])
             try Self.addUsage(db, Usage(toolCalls: 1), runId: call.runId, at: now)
@@ -30,6 +31,7 @@ extension SQLiteStore {
                 "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.hexDigest(arguments.utf8)),
                 "decision": .string(call.decision.kind),
             ]
+            if let forwarded { data["forwardedArgumentsDigest"] = .string(EventChain.hexDigest(forwarded.utf8)) }
             if let rule { data["rule"] = .string(rule) }
             if let reason { data["reason"] = .string(reason) }
             try Self.appendEvent(db, runId: call.runId, kind: "tool.decided", data: .object(data), at: now)
@@ -96,11 +98,13 @@ extension SQLiteStore {
     }
 
     static func toolCallRecord(_ row: Row) -> ToolCallRecord {
-        ToolCallRecord(
+        var record = ToolCallRecord(
             id: row["id"], runId: row["run_id"], requestId: row["request_id"], tool: row["tool"], sideEffect: row["side_effect"],
             arguments: json(row["arguments"]) ?? .null, decision: row["decision"], rule: row["rule"], reason: row["reason"],
             approvalId: row["approval_id"], status: ToolCallStatus(rawValue: row["status"]) ?? .failed, result: json(row["result"]),
             resultDigest: row["result_digest"], resultBytes: row["result_bytes"], isError: row["is_error"],
             durationMs: row["duration_ms"], createdAt: date(row["created_at"])!, completedAt: date(row["completed_at"]))
+        record.forwardedArguments = json(row["forwarded_arguments"])
+        return record
     }
 }

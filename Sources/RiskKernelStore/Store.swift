@@ -99,6 +99,17 @@ public protocol Store: Sendable {
     /// so that a deleted last event is noticed.
     func chainHead(runId: String) async throws -> ChainHead?
 
+    // MARK: Tool pins
+    /// Records the tools a server lists now. The first time the server is seen, they are all
+    /// pinned; afterwards a changed or new tool is recorded as seen but not pinned. Ledger events go
+    /// to `runId`'s chain. Returns the server's pins as they now stand.
+    func observeTools(server: String, tools: [ToolDefinition], runId: String?) async throws -> [ToolPinRecord]
+    /// Pins, by server then tool name; `server` filters.
+    func toolPins(server: String?) async throws -> [ToolPinRecord]
+    /// Pins the definitions last seen of `tools` (every tool of the server when `nil`), appending a
+    /// `tool.pinApproved` event to the chain of the run that saw each. Returns the pins changed.
+    func approveToolPins(server: String, tools: [String]?, approvedBy: String?) async throws -> [ToolPinRecord]
+
     // MARK: Provenance
     /// Stores per-file changes of a run (with the run's tokens at this moment) and appends an
     /// `attribution.captured` event.
