@@ -17,6 +17,8 @@ public struct AutoCheckpoints: OptionSet, Sendable, Hashable {
 public struct GatewayConfiguration: Sendable {
     /// The upstream server's command and arguments.
     public var upstreamCommand: [String]
+    /// The upstream's identity for tool pinning: `--server-name`, else its command line.
+    public var serverName: String
     /// The environment the upstream is started with (see ``UpstreamEnvironment``).
     public var upstreamEnvironment: [String: String]
     public var policy: Policy
@@ -41,13 +43,14 @@ public struct GatewayConfiguration: Sendable {
     public var autoCheckpoints: AutoCheckpoints
 
     public init(
-        upstreamCommand: [String], upstreamEnvironment: [String: String] = UpstreamEnvironment.build(from: ProcessInfo.processInfo.environment),
+        upstreamCommand: [String], serverName: String? = nil, upstreamEnvironment: [String: String] = UpstreamEnvironment.build(from: ProcessInfo.processInfo.environment),
         policy: Policy = .permissive, budget: Budget? = nil, policyRef: String? = nil, prices: PriceTable = PriceTable(prices: []),
         resumeRunId: String? = nil, runName: String? = nil, parentRunId: String? = nil, metadata: [String: String] = [:],
         approvalTimeout: Duration = .seconds(600), maxLineBytes: Int = 16 * 1024 * 1024, databaseHint: String? = nil,
         maxStoredResultBytes: Int = 64 * 1024, autoCheckpoints: AutoCheckpoints = .all
     ) {
         self.upstreamCommand = upstreamCommand
+        self.serverName = serverName ?? Self.defaultServerName(upstreamCommand)
         self.upstreamEnvironment = upstreamEnvironment
         self.policy = policy
         self.budget = budget ?? policy.budget
@@ -62,5 +65,10 @@ public struct GatewayConfiguration: Sendable {
         self.databaseHint = databaseHint
         self.maxStoredResultBytes = maxStoredResultBytes
         self.autoCheckpoints = autoCheckpoints
+    }
+
+    /// A server's default identity: its command and arguments, joined by spaces.
+    public static func defaultServerName(_ command: [String]) -> String {
+        command.joined(separator: " ")
     }
 }

@@ -46,12 +46,18 @@ extension GatewaySession {
         var forwarded = raw
         do {
             let state = try await store.governanceState(runId: runId)
+            let pinStatus = pinStatus(of: tool)
             let context = ToolCallContext(
                 tool: tool, arguments: arguments, sideEffect: sideEffect, policy: configuration.policy,
-                budgets: state.budgets, haltReason: state.haltReason, secretScanner: secretScanner)
+                budgets: state.budgets, haltReason: state.haltReason, secretScanner: secretScanner,
+                pinStatus: pinStatus, server: configuration.serverName)
             let result = pipeline.decide(context)
             decision = result.decision
-            if result.arguments != arguments { forwarded = Self.replacingArguments(in: raw, with: result.arguments) }
+            if let pinStatus, pinStatus != .pinned, configuration.policy.toolPinning == .warn {
+                logger.warning("tool \(tool) is \(pinStatus.rawValue) (not pinned); forwarding under toolPinning: warn")
+            }
+            let rewritten = result.arguments != arguments
+            if rewritten { forwarded = Self.replacingArguments(in: raw, with: result.arguments) }
             // The ledger, approvals and exports never hold a detected secret.
             let recorded = secretScanner.redacting(arguments)
             if case .needsApproval(let rule) = decision, let adopted = takeAdoptedApproval(tool: tool, arguments: recorded) {
@@ -60,7 +66,9 @@ extension GatewaySession {
                 return
             }
             (record, approval) = try await store.beginToolCall(
-                NewToolCall(runId: runId, requestId: key, tool: tool, sideEffect: sideEffect, arguments: recorded, decision: decision),
+                NewToolCall(
+                    runId: runId, requestId: key, tool: tool, sideEffect: sideEffect, arguments: recorded,
+                    forwardedArguments: rewritten ? secretScanner.redacting(result.arguments) : nil, decision: decision),
                 approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.milliseconds / 1000))
         } catch {
             if Task.isCancelled {

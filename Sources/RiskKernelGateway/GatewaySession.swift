@@ -33,6 +33,8 @@ public actor GatewaySession {
     /// Tool definitions by name, from the upstream's `tools/list`.
     var toolCatalogue: [String: JSONValue] = [:]
     var catalogueLoad: Task<Void, Never>?
+    /// The upstream's tool pins by tool name, as the store last reported them.
+    var toolPins: [String: ToolPinRecord] = [:]
     /// The `io.modelcontextprotocol/` members of the latest client request's `_meta` (the
     /// 2026-07-28 revision's per-request protocol envelope), repeated on the gateway's own requests.
     var protocolEnvelope: JSONValue?
@@ -155,7 +157,14 @@ public actor GatewaySession {
                 self.activeWork -= 1
             }
         case .toolsList?:
-            sendToClient(filteredToolsList(body) ?? raw)
+            // Filtered once the gateway's own listing has checked the pins.
+            if catalogueLoad == nil { refreshCatalogue() }
+            activeWork += 1
+            Task {
+                await self.catalogueLoad?.value
+                self.sendToClient(self.filteredToolsList(body) ?? raw)
+                self.activeWork -= 1
+            }
         case .passthrough?:
             sendToClient(raw)
         case .internalRequest(let continuation)?:
@@ -254,6 +263,7 @@ public actor GatewaySession {
                 if cursor == nil || cursor == .null { break }
             }
             self.toolCatalogue = definitions
+            await self.checkPins(definitions)
         }
     }
 
@@ -284,13 +294,18 @@ public actor GatewaySession {
             command: configuration.upstreamCommand.first ?? "", reason: "no answer to \(method) within \(internalRequestTimeout)"))
     }
 
-    /// A `tools/list` response with only the tools the policy allows, or `nil` to forward it unchanged.
+    /// A `tools/list` response with only the tools the policy allows (and, under `toolPinning:
+    /// enforce`, whose definition is the one pinned), or `nil` to forward it unchanged.
     func filteredToolsList(_ body: JSONValue) -> [UInt8]? {
         guard case .object(var members) = body, case .object(var result)? = members["result"],
               let tools = result["tools"]?.arrayValue
         else { return nil }
         for tool in tools { if let name = tool["name"]?.stringValue { toolCatalogue[name] = tool } }
-        let allowed = tools.filter { tool in tool["name"]?.stringValue.map(configuration.policy.allows(tool:)) ?? false }
+        let enforcePins = configuration.policy.toolPinning == .enforce
+        let allowed = tools.filter { tool in
+            guard let name = tool["name"]?.stringValue, configuration.policy.allows(tool: name) else { return false }
+            return !enforcePins || ToolDefinition(tool: tool)?.hash == toolPins[name]?.pinnedHash
+        }
         guard allowed.count != tools.count else { return nil }
         result["tools"] = .array(allowed)
         members["result"] = .object(result)

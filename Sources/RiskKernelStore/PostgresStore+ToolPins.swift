@@ -9,7 +9,7 @@ extension PostgresStore {
             // Gateways of one server on several hosts pin it once.
             try await connection.rows("SELECT pg_advisory_xact_lock(hashtext(\("tool_pins:" + server)))")
             let existing = try await Self.fetchToolPins(connection, server: server)
-            let plan = ToolPinning.observe(server: server, existing: existing, seen: tools, runId: runId, at: now)
+            let plan = ToolPinPlanner.observe(server: server, existing: existing, seen: tools, runId: runId, at: now)
             try await Self.savePins(connection, plan.rows)
             if let runId {
                 for event in plan.events { try await Self.appendEvent(connection, runId: runId, kind: event.kind, data: event.data, at: now) }
@@ -27,7 +27,7 @@ extension PostgresStore {
         return try await write { connection in
             try await connection.rows("SELECT pg_advisory_xact_lock(hashtext(\("tool_pins:" + server)))")
             let existing = try await Self.fetchToolPins(connection, server: server)
-            let plan = try ToolPinning.approve(server: server, existing: existing, tools: tools, approvedBy: approvedBy, at: now)
+            let plan = try ToolPinPlanner.approve(server: server, existing: existing, tools: tools, approvedBy: approvedBy, at: now)
             try await Self.savePins(connection, plan.rows)
             for (runId, event) in plan.events where try await connection.row("SELECT 1 FROM runs WHERE id = \(runId)") != nil {
                 try await Self.appendEvent(connection, runId: runId, kind: event.kind, data: event.data, at: now)

@@ -78,6 +78,16 @@ extension ToolCallRecord: JSONPresentable {
     }
 }
 
+extension ToolPinRecord: JSONPresentable {
+    public var json: JSONValue {
+        [
+            "server": .string(server), "tool": .string(tool), "status": .string(status.rawValue), "hash": .string(hash),
+            "pinnedHash": .optional(pinnedHash), "pinnedAt": .time(pinnedAt), "seenAt": .time(seenAt), "seenRunId": .optional(seenRunId),
+            "definition": definition, "pinnedDefinition": pinnedDefinition ?? .null,
+        ]
+    }
+}
+
 extension ApprovalRecord: JSONPresentable {
     public var json: JSONValue {
         [

@@ -7,7 +7,7 @@ extension SQLiteStore {
         let now = Timestamps.now()
         return try await pool.write { db in
             let existing = try Self.fetchToolPins(db, server: server)
-            let plan = ToolPinning.observe(server: server, existing: existing, seen: tools, runId: runId, at: now)
+            let plan = ToolPinPlanner.observe(server: server, existing: existing, seen: tools, runId: runId, at: now)
             try Self.savePins(db, plan.rows)
             if let runId {
                 for event in plan.events { try Self.appendEvent(db, runId: runId, kind: event.kind, data: event.data, at: now) }
@@ -24,7 +24,7 @@ extension SQLiteStore {
         let now = Timestamps.now()
         return try await pool.write { db in
             let existing = try Self.fetchToolPins(db, server: server)
-            let plan = try ToolPinning.approve(server: server, existing: existing, tools: tools, approvedBy: approvedBy, at: now)
+            let plan = try ToolPinPlanner.approve(server: server, existing: existing, tools: tools, approvedBy: approvedBy, at: now)
             try Self.savePins(db, plan.rows)
             for (runId, event) in plan.events where try Self.runExists(db, id: runId) {
                 try Self.appendEvent(db, runId: runId, kind: event.kind, data: event.data, at: now)

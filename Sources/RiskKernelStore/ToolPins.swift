@@ -29,7 +29,7 @@ public struct ToolDefinition: Sendable, Hashable {
 }
 
 /// The pin of one tool of one server: the definition approved, and the one seen last.
-public struct ToolPinRecord: Sendable, Hashable, Codable {
+public struct ToolPinRecord: Sendable, Hashable {
     public var server: String
     public var tool: String
     public var status: ToolPinStatus
@@ -68,7 +68,7 @@ public struct ToolPinRecord: Sendable, Hashable, Codable {
 
 /// The pure part of pinning, shared by the stores: what to write and which ledger events to
 /// append when a server's tools are seen or approved.
-enum ToolPinning {
+enum ToolPinPlanner {
     struct Event {
         var kind: String
         var data: JSONValue

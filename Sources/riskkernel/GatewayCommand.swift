@@ -76,6 +76,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Flag(help: "Give the upstream the gateway's whole environment (RISKKERNEL_* variables still only when named with --env).")
     var inheritEnv = false
 
+    @Option(help: ArgumentHelp("The upstream server's identity for tool pinning (default: its command line). Pins are kept per name; what the server says about itself is never used.", valueName: "name"))
+    var serverName: String?
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
     var logLevel: Logger.Level?
 
@@ -92,6 +95,7 @@ struct GatewayCommand: AsyncParsableCommand {
         for kind in autoCheckpoint where !["steps", "policy", "none"].contains(kind) {
             throw ValidationError("--auto-checkpoint takes steps, policy or none, got \(kind)")
         }
+        if let serverName, serverName.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--server-name must not be empty") }
         guard maxCheckpoints >= 0 else { throw ValidationError("--max-checkpoints must not be negative") }
     }
 
@@ -113,7 +117,7 @@ struct GatewayCommand: AsyncParsableCommand {
             runMetadata[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         let configuration = GatewayConfiguration(
-            upstreamCommand: command, upstreamEnvironment: upstreamEnvironment, policy: policy, budget: policy.budget.overridden(by: overrides), policyRef: reference,
+            upstreamCommand: command, serverName: serverName, upstreamEnvironment: upstreamEnvironment, policy: policy, budget: policy.budget.overridden(by: overrides), policyRef: reference,
             prices: priceTable, resumeRunId: runId, runName: runName, parentRunId: parentRun, metadata: runMetadata,
             approvalTimeout: .milliseconds(Int64(approvalTimeout * 1000)), maxLineBytes: maxLineBytes,
             databaseHint: storeOptions.db ?? ProcessInfo.processInfo.environment["RISKKERNEL_DB"],

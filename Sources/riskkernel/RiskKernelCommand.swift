@@ -15,7 +15,7 @@ struct RiskKernelCommand: AsyncParsableCommand {
             GatewayCommand.self, PolicyCommand.self, ApprovalsCommand.self, RunsCommand.self, UsageCommand.self,
             AuditCommand.self, CheckpointsCommand.self, AttributionCommand.self, PricesCommand.self, MigrateCommand.self,
             DemoCommand.self, DemoServerCommand.self,
-            ProvenanceCommand.self, KeysCommand.self,
+            ProvenanceCommand.self, KeysCommand.self, ToolsCommand.self,
         ])
 }
 
