@@ -29,10 +29,14 @@ public struct ToolCallContext: Sendable {
     public var haltReason: String?
     /// Finds credentials (built from the policy's `spec.secrets.allow`).
     public var secretScanner: SecretScanner?
+    /// How the tool's definition compares with its pin; `nil` when pins are not checked.
+    public var pinStatus: ToolPinStatus?
+    /// The identity of the server that offers the tool, as `riskkernel tools approve --server` takes it.
+    public var server: String
 
     public init(
         tool: String, arguments: JSONValue = .object([:]), sideEffect: String, policy: Policy, budgets: [BudgetScope] = [],
-        haltReason: String? = nil, secretScanner: SecretScanner? = nil
+        haltReason: String? = nil, secretScanner: SecretScanner? = nil, pinStatus: ToolPinStatus? = nil, server: String = ""
     ) {
         self.tool = tool
         self.arguments = arguments
@@ -41,6 +45,8 @@ public struct ToolCallContext: Sendable {
         self.budgets = budgets
         self.haltReason = haltReason
         self.secretScanner = secretScanner
+        self.pinStatus = pinStatus
+        self.server = server
     }
 }
 
@@ -72,6 +78,9 @@ public enum StepVerdict: Sendable, Hashable {
     case decide(Decision)
     /// The call goes on with these arguments instead; later steps judge the rewritten ones.
     case rewrite(JSONValue)
+    /// This step decides the call, which carries these (rewritten) arguments: a call held for
+    /// approval is forwarded with them once approved.
+    case decideRewritten(Decision, arguments: JSONValue)
 }
 
 /// The pipeline's conclusion: the decision and the arguments to forward (rewritten or not).
@@ -99,9 +108,12 @@ public struct DecisionPipeline: Sendable {
 
     public init(steps: [DecisionStep]) { self.steps = steps }
 
-    /// DESIGN.md's order: run halted, budget exhausted, allowlist, secrets in the arguments,
-    /// approval rules.
-    public static let standard = DecisionPipeline(steps: [.runHalted, .budgetExhausted, .allowlist, .secretsInArguments, .approvalRules])
+    /// DESIGN.md's order: run halted, budget exhausted, allowlist, tool changed or new since it was
+    /// pinned, secrets in the arguments, argument rules (rewrite, then deny or require approval),
+    /// approval rules. (A rate limit step belongs between pinning and secrets.)
+    public static let standard = DecisionPipeline(steps: [
+        .runHalted, .budgetExhausted, .allowlist, .toolPinning, .secretsInArguments, .argumentRules, .approvalRules,
+    ])
 
     /// Runs the steps in order: the first that decides wins; a rewrite changes the arguments the
     /// following steps see; a call that passes every step is allowed.
@@ -112,6 +124,7 @@ public struct DecisionPipeline: Sendable {
             case .pass: continue
             case .rewrite(let arguments): context.arguments = arguments
             case .decide(let decision): return DecisionResult(decision: decision, arguments: context.arguments)
+            case .decideRewritten(let decision, let arguments): return DecisionResult(decision: decision, arguments: arguments)
             }
         }
         return DecisionResult(decision: .allow, arguments: context.arguments)

@@ -17,12 +17,17 @@ public struct Policy: Sendable, Hashable {
     public var sideEffects: [SideEffectMapping]
     /// `spec.secrets`: what happens to credentials found in arguments and results.
     public var secrets: SecretsPolicy = SecretsPolicy()
+    /// `spec.argumentRules`, in file order.
+    public var argumentRules: [ArgumentRule]
+    /// `spec.toolPinning`: what a changed or new tool meets; `enforce` unless the policy says otherwise.
+    public var toolPinning: ToolPinningMode
     /// The document the policy was read from, as JSON; this is what the store keeps.
     public var document: JSONValue
 
     public init(
         name: String, description: String? = nil, budget: Budget = .unlimited, toolAllowlist: [Glob]? = nil,
-        approvalRules: [ApprovalRule] = [], sideEffects: [SideEffectMapping] = [], document: JSONValue? = nil
+        approvalRules: [ApprovalRule] = [], sideEffects: [SideEffectMapping] = [], argumentRules: [ArgumentRule] = [],
+        toolPinning: ToolPinningMode = .enforce, document: JSONValue? = nil
     ) {
         self.name = name
         self.description = description
@@ -30,6 +35,8 @@ public struct Policy: Sendable, Hashable {
         self.toolAllowlist = toolAllowlist
         self.approvalRules = approvalRules
         self.sideEffects = sideEffects
+        self.argumentRules = argumentRules
+        self.toolPinning = toolPinning
         self.document = document ?? .object([
             "apiVersion": .string(Self.apiVersion), "kind": .string(Self.kind), "metadata": ["name": .string(name)],
         ])

@@ -124,7 +124,9 @@ public enum PolicyParser {
 
         var policy = Policy(name: name, description: description, document: document)
         guard let specValue = root["spec"] else { return policy }
-        let spec = try reader.object(specValue, at: "spec", allowed: ["budget", "toolAllowlist", "approvalRules", "sideEffects", "secrets"])
+        let spec = try reader.object(specValue, at: "spec", allowed: [
+            "budget", "toolAllowlist", "approvalRules", "sideEffects", "secrets", "argumentRules", "toolPinning",
+        ])
         if let budget = spec["budget"] {
             policy.budget = try reader.budget(budget, at: "spec.budget")
         }
@@ -150,6 +152,14 @@ public enum PolicyParser {
         }
         if let secrets = spec["secrets"] {
             policy.secrets = try reader.secrets(secrets, at: "spec.secrets")
+        }
+        if let rules = spec["argumentRules"] {
+            policy.argumentRules = try reader.array(rules, at: "spec.argumentRules").enumerated().map { index, item in
+                try reader.argumentRule(item, at: "spec.argumentRules[\(index + 1)]")
+            }
+        }
+        if let pinning = spec["toolPinning"], pinning != .null {
+            policy.toolPinning = try reader.toolPinning(pinning, at: "spec.toolPinning")
         }
         return policy
     }
@@ -262,6 +272,17 @@ struct FieldReader {
             }
         }
         return policy
+    }
+
+    /// `enforce`, `warn` or `off`; `false` is `off` too, since YAML reads an unquoted `off` as false.
+    func toolPinning(_ value: JSONValue, at path: String) throws -> ToolPinningMode {
+        switch value {
+        case .bool(false): return .off
+        case .string(let text): if let mode = ToolPinningMode(rawValue: text) { return mode }
+        case .bool: break
+        default: _ = try string(value, at: path, required: true)
+        }
+        throw context.error(path, "must be enforce, warn or off (got \(CanonicalJSON.string(value)))")
     }
 
     func approvalRule(_ value: JSONValue, at path: String) throws -> ApprovalRule {
