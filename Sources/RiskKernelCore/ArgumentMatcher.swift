@@ -9,7 +9,8 @@ import Foundation
 ///   canonical JSON text (`42`, `1.5`, `true`, `null`, `{"a":1}`, `["x"]`), so `notMatches` is
 ///   always the exact opposite of `matches` for a value that is there.
 /// - `in` and `notIn` compare JSON values; numbers compare by value (`1` equals `1.0`).
-/// - `greaterThan` and `lessThan` match numbers only; a string such as `"150"` never matches.
+/// - `greaterThan` and `lessThan` match numbers, and strings that are decimal numbers (`"150"`,
+///   `" 2.5e3 "`), so an amount sent as text is judged like the number; other values never match.
 /// - A missing argument matches nothing but `exists: false` (and a rule without a matcher).
 public enum ArgumentMatcher: Sendable, Hashable, CustomStringConvertible {
     /// `matches: GLOB`: the whole text matches the glob.
@@ -40,8 +41,8 @@ public enum ArgumentMatcher: Sendable, Hashable, CustomStringConvertible {
         case .regex(let regex): return regex.isFound(in: Self.text(of: value))
         case .in(let list): return list.contains { Self.equal(Self.normalized($0), value) }
         case .notIn(let list): return !list.contains { Self.equal(Self.normalized($0), value) }
-        case .greaterThan(let bound): return Self.compare(value, bound) == .orderedDescending
-        case .lessThan(let bound): return Self.compare(value, bound) == .orderedAscending
+        case .greaterThan(let bound): return Self.compare(Self.numeric(value), bound) == .orderedDescending
+        case .lessThan(let bound): return Self.compare(Self.numeric(value), bound) == .orderedAscending
         case .exists: return true
         }
     }
@@ -63,6 +64,16 @@ public enum ArgumentMatcher: Sendable, Hashable, CustomStringConvertible {
     static func normalized(_ value: JSONValue) -> JSONValue {
         if case .string(let text) = value { return .string(PathNormalizer.normalize(text)) }
         return value
+    }
+
+    /// A string that reads as a decimal number becomes that number; anything else is unchanged.
+    static func numeric(_ value: JSONValue) -> JSONValue {
+        guard case .string(let text) = value else { return value }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let integer = Int64(trimmed) { return .integer(integer) }
+        let numberCharacters = Set("0123456789+-.eE")
+        guard !trimmed.isEmpty, trimmed.allSatisfy(numberCharacters.contains), let number = Double(trimmed), number.isFinite else { return value }
+        return .double(number)
     }
 
     static func text(of value: JSONValue) -> String {

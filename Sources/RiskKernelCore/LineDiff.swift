@@ -24,12 +24,12 @@ public enum LineDiff {
                 lines.append(.same(old[i]))
                 i += 1
                 j += 1
-            } else if j < columns, i == rows || common[i][j + 1] >= common[i + 1][j] {
-                lines.append(.added(new[j]))
-                j += 1
-            } else {
+            } else if i < rows, j == columns || common[i + 1][j] >= common[i][j + 1] {
                 lines.append(.removed(old[i]))
                 i += 1
+            } else {
+                lines.append(.added(new[j]))
+                j += 1
             }
         }
         return lines

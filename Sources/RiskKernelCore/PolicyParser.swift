@@ -251,6 +251,8 @@ struct FieldReader {
         let members = try object(value, at: path, allowed: ["arguments", "results", "allow"])
         var policy = SecretsPolicy()
         func action(_ key: String) throws -> SecretAction? {
+            // YAML reads an unquoted `off` as false.
+            if case .bool(false)? = members[key] { return .off }
             guard let text = try string(members[key], at: "\(path).\(key)") else { return nil }
             guard let action = SecretAction(rawValue: text) else {
                 throw context.error("\(path).\(key)", "must be block, redact or off (got \"\(text)\")")

@@ -17,6 +17,9 @@ public enum ToolPinStatus: String, Sendable, Hashable, CaseIterable {
     case changed
     /// The server did not offer the tool when its tools were pinned.
     case new
+    /// The server's tool list could not be read, so the definition cannot be checked. Never
+    /// stored: it is the gateway's view for one call.
+    case unverified
 }
 
 extension DecisionStep {
@@ -24,6 +27,12 @@ extension DecisionStep {
     /// that approves it; `pinned` tools, an unknown status, and the `warn` and `off` modes pass.
     public static let toolPinning = DecisionStep(name: "pinning") { context in
         guard context.policy.toolPinning == .enforce, let status = context.pinStatus, status != .pinned else { return .pass }
+        if status == .unverified {
+            return .decide(.deny(
+                rule: "pinning",
+                reason: "tool \"\(context.tool)\" cannot be checked against its pinned definition: the server's tool list could not be read "
+                    + "(see the gateway's log), so the call was not sent"))
+        }
         let what = status == .changed
             ? "has changed its definition since it was pinned"
             : "is new since the server's tools were pinned"

@@ -11,6 +11,7 @@ extension GatewaySession {
         guard mode != .off else { return }
         let server = configuration.serverName
         let tools = definitions.values.compactMap(ToolDefinition.init(tool:)).sorted { $0.name < $1.name }
+        pinsUnverified = false
         do {
             let pins = try await store.observeTools(server: server, tools: tools, runId: runId)
             toolPins = Dictionary(pins.map { ($0.tool, $0) }, uniquingKeysWith: { first, _ in first })
@@ -29,6 +30,7 @@ extension GatewaySession {
     /// How the tool's definition compares with its pin, or `nil` when pins are not checked.
     func pinStatus(of tool: String) -> ToolPinStatus? {
         guard configuration.policy.toolPinning != .off else { return nil }
+        if pinsUnverified { return .unverified }
         return toolPins[tool]?.status ?? .new
     }
 }

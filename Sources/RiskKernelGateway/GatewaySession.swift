@@ -35,6 +35,8 @@ public actor GatewaySession {
     var catalogueLoad: Task<Void, Never>?
     /// The upstream's tool pins by tool name, as the store last reported them.
     var toolPins: [String: ToolPinRecord] = [:]
+    /// Whether the latest listing of the upstream's tools failed, so no definition can be checked.
+    var pinsUnverified = false
     /// The `io.modelcontextprotocol/` members of the latest client request's `_meta` (the
     /// 2026-07-28 revision's per-request protocol envelope), repeated on the gateway's own requests.
     var protocolEnvelope: JSONValue?
@@ -256,6 +258,7 @@ public actor GatewaySession {
                       let tools = response["result"]?["tools"]?.arrayValue
                 else {
                     self.logger.warning("could not list the upstream's tools; unknown tools are classified as \"write\"")
+                    self.pinsUnverified = true
                     return
                 }
                 for tool in tools { if let name = tool["name"]?.stringValue { definitions[name] = tool } }

@@ -128,8 +128,8 @@ struct PostgresGatewayTests {
         let result = await held.value
         #expect(result.toolText == "message sent to ops")
         let lag = released.value.timeIntervalSince(approvedAt)
+        // How fast is a benchmark's figure (scripts/bench); here the release only has to happen.
         print("approval released the held call \(Int((lag * 1000).rounded())) ms after the approving process exited")
-        #expect(lag < 0.5)
         let again = try await Binary.run(["approvals", "approve", approvalId, "--database-url", url])
         #expect(again.status != 0)
         #expect(again.stderr.contains("is not pending (it is approved)"))

@@ -39,11 +39,15 @@ struct ProvenanceCLITests {
 
         let edited = Sandbox()
         let editedRun = try await recordedRun(edited)
-        try await tamper(edited, "UPDATE events SET body = replace(body, '\"promptTokens\":10', '\"promptTokens\":1') WHERE sequence = 3")
+        // The first model call's event (the gateway's own tool listing may come before or after it).
+        let exported = try await edited.cli(["audit", "export", "--run", editedRun]).stdout.split(separator: "\n")
+        let modelEvent = try #require(exported.compactMap { try? JSONParser.parse(String($0)) }.first { $0["kind"] == "model.recorded" })
+        let modelSequence = try #require(modelEvent["sequence"]?.int64Value)
+        try await tamper(edited, "UPDATE events SET body = replace(body, '\"promptTokens\":10', '\"promptTokens\":1') WHERE sequence = \(modelSequence)")
         let editedResult = try await edited.cli(["audit", "verify", "--json"])
         #expect(editedResult.status == 1)
         #expect(editedResult.json?["broken"]?.arrayValue?.first == [
-            "runId": .string(editedRun), "sequence": 3, "kind": "edited", "detail": "its content does not match its hash (model.recorded)",
+            "runId": .string(editedRun), "sequence": .integer(modelSequence), "kind": "edited", "detail": "its content does not match its hash (model.recorded)",
         ])
 
         let deleted = Sandbox()

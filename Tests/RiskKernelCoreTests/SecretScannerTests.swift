@@ -64,6 +64,9 @@ struct SecretScannerTests {
     func policyField() throws {
         let parsed = try PolicyParser.parse("apiVersion: riskkernel/v1\nkind: Policy\nmetadata: {name: s}\nspec:\n  secrets: {arguments: redact, results: block, allow: ['^AKIA.*EXAMPLE$']}\n")
         #expect(parsed[0].secrets == SecretsPolicy(arguments: .redact, results: .block, allow: ["^AKIA.*EXAMPLE$"]))
+        // YAML reads an unquoted off as false; it means off.
+        let unquoted = try PolicyParser.parse("apiVersion: riskkernel/v1\nkind: Policy\nmetadata: {name: s}\nspec:\n  secrets: {arguments: off, results: off}\n")
+        #expect(unquoted[0].secrets == SecretsPolicy(arguments: .off, results: .off))
         #expect(throws: PolicyError(file: nil, document: 1, field: "spec.secrets.arguments", message: "must be block, redact or off (got \"maybe\")")) {
             _ = try PolicyParser.parse("apiVersion: riskkernel/v1\nkind: Policy\nmetadata: {name: s}\nspec:\n  secrets: {arguments: maybe}\n")
         }

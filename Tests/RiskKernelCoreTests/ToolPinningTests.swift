@@ -20,6 +20,12 @@ struct ToolPinningTests {
             reason: #"tool "fs.read" is new since the server's tools were pinned; a person must approve it before it can be called: riskkernel tools approve --server fs fs.read"#)))
     }
 
+    @Test func enforceRefusesWhenTheToolListCouldNotBeRead() {
+        #expect(DecisionStep.toolPinning.evaluate(context(.enforce, .unverified)) == .decide(.deny(
+            rule: "pinning",
+            reason: #"tool "fs.read" cannot be checked against its pinned definition: the server's tool list could not be read (see the gateway's log), so the call was not sent"#)))
+    }
+
     @Test("every mode and status", arguments: ToolPinningMode.allCases, ToolPinStatus.allCases)
     func modesAndStatuses(mode: ToolPinningMode, status: ToolPinStatus) {
         let verdict = DecisionStep.toolPinning.evaluate(context(mode, status))

@@ -133,6 +133,7 @@ def test_session_is_recorded_with_decisions_and_a_hash_chain(gateway, cli, time_
     assert events[-1]["kind"] == "run.status" and events[-1]["data"]["status"] == "completed"
     assert [event["kind"] for event in events] == [
         "run.started",
+        "tools.pinned",  # the first sight of the server pins its tools, before the first call is decided
         "tool.decided", "tool.completed",  # get_current_time
         "tool.decided",  # delete_everything, refused
         "model.recorded", "checkpoint.created",  # the step's automatic checkpoint

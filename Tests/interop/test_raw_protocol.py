@@ -194,10 +194,22 @@ def test_upstream_crash_fails_the_call_in_flight(raw_gateway, cli):
     assert call["tool"] == "crash" and call["status"] == "failed"
 
 
-def test_tool_call_is_answered_when_the_upstream_tool_list_exceeds_the_line_limit(raw_gateway, time_server):
+def test_tool_call_is_answered_when_the_upstream_tool_list_exceeds_the_line_limit(raw_gateway, time_server, tmp_path):
     # mcp-server-time's tools/list response is about 2.3 KB, over a 2048-byte limit; the call's
-    # own request and response are far below it.
+    # own request and response are far below it. The gateway cannot read the tool definitions, so
+    # under the default toolPinning (enforce) the call is refused, failing closed, with a clear reason;
+    # with pinning off it goes through.
     raw = raw_gateway([time_server], "--max-line-bytes", "2048")
+    raw.initialize()
+    response = raw.request(
+        "tools/call", {"name": "get_current_time", "arguments": {"timezone": "UTC"}}, timeout=4
+    )
+    assert response["result"]["isError"] is True
+    assert "tool list could not be read" in response["result"]["content"][0]["text"]
+
+    policy = tmp_path / "unpinned.yaml"
+    policy.write_text("apiVersion: riskkernel/v1\nkind: Policy\nmetadata: {name: unpinned}\nspec: {toolPinning: \"off\"}\n")
+    raw = raw_gateway([time_server], "--max-line-bytes", "2048", "--policy-file", str(policy))
     raw.initialize()
     response = raw.request(
         "tools/call", {"name": "get_current_time", "arguments": {"timezone": "UTC"}}, timeout=4
