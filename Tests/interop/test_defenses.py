@@ -1,10 +1,13 @@
 """The defenses against what a policy does not name, with the official MCP Python SDK as the client:
 tool-definition pinning against a server that changes its tools between runs, argument rules
-(a path escape denied, an argument rewritten) and secrets in arguments."""
+(a path escape denied, an argument rewritten), secrets in arguments and results, and the clean
+environment an upstream server gets."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -104,3 +107,62 @@ spec:
     assert pay["arguments"]["dry_run"] is False and pay["forwardedArguments"]["dry_run"] is True
     escape = next(call for call in calls if call["arguments"].get("path") == "/srv/data/../../etc/passwd")
     assert escape["decision"] == "deny" and escape["rule"] == "argument"
+
+
+def test_secrets_are_refused_in_arguments_and_redacted_in_results(gateway, cli, tmp_path):
+    tools_file = tmp_path / "tools.json"
+    write_tools(tools_file, {"read_file": "Reads a file.", "leak": "Shows the deploy token."})
+    token = "ghp_" + "Z9y8X7w6V5" * 4
+
+    async def body() -> None:
+        async with gateway_session(gateway, [sys.executable, SERVER, tools_file]) as session:
+            refused = await session.call_tool("read_file", {"path": "/srv/" + token})
+            assert refused.is_error
+            assert "github-token" in text_of(refused) and token not in text_of(refused)
+            leaked = await session.call_tool("leak", {})
+            assert not leaked.is_error
+            assert "[REDACTED:github-token]" in text_of(leaked) and "ghp_" not in text_of(leaked)
+
+    run_test(body)
+    run_id = cli.only_run()["id"]
+    exported = cli.run("audit", "export", "--run", run_id).stdout
+    shown = json.dumps(cli.only_run())
+    for text in (exported, shown, "\n".join(log.text() for log in gateway.logs)):
+        assert token not in text and "A1b2C3d4E5A1b2C3d4E5" not in text
+
+
+def test_the_upstream_sees_only_the_base_variables_and_what_env_names(gateway, tmp_path):
+    tools_file = tmp_path / "tools.json"
+    write_tools(tools_file, {"environment": "Lists environment variable names."})
+    environment = dict(os.environ, RISKKERNEL_SECRET_SETTING="x", AWS_SECRET_ACCESS_KEY="y", GITHUB_TOKEN="z", PASS_ME="1")
+    argv = gateway.argv([sys.executable, SERVER, tools_file], "--env", "PASS_ME", "--env", "SET_ME=2")
+    request_lines = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "environment", "arguments": {}}},
+    ]
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment, text=True)
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        for message in request_lines:
+            process.stdin.write(json.dumps(message) + "\n")
+            process.stdin.flush()
+        answer = None
+        for line in process.stdout:
+            message = json.loads(line)
+            if message.get("id") == 2:
+                answer = message
+                break
+        process.stdin.close()
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert answer is not None
+    names = set(json.loads(answer["result"]["content"][0]["text"]))
+    assert {"PASS_ME", "SET_ME"} <= names
+    assert not names & {"RISKKERNEL_SECRET_SETTING", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN"}
+    allowed = {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TMPDIR", "TZ", "LANG", "PASS_ME", "SET_ME"}
+    # Python itself may add a few of its own (LC_CTYPE); everything else must come from the gateway's list.
+    assert all(name in allowed or name.startswith("LC_") for name in names), names - allowed
