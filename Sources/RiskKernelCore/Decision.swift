@@ -31,13 +31,17 @@ public struct ToolCallContext: Sendable {
     public var secretScanner: SecretScanner?
     /// How the tool's definition compares with its pin; `nil` when pins are not checked.
     public var pinStatus: ToolPinStatus?
+    /// The calls of the run tree within the longest rate-limit window; `nil` when not counted.
+    public var recentToolCalls: RecentToolCalls?
     /// The identity of the server that offers the tool, as `riskkernel tools approve --server` takes it.
     public var server: String
 
     public init(
         tool: String, arguments: JSONValue = .object([:]), sideEffect: String, policy: Policy, budgets: [BudgetScope] = [],
-        haltReason: String? = nil, secretScanner: SecretScanner? = nil, pinStatus: ToolPinStatus? = nil, server: String = ""
+        haltReason: String? = nil, secretScanner: SecretScanner? = nil, pinStatus: ToolPinStatus? = nil, server: String = "",
+        recentToolCalls: RecentToolCalls? = nil
     ) {
+        self.recentToolCalls = recentToolCalls
         self.tool = tool
         self.arguments = arguments
         self.sideEffect = sideEffect
@@ -110,9 +114,9 @@ public struct DecisionPipeline: Sendable {
 
     /// DESIGN.md's order: run halted, budget exhausted, allowlist, tool changed or new since it was
     /// pinned, secrets in the arguments, argument rules (rewrite, then deny or require approval),
-    /// approval rules. (A rate limit step belongs between pinning and secrets.)
+    /// approval rules, with rate limits between pinning and secrets.
     public static let standard = DecisionPipeline(steps: [
-        .runHalted, .budgetExhausted, .allowlist, .toolPinning, .secretsInArguments, .argumentRules, .approvalRules,
+        .runHalted, .budgetExhausted, .allowlist, .toolPinning, .rateLimits, .secretsInArguments, .argumentRules, .approvalRules,
     ])
 
     /// Runs the steps in order: the first that decides wins; a rewrite changes the arguments the

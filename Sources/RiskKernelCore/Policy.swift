@@ -19,6 +19,10 @@ public struct Policy: Sendable, Hashable {
     public var secrets: SecretsPolicy = SecretsPolicy()
     /// `spec.argumentRules`, in file order.
     public var argumentRules: [ArgumentRule]
+    /// `spec.rateLimits`, in file order.
+    public var rateLimits: [RateLimit] = []
+    /// `spec.toolPrices`: what each forwarded call of a tool costs.
+    public var toolPrices: [ToolPrice] = []
     /// `spec.toolPinning`: what a changed or new tool meets; `enforce` unless the policy says otherwise.
     public var toolPinning: ToolPinningMode
     /// The document the policy was read from, as JSON; this is what the store keeps.

@@ -125,7 +125,7 @@ public enum PolicyParser {
         var policy = Policy(name: name, description: description, document: document)
         guard let specValue = root["spec"] else { return policy }
         let spec = try reader.object(specValue, at: "spec", allowed: [
-            "budget", "toolAllowlist", "approvalRules", "sideEffects", "secrets", "argumentRules", "toolPinning",
+            "budget", "toolAllowlist", "approvalRules", "sideEffects", "secrets", "argumentRules", "toolPinning", "rateLimits", "toolPrices",
         ])
         if let budget = spec["budget"] {
             policy.budget = try reader.budget(budget, at: "spec.budget")
@@ -156,6 +156,18 @@ public enum PolicyParser {
         if let rules = spec["argumentRules"] {
             policy.argumentRules = try reader.array(rules, at: "spec.argumentRules").enumerated().map { index, item in
                 try reader.argumentRule(item, at: "spec.argumentRules[\(index + 1)]")
+            }
+        }
+        if let limits = spec["rateLimits"] {
+            policy.rateLimits = try reader.array(limits, at: "spec.rateLimits").enumerated().map { index, item in
+                try reader.rateLimit(item, at: "spec.rateLimits[\(index + 1)]")
+            }
+        }
+        if let prices = spec["toolPrices"] {
+            let map = try reader.object(prices, at: "spec.toolPrices", allowed: nil)
+            policy.toolPrices = try map.keys.sorted().map { key in
+                let path = "spec.toolPrices.\(key)"
+                return ToolPrice(tool: try reader.glob(.string(key), at: path), dollars: try reader.dollars(map[key]!, at: path))
             }
         }
         if let pinning = spec["toolPinning"], pinning != .null {
@@ -231,20 +243,22 @@ struct FieldReader {
         if let tokens = members["tokens"] { budget.tokens = try nonNegativeInteger(tokens, at: "\(path).tokens") }
         if let loops = members["loops"] { budget.loops = try nonNegativeInteger(loops, at: "\(path).loops") }
         if let seconds = members["seconds"] { budget.seconds = try nonNegativeInteger(seconds, at: "\(path).seconds") }
-        if let dollars = members["dollars"] {
-            let field = "\(path).dollars"
-            let money: Money?
-            switch dollars {
-            case .integer(let whole): money = Money(dollars: String(whole))
-            case .double(let amount): money = Money(dollars: amount)
-            case .string(let text): money = Money(dollars: text)
-            default: throw context.error(field, "must be a number of dollars, got \(Self.typeName(dollars))")
-            }
-            guard let money else { throw context.error(field, "must be a dollar amount with at most six decimals") }
-            guard money >= .zero else { throw context.error(field, "must not be negative (got \(money))") }
-            budget.dollars = money
-        }
+        if let dollars = members["dollars"] { budget.dollars = try self.dollars(dollars, at: "\(path).dollars") }
         return budget
+    }
+
+    /// A non-negative dollar amount with at most six decimals, as a number or a string.
+    func dollars(_ value: JSONValue, at field: String) throws -> Money {
+        let money: Money?
+        switch value {
+        case .integer(let whole): money = Money(dollars: String(whole))
+        case .double(let amount): money = Money(dollars: amount)
+        case .string(let text): money = Money(dollars: text)
+        default: throw context.error(field, "must be a number of dollars, got \(Self.typeName(value))")
+        }
+        guard let money else { throw context.error(field, "must be a dollar amount with at most six decimals") }
+        guard money >= .zero else { throw context.error(field, "must not be negative (got \(money))") }
+        return money
     }
 
     func secrets(_ value: JSONValue, at path: String) throws -> SecretsPolicy {
@@ -274,6 +288,22 @@ struct FieldReader {
             }
         }
         return policy
+    }
+
+    /// `{tool: GLOB, calls: N, per: DURATION}`.
+    func rateLimit(_ value: JSONValue, at path: String) throws -> RateLimit {
+        let members = try object(value, at: path, allowed: ["tool", "calls", "per"])
+        guard let tool = members["tool"] else { throw context.error("\(path).tool", "is required") }
+        guard let callsValue = members["calls"] else { throw context.error("\(path).calls", "is required") }
+        let calls = try nonNegativeInteger(callsValue, at: "\(path).calls")
+        guard calls >= 1, calls <= Int64(Int32.max) else { throw context.error("\(path).calls", "must be at least 1 (got \(calls))") }
+        guard let perText = try string(members["per"], at: "\(path).per", required: true) else {
+            throw context.error("\(path).per", "is required")
+        }
+        guard let per = RateLimit.parseDuration(perText) else {
+            throw context.error("\(path).per", "must be a duration such as 500ms, 30s, 1m, 1h or 1d (got \"\(perText)\")")
+        }
+        return RateLimit(tool: try glob(tool, at: "\(path).tool"), calls: Int(calls), per: per, perText: perText)
     }
 
     /// `enforce`, `warn` or `off`; `false` is `off` too, since YAML reads an unquoted `off` as false.

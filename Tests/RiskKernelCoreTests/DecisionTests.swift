@@ -178,7 +178,7 @@ struct DecisionTests {
     // MARK: Pipeline mechanics
 
     @Test func standardPipelineOrder() {
-        #expect(DecisionPipeline.standard.steps.map(\.name) == ["halted", "budget", "allowlist", "pinning", "secrets", "arguments", "approval"])
+        #expect(DecisionPipeline.standard.steps.map(\.name) == ["halted", "budget", "allowlist", "pinning", "rateLimit", "secrets", "arguments", "approval"])
     }
 
     @Test func emptyPipelineAllows() {
