@@ -137,6 +137,7 @@ struct CrashWriterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crash-writer", abstract: "Append to the ledger and print each committed count, until killed.", shouldDisplay: false)
     @Option var db: String
+    @Option(help: "Stop after this many appends (for profiling).") var count: Int = .max
 
     func run() async throws {
         let store = try SQLiteStore(path: db)
@@ -144,7 +145,7 @@ struct CrashWriterCommand: AsyncParsableCommand {
         print("run \(run.id)")
         fflush(nil)
         var index = 0
-        while true {
+        while index < count {
             _ = try await store.recordModelCall(runId: run.id, StoreBench.modelCall(index))
             index += 1
             print(index)
