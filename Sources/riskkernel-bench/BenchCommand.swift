@@ -173,6 +173,8 @@ struct Suite {
     mutating func runAll() async throws {
         let started = nowNanos()
         say("riskkernel-bench: \(quick ? "quick" : "full") run; figures: \(Figure.allCases.filter(figures.contains).map(\.rawValue).joined(separator: ", "))")
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load) at start (other work on the machine inflates every figure)")
         say("gateway: \(riskkernel)\nupstream: \(benchExecutable) upstream\(withFastMCP ? "\nfastmcp: \(python) \(fastmcpScript)" : "")\n")
         if figures.contains(.latency) || figures.contains(.throughput) { try proxies() }
         if figures.contains(.spawn) { try spawn() }
