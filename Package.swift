@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "riskkernel", targets: ["riskkernel"]),
+        .executable(name: "riskkernel-bench", targets: ["riskkernel-bench"]),
         .library(name: "RiskKernelCore", targets: ["RiskKernelCore"]),
         .library(name: "RiskKernelStore", targets: ["RiskKernelStore"]),
         .library(name: "RiskKernelGateway", targets: ["RiskKernelGateway"]),
@@ -57,6 +58,17 @@ let package = Package(
                 "RiskKernelProvenance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The benchmark suite (`swift run -c release riskkernel-bench`, or scripts/bench).
+        .executableTarget(
+            name: "riskkernel-bench",
+            dependencies: [
+                "RiskKernelCore",
+                "RiskKernelStore",
+                "RiskKernelGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore"]),

@@ -30,9 +30,7 @@ extension SQLiteStore {
         guard status != .pending else { throw StoreError.invalidArgument("an approval can only be decided as approved, denied or expired") }
         let now = Timestamps.now()
         return try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE approvals SET status = ?, decided_by = ?, reason = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
-                arguments: [status.rawValue, decidedBy, reason, Self.ms(now), id])
+            try db.cachedStatement(sql: "UPDATE approvals SET status = ?, decided_by = ?, reason = ?, decided_at = ? WHERE id = ? AND status = 'pending'").execute(arguments: [status.rawValue, decidedBy, reason, Self.ms(now), id])
             guard let approval = try Self.fetchApproval(db, id: id) else { throw StoreError.notFound("approval \(id)") }
             guard db.changesCount > 0 else { throw StoreError.notPending(id: id, status: approval.status.rawValue) }
             var data: [String: JSONValue] = [
@@ -54,11 +52,12 @@ extension SQLiteStore {
     }
 
     static func fetchApproval(_ db: Database, id: String) throws -> ApprovalRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM approvals WHERE id = ?", arguments: [id]).map(approvalRecord)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM approvals WHERE id = ?"), arguments: [id]).map(approvalRecord)
     }
 
     static func approvalRecord(_ row: Row) -> ApprovalRecord {
-        ApprovalRecord(
+        let row = NamedColumns(row)
+        return ApprovalRecord(
             id: row["id"], runId: row["run_id"], toolCallId: row["tool_call_id"], tool: row["tool"], sideEffect: row["side_effect"],
             arguments: json(row["arguments"]) ?? .null, rule: row["rule"], status: ApprovalStatus(rawValue: row["status"]) ?? .expired,
             decidedBy: row["decided_by"], reason: row["reason"], createdAt: date(row["created_at"])!,

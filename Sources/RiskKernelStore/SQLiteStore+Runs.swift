@@ -10,13 +10,11 @@ extension SQLiteStore {
                 guard try Self.fetchRun(db, id: parent) != nil else { throw StoreError.notFound("parent run \(parent)") }
             }
             let metadata = JSONValue.object(run.metadata.mapValues { .string($0) })
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO runs (id, name, parent_run_id, policy_ref, budget_tokens, budget_dollars_micros, budget_loops,
                         budget_seconds, status, metadata, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     run.id, run.name, run.parentRunId, run.policyRef, run.budget.tokens, run.budget.dollars?.micros,
                     run.budget.loops, run.budget.seconds, RunStatus.running.rawValue, Self.text(metadata), Self.ms(now), Self.ms(now),
                 ])
@@ -59,9 +57,7 @@ extension SQLiteStore {
         return try await pool.write { db in
             guard let run = try Self.fetchRun(db, id: id) else { throw StoreError.notFound("run \(id)") }
             if run.status == status, run.haltReason == reason { return run }
-            try db.execute(
-                sql: "UPDATE runs SET status = ?, halt_reason = ?, updated_at = ?, ended_at = ? WHERE id = ?",
-                arguments: [status.rawValue, reason ?? (status == .halted ? run.haltReason : nil), Self.ms(now),
+            try db.cachedStatement(sql: "UPDATE runs SET status = ?, halt_reason = ?, updated_at = ?, ended_at = ? WHERE id = ?").execute(arguments: [status.rawValue, reason ?? (status == .halted ? run.haltReason : nil), Self.ms(now),
                             status.isClosed ? Self.ms(now) : nil, id])
             var data: [String: JSONValue] = ["status": .string(status.rawValue), "from": .string(run.status.rawValue)]
             if let reason { data["reason"] = .string(reason) }
@@ -111,10 +107,11 @@ extension SQLiteStore {
     }
 
     static func fetchRun(_ db: Database, id: String) throws -> RunRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(runRecord)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(runRecord)
     }
 
     static func runRecord(_ row: Row) -> RunRecord {
+        let row = NamedColumns(row)
         let metadata = json(row["metadata"])?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         return RunRecord(
             id: row["id"], name: row["name"], parentRunId: row["parent_run_id"], policyRef: row["policy_ref"],
@@ -126,7 +123,7 @@ extension SQLiteStore {
             createdAt: date(row["created_at"])!, updatedAt: date(row["updated_at"])!, endedAt: date(row["ended_at"]))
     }
 
-    static func usage(_ row: Row, prefix: String) -> Usage {
+    static func usage(_ row: NamedColumns, prefix: String) -> Usage {
         Usage(
             promptTokens: row[prefix + "prompt_tokens"], completionTokens: row[prefix + "completion_tokens"],
             cachedPromptTokens: row[prefix + "cached_prompt_tokens"], dollars: Money(micros: row[prefix + "dollars_micros"]),

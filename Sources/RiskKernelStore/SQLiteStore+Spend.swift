@@ -12,19 +12,15 @@ extension SQLiteStore {
             guard let run = try Self.fetchRun(db, id: runId) else { throw StoreError.notFound("run \(runId)") }
             let entryId = Identifiers.make("led")
             let step = run.usage.loops + 1
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens,
                         cached_prompt_tokens, dollars_micros, priced, response_id, step_index, created_at)
                     VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     entryId, runId, call.provider, call.model, call.promptTokens, call.completionTokens, call.cachedPromptTokens,
                     call.dollars.micros, call.priced, call.responseId, step, Self.ms(now),
                 ])
-            try db.execute(
-                sql: "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [runId, step, entryId, Self.ms(now)])
+            try db.cachedStatement(sql: "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [runId, step, entryId, Self.ms(now)])
             let spend = Usage(
                 promptTokens: call.promptTokens, completionTokens: call.completionTokens,
                 cachedPromptTokens: call.cachedPromptTokens, dollars: call.dollars, loops: 1, modelCalls: 1)
@@ -50,22 +46,18 @@ extension SQLiteStore {
             spend.promptTokens, spend.completionTokens, spend.cachedPromptTokens, spend.dollars.micros, spend.loops,
             spend.modelCalls, spend.toolCalls,
         ]
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
                     cached_prompt_tokens = cached_prompt_tokens + ?, dollars_micros = dollars_micros + ?, loops = loops + ?,
                     model_calls = model_calls + ?, tool_calls = tool_calls + ?, updated_at = ? WHERE id = ?
-                """,
-            arguments: StatementArguments(deltas + [ms(time), runId]))
+                """).execute(arguments: StatementArguments(deltas + [ms(time), runId]))
         for member in ancestry {
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE runs SET tree_prompt_tokens = tree_prompt_tokens + ?, tree_completion_tokens = tree_completion_tokens + ?,
                         tree_cached_prompt_tokens = tree_cached_prompt_tokens + ?, tree_dollars_micros = tree_dollars_micros + ?,
                         tree_loops = tree_loops + ?, tree_model_calls = tree_model_calls + ?, tree_tool_calls = tree_tool_calls + ?
                     WHERE id = ?
-                    """,
-                arguments: StatementArguments(deltas + [member.id]))
+                    """).execute(arguments: StatementArguments(deltas + [member.id]))
         }
     }
 
@@ -75,9 +67,7 @@ extension SQLiteStore {
         for member in try ancestry(db, runId: runId) where member.status == .running {
             let elapsed = time.timeIntervalSince(member.createdAt)
             guard let exhausted = member.budget.exhaustion(of: member.treeUsage, elapsedSeconds: elapsed) else { continue }
-            try db.execute(
-                sql: "UPDATE runs SET status = 'halted', halt_reason = ?, updated_at = ? WHERE id = ?",
-                arguments: [exhausted.message, ms(time), member.id])
+            try db.cachedStatement(sql: "UPDATE runs SET status = 'halted', halt_reason = ?, updated_at = ? WHERE id = ?").execute(arguments: [exhausted.message, ms(time), member.id])
             try appendEvent(
                 db, runId: member.id, kind: "run.status",
                 data: ["status": "halted", "from": "running", "reason": .string(exhausted.message)], at: time)
@@ -141,11 +131,12 @@ extension SQLiteStore {
     }
 
     static func fetchLedgerEntry(_ db: Database, id: String) throws -> LedgerEntry? {
-        try Row.fetchOne(db, sql: "SELECT * FROM ledger_entries WHERE id = ?", arguments: [id]).map(ledgerEntry)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM ledger_entries WHERE id = ?"), arguments: [id]).map(ledgerEntry)
     }
 
     static func ledgerEntry(_ row: Row) -> LedgerEntry {
-        LedgerEntry(
+        let row = NamedColumns(row)
+        return LedgerEntry(
             id: row["id"], runId: row["run_id"], kind: row["kind"], provider: row["provider"], model: row["model"], tool: row["tool"],
             promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
             cachedPromptTokens: row["cached_prompt_tokens"], dollars: Money(micros: row["dollars_micros"]), priced: row["priced"],

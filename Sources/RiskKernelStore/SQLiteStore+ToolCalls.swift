@@ -15,13 +15,11 @@ extension SQLiteStore {
             let approvalId: String? = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
             let arguments = Self.text(call.arguments)
             let forwarded = call.forwardedArguments.map(Self.text)
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
                         approval_id, status, is_error, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     call.id, call.runId, call.requestId, call.tool, call.sideEffect, arguments, forwarded, call.decision.kind, rule, reason,
                     approvalId, status.rawValue, status == .refused, Self.ms(now),
                 ])
@@ -37,12 +35,10 @@ extension SQLiteStore {
             try Self.appendEvent(db, runId: call.runId, kind: "tool.decided", data: .object(data), at: now)
             var approval: ApprovalRecord?
             if let approvalId, let rule {
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, rule, status, created_at, expires_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                        """,
-                    arguments: [approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, rule, Self.ms(now), approvalExpiresAt.map(Self.ms)])
+                        """).execute(arguments: [approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, rule, Self.ms(now), approvalExpiresAt.map(Self.ms)])
                 try Self.appendEvent(
                     db, runId: call.runId, kind: "approval.requested",
                     data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
@@ -54,7 +50,7 @@ extension SQLiteStore {
 
     public func markToolCallForwarded(id: String) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE tool_calls SET status = 'forwarded' WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "UPDATE tool_calls SET status = 'forwarded' WHERE id = ?").execute(arguments: [id])
         }
     }
 
@@ -62,12 +58,10 @@ extension SQLiteStore {
         let now = Timestamps.now()
         return try await pool.write { db in
             guard let call = try Self.fetchToolCall(db, id: id) else { throw StoreError.notFound("tool call \(id)") }
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
                         reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ?
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     outcome.status.rawValue, outcome.result.map(Self.text), outcome.resultDigest, outcome.resultBytes, outcome.isError,
                     outcome.reason, outcome.durationMs, Self.ms(now), id,
                 ])
@@ -94,10 +88,11 @@ extension SQLiteStore {
     }
 
     static func fetchToolCall(_ db: Database, id: String) throws -> ToolCallRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM tool_calls WHERE id = ?", arguments: [id]).map(toolCallRecord)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tool_calls WHERE id = ?"), arguments: [id]).map(toolCallRecord)
     }
 
     static func toolCallRecord(_ row: Row) -> ToolCallRecord {
+        let row = NamedColumns(row)
         var record = ToolCallRecord(
             id: row["id"], runId: row["run_id"], requestId: row["request_id"], tool: row["tool"], sideEffect: row["side_effect"],
             arguments: json(row["arguments"]) ?? .null, decision: row["decision"], rule: row["rule"], reason: row["reason"],

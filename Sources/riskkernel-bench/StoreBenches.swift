@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import RiskKernelCore
+import RiskKernelStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct LedgerFigures {
+    var modelCallsPerSecond: Double
+    var modelCalls: Int
+    var toolCallsPerSecond: Double
+    var toolCalls: Int
+    var journalMode: String
+}
+
+struct CrashCheck {
+    var acknowledged: Int
+    var found: Int
+    var passed: Bool { found >= acknowledged }
+}
+
+enum StoreBench {
+    static let models: [(provider: String, model: String)] = [
+        ("openai", "gpt-4o"), ("openai", "gpt-4o-mini"), ("openai", "gpt-4.1"), ("openai", "o3"), ("openai", "o4-mini"),
+        ("anthropic", "claude-sonnet-4-5"), ("anthropic", "claude-haiku-4-5"), ("anthropic", "claude-opus-4-1"),
+        ("google", "gemini-2.5-pro"), ("google", "gemini-2.5-flash"), ("mistral", "mistral-large-latest"),
+        ("mistral", "mistral-small-latest"), ("deepseek", "deepseek-chat"), ("deepseek", "deepseek-reasoner"),
+        ("openai", "gpt-5"), ("anthropic", "claude-3-5-haiku"),
+    ]
+
+    /// Appends through the store API, one awaited write after another, in this process.
+    static func ledgerAppends(path: String, modelCalls: Int, toolCalls: Int) async throws -> LedgerFigures {
+        let store = try SQLiteStore(path: path)
+        let run = try await store.createRun(NewRun(name: "bench-ledger"))
+        for index in 0..<200 { _ = try await store.recordModelCall(runId: run.id, modelCall(index)) }
+        var started = nowNanos()
+        for index in 0..<modelCalls { _ = try await store.recordModelCall(runId: run.id, modelCall(index)) }
+        let modelSeconds = Double(nowNanos() - started) / 1e9
+
+        let arguments: JSONValue = ["path": "README.md", "size": 100]
+        let result: JSONValue = ["content": [["type": "text", "text": .string(String(repeating: "x", count: 100))]]]
+        let resultBytes = CanonicalJSON.encode(result)
+        let digest = EventChain.hexDigest(resultBytes)
+        started = nowNanos()
+        for index in 0..<toolCalls {
+            let (record, _) = try await store.beginToolCall(
+                NewToolCall(runId: run.id, requestId: "\(index)", tool: "echo", sideEffect: "read", arguments: arguments, decision: .allow),
+                approvalExpiresAt: nil)
+            _ = try await store.completeToolCall(
+                id: record.id,
+                outcome: ToolCallOutcome(
+                    status: .succeeded, result: result, resultDigest: digest, resultBytes: Int64(resultBytes.count), isError: false, durationMs: 0.1))
+        }
+        let toolSeconds = Double(nowNanos() - started) / 1e9
+        let journalMode = try readJournalMode(path: path)
+        return LedgerFigures(
+            modelCallsPerSecond: Double(modelCalls) / modelSeconds, modelCalls: modelCalls,
+            toolCallsPerSecond: Double(toolCalls) / toolSeconds, toolCalls: toolCalls, journalMode: journalMode)
+    }
+
+    static func modelCall(_ index: Int) -> NewModelCall {
+        let (provider, model) = models[index % models.count]
+        return NewModelCall(
+            provider: provider, model: model, promptTokens: 1200, completionTokens: 300, dollars: Money(micros: 4500), priced: true,
+            responseId: "resp_\(index)")
+    }
+
+    /// Starts `riskkernel-bench crash-writer`, kills it with SIGKILL mid-stream, and checks that
+    /// every append it reported as committed is in the file.
+    static func crashCheck(benchExecutable: String, path: String, stderrPath: String) throws -> CrashCheck {
+        let child = try Child([benchExecutable, "crash-writer", "--db", path], stderrPath: stderrPath)
+        var acknowledged = 0
+        let started = nowNanos()
+        var runId = ""
+        while let line = child.output.readLine() {
+            let text = String(decoding: line, as: UTF8.self)
+            if text.hasPrefix("run ") { runId = String(text.dropFirst(4)); continue }
+            acknowledged = Int(text) ?? acknowledged
+            if nowNanos() - started > 700_000_000 { break }
+        }
+        kill(child.pid, SIGKILL)
+        // Appends reported after the last line read only add to what is found.
+        child.finish()
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        let found = try queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entries WHERE run_id = ?", arguments: [runId]) ?? 0
+        }
+        return CrashCheck(acknowledged: acknowledged, found: found)
+    }
+
+    static func readJournalMode(path: String) throws -> String {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } ?? "?"
+    }
+
+    /// A SQLite file made by the store (real schema) with `rows` model-call ledger entries over
+    /// 20 runs, 16 models and 90 days, inserted in one transaction.
+    static func buildUsageDatabase(path: String, rows: Int) async throws -> Double {
+        let started = nowNanos()
+        let store = try SQLiteStore(path: path)
+        var runIds: [String] = []
+        for index in 0..<20 { runIds.append(try await store.createRun(NewRun(name: "agent-\(index % 5)")).id) }
+        try insertLedgerRows(path: path, rows: rows, runIds: runIds)
+        return Double(nowNanos() - started) / 1e9
+    }
+
+    static func insertLedgerRows(path: String, rows: Int, runIds: [String]) throws {
+        let queue = try DatabaseQueue(path: path)
+        let origin = Timestamps.milliseconds(Date()) - 90 * 86_400_000
+        try queue.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens, cached_prompt_tokens,
+                    dollars_micros, priced, response_id, step_index, created_at)
+                VALUES (?, ?, 'model', ?, ?, ?, ?, 0, ?, 1, NULL, ?, ?)
+                """)
+            for index in 0..<rows {
+                let (provider, model) = models[(index &* 7 + index / 3) % models.count]
+                try statement.execute(arguments: [
+                    "led_bench_\(index)", runIds[index % runIds.count], provider, model, 500 + index % 3000, 100 + index % 700,
+                    1000 + (index % 9000), index / runIds.count + 1, origin + Int64(index) * 7776,
+                ])
+            }
+        }
+        _ = try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try queue.close()
+    }
+}
+
+/// Appends model calls through the store as fast as it can, printing the count after each
+/// committed append, until killed (for the crash-durability check).
+struct CrashWriterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crash-writer", abstract: "Append to the ledger and print each committed count, until killed.", shouldDisplay: false)
+    @Option var db: String
+    @Option(help: "Stop after this many appends (for profiling).") var count: Int = .max
+
+    func run() async throws {
+        let store = try SQLiteStore(path: db)
+        let run = try await store.createRun(NewRun(name: "bench-crash"))
+        print("run \(run.id)")
+        fflush(nil)
+        var index = 0
+        while index < count {
+            _ = try await store.recordModelCall(runId: run.id, StoreBench.modelCall(index))
+            index += 1
+            print(index)
+            fflush(nil)
+        }
+    }
+}
