@@ -50,7 +50,7 @@ extension GatewaySession {
             let context = ToolCallContext(
                 tool: tool, arguments: arguments, sideEffect: sideEffect, policy: configuration.policy,
                 budgets: state.budgets, haltReason: state.haltReason, secretScanner: secretScanner,
-                pinStatus: pinStatus, server: configuration.serverName)
+                pinStatus: pinStatus, server: configuration.serverName, recentToolCalls: try await recentCallsForRateLimits(tool: tool))
             let result = pipeline.decide(context)
             decision = result.decision
             if let pinStatus, pinStatus != .pinned, configuration.policy.toolPinning == .warn {
@@ -97,6 +97,29 @@ extension GatewaySession {
     func forward(id: JSONValue, key: String, callId: String, tool: String, raw: [UInt8]) {
         pendingUpstream[key] = .toolCall(callId: callId, tool: tool, started: .now)
         sendUpstream(raw, failingRequest: id)
+        if let price = configuration.policy.price(of: tool) { charge(price, callId: callId, tool: tool) }
+    }
+
+    /// Adds a priced tool's call to the run's spend (which may halt the run, as model spend does).
+    func charge(_ price: Money, callId: String, tool: String) {
+        activeWork += 1
+        Task {
+            do {
+                let spent = try await store.recordToolSpend(runId: runId, callId: callId, tool: tool, dollars: price)
+                if let reason = spent.haltReason { logger.warning("run halted: \(reason)") }
+            } catch {
+                logger.error("could not record the price of tool \(tool) (call \(callId)): \(error)")
+            }
+            self.activeWork -= 1
+        }
+    }
+
+    /// The run tree's recent calls when a rate limit applies to `tool`; `nil` otherwise.
+    func recentCallsForRateLimits(tool: String) async throws -> RecentToolCalls? {
+        let limits = configuration.policy.rateLimits.filter { $0.tool.matches(tool) }
+        guard let longest = limits.map(\.per).max() else { return nil }
+        let now = Date()
+        return RecentToolCalls(now: now, calls: try await store.recentToolCalls(runId: runId, since: now.addingTimeInterval(-longest.seconds)))
     }
 
     func holdForApproval(

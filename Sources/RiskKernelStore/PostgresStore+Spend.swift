@@ -84,6 +84,7 @@ extension PostgresStore {
     }
 
     public func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary {
+        if grouping == .tool { return UsageSummary(by: grouping.description, groups: try await summarizeTools(since: since, until: until)) }
         var bindings = PostgresBindings()
         var conditions: [String] = []
         let keyExpression: String
@@ -92,6 +93,7 @@ extension PostgresStore {
         case .model: keyExpression = "COALESCE(l.model, '(none)')"
         case .day: keyExpression = "to_char(to_timestamp(l.created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
         case .name: keyExpression = "COALESCE(r.name, '(unnamed)')"
+        case .tool: preconditionFailure("summarized by summarizeTools")
         case .metadata(let key):
             guard SummaryGrouping.isValidMetadataKey(key) else { throw StoreError.invalidArgument("invalid metadata key \(key)") }
             // The key is bound as a value, never spliced into the SQL.
@@ -126,12 +128,7 @@ extension PostgresStore {
                     completionTokens: try row["completion"] as Int64? ?? 0, dollars: Money(micros: try row["micros"] as Int64? ?? 0))
             }
         }
-        let total = groups.reduce(UsageGroup(key: "total", calls: 0, promptTokens: 0, completionTokens: 0, dollars: .zero)) { sum, group in
-            UsageGroup(
-                key: "total", calls: sum.calls + group.calls, promptTokens: sum.promptTokens + group.promptTokens,
-                completionTokens: sum.completionTokens + group.completionTokens, dollars: sum.dollars + group.dollars)
-        }
-        return UsageSummary(by: grouping.description, groups: groups, total: total)
+        return UsageSummary(by: grouping.description, groups: groups)
     }
 
     static func fetchLedgerEntry(_ connection: PostgresConnection, id: String) async throws -> LedgerEntry? {

@@ -402,6 +402,8 @@ public struct EventRecord: Sendable, Hashable, Codable {
 /// How `usage` groups the ledger.
 public enum SummaryGrouping: Sendable, Hashable, CustomStringConvertible {
     case provider, model, day, name
+    /// Tool calls let through, by tool, with the tool spend (`toolPrices`).
+    case tool
     /// A run metadata key; only letters, digits, `_`, `-` and `.` are accepted.
     case metadata(String)
 
@@ -412,6 +414,7 @@ public enum SummaryGrouping: Sendable, Hashable, CustomStringConvertible {
         case "model": self = .model
         case "day": self = .day
         case "name": self = .name
+        case "tool": self = .tool
         default:
             guard text.hasPrefix("metadata."), let key = Optional(String(text.dropFirst("metadata.".count))),
                   Self.isValidMetadataKey(key) else { return nil }
@@ -429,6 +432,7 @@ public enum SummaryGrouping: Sendable, Hashable, CustomStringConvertible {
         case .model: return "model"
         case .day: return "day"
         case .name: return "name"
+        case .tool: return "tool"
         case .metadata(let key): return "metadata.\(key)"
         }
     }
@@ -456,6 +460,22 @@ public struct UsageSummary: Sendable, Hashable, Codable {
     public var by: String
     public var groups: [UsageGroup]
     public var total: UsageGroup
+
+    public init(by: String, groups: [UsageGroup], total: UsageGroup) {
+        self.by = by
+        self.groups = groups
+        self.total = total
+    }
+
+    /// The groups with their sum as the total.
+    init(by: String, groups: [UsageGroup]) {
+        let total = groups.reduce(UsageGroup(key: "total", calls: 0, promptTokens: 0, completionTokens: 0, dollars: .zero)) { sum, group in
+            UsageGroup(
+                key: "total", calls: sum.calls + group.calls, promptTokens: sum.promptTokens + group.promptTokens,
+                completionTokens: sum.completionTokens + group.completionTokens, dollars: sum.dollars + group.dollars)
+        }
+        self.init(by: by, groups: groups, total: total)
+    }
 }
 
 /// Random, sortable-enough identifiers with a readable prefix (`run_…`, `call_…`, `apr_…`).

@@ -83,6 +83,7 @@ extension SQLiteStore {
     }
 
     public func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary {
+        if grouping == .tool { return UsageSummary(by: grouping.description, groups: try await summarizeTools(since: since, until: until)) }
         var conditions: [String] = []
         var arguments: [DatabaseValueConvertible?] = []
         let keyExpression: String
@@ -91,6 +92,7 @@ extension SQLiteStore {
         case .model: keyExpression = "COALESCE(l.model, '(none)')"
         case .day: keyExpression = "strftime('%Y-%m-%d', l.created_at / 1000, 'unixepoch')"
         case .name: keyExpression = "COALESCE(r.name, '(unnamed)')"
+        case .tool: preconditionFailure("summarized by summarizeTools")
         case .metadata(let key):
             guard SummaryGrouping.isValidMetadataKey(key) else { throw StoreError.invalidArgument("invalid metadata key \(key)") }
             keyExpression = "COALESCE(json_extract(r.metadata, ?), '(none)')"
@@ -122,12 +124,7 @@ extension SQLiteStore {
                     dollars: Money(micros: row["micros"] ?? 0))
             }
         }
-        let total = groups.reduce(UsageGroup(key: "total", calls: 0, promptTokens: 0, completionTokens: 0, dollars: .zero)) { sum, group in
-            UsageGroup(
-                key: "total", calls: sum.calls + group.calls, promptTokens: sum.promptTokens + group.promptTokens,
-                completionTokens: sum.completionTokens + group.completionTokens, dollars: sum.dollars + group.dollars)
-        }
-        return UsageSummary(by: grouping.description, groups: groups, total: total)
+        return UsageSummary(by: grouping.description, groups: groups)
     }
 
     static func fetchLedgerEntry(_ db: Database, id: String) throws -> LedgerEntry? {

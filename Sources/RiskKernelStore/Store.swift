@@ -56,6 +56,12 @@ public protocol Store: Sendable {
     /// and of every ancestor, and halts the run when its budget or an ancestor's is crossed; all in
     /// one transaction, so concurrent spenders cannot overspend unseen.
     func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult
+    /// Records what a forwarded call of a priced tool cost: a `tool` ledger entry, the dollars added
+    /// to the usage of the run and every ancestor (halting any whose budget is crossed), and a
+    /// `tool.charged` event; all in one transaction.
+    func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult
+    /// The calls let through (not refused) in the run's whole tree since `since`, for rate limits.
+    func recentToolCalls(runId: String, since: Date) async throws -> [RecentToolCall]
     /// Every ledger entry of a run, oldest first.
     func ledger(runId: String) async throws -> [LedgerEntry]
     /// The ledger grouped by `grouping`, within `since ..< until` when given.

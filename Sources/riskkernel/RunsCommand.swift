@@ -103,8 +103,11 @@ struct RunsCommand: AsyncParsableCommand {
             let ledger = try await store.ledger(runId: id)
             let calls = try await store.toolCalls(runId: id)
             let children = try await store.childRuns(of: id)
+            let modelSpend = ledger.filter { $0.kind == "model" }.reduce(Money.zero) { $0 + $1.dollars }
+            let toolSpend = ledger.filter { $0.kind == "tool" }.reduce(Money.zero) { $0 + $1.dollars }
             if output.json {
                 var document = run.json.objectValue ?? [:]
+                document["spend"] = ["models": modelSpend.json, "tools": toolSpend.json]
                 document["steps"] = .array(steps.map(\.json))
                 document["ledger"] = .array(ledger.map(\.json))
                 document["toolCalls"] = .array(calls.map(\.json))
@@ -124,13 +127,15 @@ struct RunsCommand: AsyncParsableCommand {
             var usage = TextTable("", "USED", "TREE", "BUDGET")
             usage.add("tokens", "\(run.usage.totalTokens)", "\(run.treeUsage.totalTokens)", Formatting.limit(run.budget.tokens))
             usage.add("dollars", run.usage.dollars.description, run.treeUsage.dollars.description, Formatting.limit(run.budget.dollars))
+            usage.add("  models", modelSpend.description, "-", "-")
+            usage.add("  tools", toolSpend.description, "-", "-")
             usage.add("loops", "\(run.usage.loops)", "\(run.treeUsage.loops)", Formatting.limit(run.budget.loops))
             let elapsed = Int((run.endedAt ?? Date()).timeIntervalSince(run.createdAt))
             usage.add("seconds", "\(elapsed)", "-", Formatting.limit(run.budget.seconds))
             usage.add("tool calls", "\(run.usage.toolCalls)", "\(run.treeUsage.toolCalls)", "-")
             print(usage.render())
             if !ledger.isEmpty {
-                print("\nsteps and model calls:")
+                print("\nsteps, model calls and priced tool calls:")
                 var table = TextTable("STEP", "PROVIDER", "MODEL", "PROMPT", "COMPLETION", "DOLLARS", "PRICED", "AT")
                 for entry in ledger {
                     table.add(

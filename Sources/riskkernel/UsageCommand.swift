@@ -5,17 +5,17 @@ import RiskKernelStore
 
 struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "usage", abstract: "Summarize model spend by provider, model, day, run name or a metadata key.",
+        commandName: "usage", abstract: "Summarize model spend by provider, model, day, run name or a metadata key, or tool calls and tool spend by tool.",
         discussion: "JSON (--json): {by, groups: [{key, calls, promptTokens, completionTokens, dollars}], total}.")
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
-    @Option(help: ArgumentHelp("provider, model, day, name or metadata.KEY.", valueName: "grouping")) var by: String = "model"
+    @Option(help: ArgumentHelp("provider, model, day, name, metadata.KEY, or tool.", valueName: "grouping")) var by: String = "model"
     @Option(help: ArgumentHelp("From this date or time (YYYY-MM-DD or ISO 8601, UTC), inclusive.", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Until this date or time (YYYY-MM-DD or ISO 8601, UTC), exclusive.", valueName: "date")) var until: String?
 
     func validate() throws {
         guard SummaryGrouping(by) != nil else {
-            throw ValidationError("--by must be provider, model, day, name or metadata.KEY (KEY of letters, digits, _ - .), got \(by)")
+            throw ValidationError("--by must be provider, model, day, name, metadata.KEY (KEY of letters, digits, _ - .) or tool, got \(by)")
         }
         if let since, DateArgument.parse(since) == nil { throw ValidationError("--since: not a date: \(since)") }
         if let until, DateArgument.parse(until) == nil { throw ValidationError("--until: not a date: \(until)") }
