@@ -8,7 +8,9 @@ extension GatewaySession {
     /// A `tools/call` was accepted for governance: starts its span (and the decision span).
     func traceToolCallStarted(key: String, tool: String, params: [String: JSONValue], arguments: JSONValue) {
         guard let tracer else { return }
-        let content = tracer.includesContent ? secretScanner.redacting(arguments) : nil
+        // Spelled out: JSONValue is nil-literal expressible, so `cond ? value : nil` would be `.null`.
+        var content: JSONValue?
+        if tracer.includesContent { content = secretScanner.redacting(arguments) }
         toolCallTraces[key] = tracer.startToolCall(ToolCallTraceStart(
             tool: tool, requestId: key, runId: runId, meta: params["_meta"], arguments: content))
     }
@@ -38,7 +40,8 @@ extension GatewaySession {
     /// The upstream answered the call.
     func traceUpstreamAnswered(key: String, body: JSONValue) {
         guard let trace = toolCallTraces[key] else { return }
-        let result = tracer?.includesContent == true ? body["result"].map { secretScanner.redacting($0) } : nil
+        var result: JSONValue?
+        if tracer?.includesContent == true, let payload = body["result"] { result = secretScanner.redacting(payload) }
         trace.upstreamEnded(error: Self.errorText(of: body), result: result)
     }
 

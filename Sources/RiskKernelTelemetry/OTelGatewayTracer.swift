@@ -36,6 +36,7 @@ public final class OTelGatewayTracer: GatewayTracer {
         var configuration = OTel.Configuration.default
         configuration.serviceName = "riskkernel"
         configuration.diagnosticLogger = .custom(logger)
+        configuration.diagnosticLogLevel = Self.diagnosticLevel(for: logger.logLevel)
         configuration.propagators = [.traceContext]
         configuration.traces.exporter = .otlp
         configuration.traces.otlpExporter.protocol = settings.protocolName == "http/json" ? .httpJSON : .httpProtobuf
@@ -86,6 +87,17 @@ public final class OTelGatewayTracer: GatewayTracer {
                 running.cancel()
             }
             break
+        }
+    }
+
+    /// swift-otel's diagnostics at the gateway's log level (it has no `notice` or `critical`).
+    static func diagnosticLevel(for level: Logger.Level) -> OTel.Configuration.LogLevel {
+        switch level {
+        case .trace: .trace
+        case .debug: .debug
+        case .info: .info
+        case .notice, .warning: .warning
+        case .error, .critical: .error
         }
     }
 
