@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // OTLP/HTTP only: the gRPC exporter (and grpc-swift) is not built.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -45,6 +49,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // OpenTelemetry spans for the gateway's tool and model calls (an implementation of
+        // RiskKernelGateway's GatewayTracer over swift-otel's OTLP/HTTP exporter).
+        .target(
+            name: "RiskKernelTelemetry",
+            dependencies: [
+                "RiskKernelGateway",
+                "RiskKernelCore",
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "RiskKernelProvenance",
             dependencies: ["RiskKernelCore", "RiskKernelStore", .product(name: "Crypto", package: "swift-crypto")]
@@ -56,6 +73,7 @@ let package = Package(
                 "RiskKernelStore",
                 "RiskKernelGateway",
                 "RiskKernelProvenance",
+                "RiskKernelTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,6 +92,7 @@ let package = Package(
         .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore"]),
         .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore"]),
         .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore"]),
+        .testTarget(name: "RiskKernelTelemetryTests", dependencies: ["RiskKernelTelemetry", "RiskKernelGateway", "RiskKernelCore"]),
         // Drives the built `riskkernel` binary (run `swift build` first), including the Swift MCP SDK as a client.
         .testTarget(
             name: "RiskKernelCLITests",

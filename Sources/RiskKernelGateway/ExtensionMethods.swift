@@ -20,7 +20,7 @@ extension GatewaySession {
         do {
             let result: JSONValue
             switch method {
-            case "riskkernel/recordModelCall": result = try await recordModelCall(params)
+            case "riskkernel/recordModelCall": result = try await tracingModelCall(params) { try await recordModelCall(params) }
             case "riskkernel/status": result = try await status()
             case "riskkernel/checkpoint": result = try await checkpoint(params)
             case "riskkernel/latestCheckpoint": result = try await latestCheckpoint()

@@ -24,7 +24,7 @@ public enum Gateway {
     /// the gateway could not start.
     public static func run(
         configuration: GatewayConfiguration, store: any Store, logger: Logger,
-        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO
+        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, tracer: (any GatewayTracer)? = nil
     ) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let run: RunRecord
@@ -46,7 +46,7 @@ public enum Gateway {
 
         let session = GatewaySession(
             configuration: configuration, store: store, runId: run.id, client: LineWriter(fileDescriptor: output),
-            upstream: upstream.writer, logger: logger)
+            upstream: upstream.writer, logger: logger, tracer: tracer)
         if configuration.resumeRunId != nil {
             await session.adoptUnfinishedApprovals()
             if configuration.autoCheckpoints.contains(.policyChange), run.policyRef != configuration.policyRef {

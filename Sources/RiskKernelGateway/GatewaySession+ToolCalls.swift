@@ -24,6 +24,7 @@ extension GatewaySession {
         }
         activeWork += 1
         let key = JSONRPC.idKey(id)
+        traceToolCallStarted(key: key, tool: tool, params: members, arguments: arguments)
         let task = Task {
             await self.governToolCall(id: id, key: key, tool: tool, arguments: arguments, modern: modern, raw: raw)
             self.activeWork -= 1
@@ -34,6 +35,7 @@ extension GatewaySession {
 
     func governToolCall(id: JSONValue, key: String, tool: String, arguments: JSONValue, modern: Bool, raw: [UInt8]) async {
         defer { heldCalls.removeValue(forKey: key) }
+        defer { traceGovernanceEnded(key: key) }
         // Clients of the stateless protocol revisions never send notifications/initialized:
         // the catalogue is then loaded on the first call.
         if catalogueLoad == nil { refreshCatalogue() }
@@ -82,6 +84,7 @@ extension GatewaySession {
                 message: "RiskKernel could not record the decision for tool \"\(tool)\", so the call was not forwarded: \(error)"))
             return
         }
+        traceDecided(key: key, decision: decision)
         switch decision {
         case .allow:
             forward(id: id, key: key, callId: record.id, tool: tool, raw: forwarded)
@@ -96,7 +99,7 @@ extension GatewaySession {
 
     func forward(id: JSONValue, key: String, callId: String, tool: String, raw: [UInt8]) {
         pendingUpstream[key] = .toolCall(callId: callId, tool: tool, started: .now)
-        sendUpstream(raw, failingRequest: id)
+        sendUpstream(traceUpstreamStarted(key: key, raw: raw), failingRequest: id)
         if let price = configuration.policy.price(of: tool) { charge(price, callId: callId, tool: tool) }
     }
 
@@ -136,6 +139,7 @@ extension GatewaySession {
                 "approveCommand": .string(approveCommand), "denyCommand": .string(denyCommand),
             ],
         ]))
+        traceApprovalStarted(key: key, rule: rule)
         let started = ContinuousClock.now
         let deadline = approval.expiresAt ?? Date().addingTimeInterval(configuration.approvalTimeout.milliseconds / 1000)
         var decided: ApprovalRecord
@@ -167,6 +171,7 @@ extension GatewaySession {
                 logger.error("could not expire approval \(approval.id): \(error)")
             }
         }
+        traceApprovalEnded(key: key, status: decided.status)
         switch decided.status {
         case .approved:
             logger.notice("approval \(approval.id) granted by \(decided.decidedBy ?? "unknown"); forwarding tool \(tool)")

@@ -49,10 +49,14 @@ public actor GatewaySession {
     var checkpointLimitLogged = false
     /// Approvals of a resumed run still waiting for their call to be repeated.
     var adoptedApprovals: [ApprovalRecord] = []
+    /// Receives spans of governed calls; `nil` when no OpenTelemetry exporter is configured.
+    let tracer: (any GatewayTracer)?
+    /// The spans of tool calls in progress, by request id key (empty without a tracer).
+    var toolCallTraces: [String: any ToolCallTrace] = [:]
 
     public init(
         configuration: GatewayConfiguration, store: any Store, runId: String, client: LineWriter, upstream: LineWriter, logger: Logger,
-        pipeline: DecisionPipeline = .standard
+        pipeline: DecisionPipeline = .standard, tracer: (any GatewayTracer)? = nil
     ) {
         self.configuration = configuration
         self.store = store
@@ -61,6 +65,7 @@ public actor GatewaySession {
         self.upstream = upstream
         self.logger = logger
         self.pipeline = pipeline
+        self.tracer = tracer
         // The policy parser has already checked the allow patterns.
         secretScanner = (try? SecretScanner(allow: configuration.policy.secrets.allow)) ?? (try! SecretScanner())
     }
@@ -152,10 +157,12 @@ public actor GatewaySession {
         case .toolCall(let callId, let tool, let started)?:
             let elapsed = ContinuousClock.now - started
             let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
+            traceUpstreamAnswered(key: key, body: checkedBody)
             activeWork += 1
             Task {
                 await self.recordOutcome(callId: callId, tool: tool, body: checkedBody, elapsed: elapsed)
                 self.sendToClient(checkedRaw)
+                self.traceToolCallEnded(key: key)
                 self.activeWork -= 1
             }
         case .toolsList?:
@@ -210,6 +217,7 @@ public actor GatewaySession {
                     id: callId,
                     outcome: ToolCallOutcome(status: .failed, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
                 logger.error("tool \(tool) failed: \(reason)")
+                traceToolCallEnded(key: key, error: reason)
                 sendToClient(JSONRPC.errorResponse(id: Self.id(fromKey: key), code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
             case .toolsList, .passthrough:
                 sendToClient(JSONRPC.errorResponse(id: Self.id(fromKey: key), code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
@@ -230,6 +238,7 @@ public actor GatewaySession {
         guard upstream.writeLine(bytes) else {
             if let id {
                 pendingUpstream.removeValue(forKey: JSONRPC.idKey(id))
+                traceToolCallEnded(key: JSONRPC.idKey(id), error: "the upstream server is not running")
                 sendToClient(JSONRPC.errorResponse(
                     id: id, code: JSONRPCErrorCode.upstreamUnavailable, message: "the upstream server is not running"))
             }

@@ -4,6 +4,7 @@ import Logging
 import RiskKernelCore
 import RiskKernelGateway
 import RiskKernelStore
+import RiskKernelTelemetry
 
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -79,6 +80,12 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The upstream server's identity for tool pinning (default: its command line). Pins are kept per name; what the server says about itself is never used.", valueName: "name"))
     var serverName: String?
 
+    @Option(help: ArgumentHelp("Export a span per tool call and model call to this OTLP/HTTP collector (e.g. http://localhost:4318; spans go to its /v1/traces). Without it the OTEL_EXPORTER_OTLP_* variables decide; with neither, nothing is exported.", valueName: "url"))
+    var otelEndpoint: String?
+
+    @Flag(help: "Put tool call arguments and results (secrets redacted) in the exported spans.")
+    var otelIncludeContent = false
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
     var logLevel: Logger.Level?
 
@@ -102,6 +109,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LogSetup.logger(level: logLevel)
         let upstreamEnvironment = try buildUpstreamEnvironment()
+        let tracer = try GatewayTelemetry.makeTracer(endpoint: otelEndpoint, includeContent: otelIncludeContent, logger: logger)
         if inheritEnv { logger.warning("--inherit-env: the upstream server gets every variable of the gateway's environment") }
         let store = try await storeOptions.openStore(maxCheckpointsPerRun: maxCheckpoints)
         let (policy, reference) = try await PolicySource.load(name: policy, file: policyFile, store: store)
@@ -122,7 +130,8 @@ struct GatewayCommand: AsyncParsableCommand {
             approvalTimeout: .milliseconds(Int64(approvalTimeout * 1000)), maxLineBytes: maxLineBytes,
             databaseHint: storeOptions.db ?? ProcessInfo.processInfo.environment["RISKKERNEL_DB"],
             autoCheckpoints: autoCheckpoint.contains("none") ? [] : AutoCheckpoints(autoCheckpoint.map { $0 == "steps" ? .steps : .policyChange }))
-        let status = await Gateway.run(configuration: configuration, store: store, logger: logger)
+        let status = await Gateway.run(configuration: configuration, store: store, logger: logger, tracer: tracer)
+        await tracer?.shutdown()
         if status != 0 { throw ExitCode(status) }
     }
 }
