@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 /// The gateway's tracer over swift-otel: spans are batched and posted to an OTLP/HTTP endpoint
-/// (`http/protobuf` or `http/json`) by a background service that runs until ``shutdown()``.
+/// (`http/protobuf`) by a background service that runs until ``shutdown()``.
 ///
 /// swift-otel reads the standard variables itself (`OTEL_EXPORTER_OTLP_*`, `OTEL_SERVICE_NAME`,
 /// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`, `OTEL_PROPAGATORS`...). Its own diagnostics go to the
@@ -39,7 +39,7 @@ public final class OTelGatewayTracer: GatewayTracer {
         configuration.diagnosticLogLevel = Self.diagnosticLevel(for: logger.logLevel)
         configuration.propagators = [.traceContext]
         configuration.traces.exporter = .otlp
-        configuration.traces.otlpExporter.protocol = settings.protocolName == "http/json" ? .httpJSON : .httpProtobuf
+        configuration.traces.otlpExporter.protocol = .httpProtobuf
         configuration.metrics.enabled = false
         configuration.logs.enabled = false
         let backend = try OTel.makeTracingBackend(configuration: configuration)

@@ -18,8 +18,8 @@ struct TelemetrySettingsTests {
     func endpointVariables() throws {
         let shared = try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"])
         #expect(shared == TelemetrySettings(tracesEndpoint: nil, protocolName: "http/protobuf", includeContent: false))
-        let traces = try resolve(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"])
-        #expect(traces?.protocolName == "http/json")
+        let traces = try resolve(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces", "OTEL_EXPORTER_OTLP_PROTOCOL": "HTTP/protobuf"])
+        #expect(traces?.protocolName == "http/protobuf")
         let specific = try resolve([
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
             "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf",
@@ -34,8 +34,10 @@ struct TelemetrySettingsTests {
         #expect(try resolve(["OTEL_SDK_DISABLED": "true"], endpoint: "http://c:4318") != nil)
     }
 
-    @Test("gRPC and other exporters are refused with what to set instead")
+    @Test("gRPC, http/json and other exporters are refused with what to set instead")
     func refused() {
+        #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]) }
+        #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"]) }
         #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"]) }
         #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c", "OTEL_EXPORTER_OTLP_PROTOCOL": "udp"]) }
         #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c", "OTEL_TRACES_EXPORTER": "console"]) }

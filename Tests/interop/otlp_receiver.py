@@ -1,6 +1,7 @@
 """A real OTLP/HTTP trace receiver for the interop tests: a tiny HTTP server on a free loopback port
 that accepts `POST /v1/traces` in `application/x-protobuf` (decoded with the `opentelemetry-proto`
-package) or `application/json`, and keeps every span it was sent.
+package) or `application/json` (OTLP/JSON; ids in base64 are decoded too), and keeps every span it
+was sent.
 
     with OtlpReceiver() as receiver:
         ... run the gateway with OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint ...

@@ -9,10 +9,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from mcp import StdioServerParameters
 
 from conftest import REPO, ApprovalWatcher, mcp_session, rk_request, run_test, text_of
@@ -180,10 +180,12 @@ def test_content_is_exported_only_with_the_option_and_the_endpoint_option_works(
     assert echo.resource["service.name"] == "riskkernel"
 
 
-def test_unsupported_exporter_protocol_is_refused_at_startup(gateway, tmp_path: Path):
+@pytest.mark.parametrize("protocol", ["grpc", "http/json"])
+def test_unsupported_exporter_protocol_is_refused_at_startup(gateway, protocol: str):
     argv = gateway.argv([sys.executable, ECHO_SERVER])
-    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
+    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": protocol}
     result = subprocess.run(argv, env=env, input="", capture_output=True, text=True, timeout=20)
     assert result.returncode != 0
-    assert "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported" in result.stderr
+    assert f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol} is not supported" in result.stderr
+    assert "http/protobuf" in result.stderr
     assert result.stdout == ""
