@@ -109,12 +109,11 @@ struct GatewayFuzzTests {
         await gateway.write(Array(#"{"jsonrpc":"2.0","id":"before","method":"ping"}"#.utf8) + [0x0A])
         #expect(await gateway.response(id: "before") != nil)
         let size = 100 * 1024 * 1024
-        var line = Array(#"{"jsonrpc":"2.0","id":"big","method":"tools/call","params":{"name":"write_file","arguments":{"content":""#.utf8)
-        line.reserveCapacity(size + 64)
-        line += repeatElement(UInt8(ascii: "A"), count: size - line.count - 4)
-        line += Array(#""}}}"#.utf8) + [0x0A]
+        var line = Data(#"{"jsonrpc":"2.0","id":"big","method":"tools/call","params":{"name":"write_file","arguments":{"content":""#.utf8)
+        line.append(Data(repeating: UInt8(ascii: "A"), count: size - line.count - 4))
+        line.append(Data(#""}}}"#.utf8 + [0x0A]))
         await gateway.write(line)
-        line = []
+        line = Data()
         await gateway.write(Array(#"{"jsonrpc":"2.0","id":"after","method":"ping"}"#.utf8) + [0x0A])
         let after = await gateway.response(id: "after", within: 120)
         #expect(after?["result"] != nil, "the gateway stopped serving after the 100 MiB line")

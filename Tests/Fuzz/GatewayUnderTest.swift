@@ -75,10 +75,14 @@ final class GatewayUnderTest: @unchecked Sendable {
 
     /// Writes `bytes` from a thread of its own (a write of 100 MiB blocks until the gateway reads it).
     func write(_ bytes: [UInt8]) async {
+        await write(Data(bytes))
+    }
+
+    func write(_ data: Data) async {
         let handle = input.fileHandleForWriting
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread {
-                try? handle.write(contentsOf: Data(bytes))
+                try? handle.write(contentsOf: data)
                 continuation.resume()
             }.start()
         }

@@ -13,7 +13,7 @@ struct SQLiteConcurrencyTests {
     func eightWriters() async throws {
         let sandbox = Sandbox()
         let policy = try sandbox.write("p.yaml", demoPolicy)
-        let budget: Int64 = 6000
+        let budget: Int64 = 20_000
         // The root holds the budget; each gateway's run is its child, so all spend against it.
         let root = try await sandbox.gateway(["--policy-file", policy, "--run-name", "root", "--budget-tokens", "\(budget)"])
         await root.start { _ in }

@@ -10,11 +10,24 @@ struct UpstreamFaultTests {
     /// A gateway in front of the Python test upstream; `marker` is passed to the upstream so that its
     /// process can be found afterwards.
     static func gateway(_ sandbox: Sandbox, _ options: [String] = [], marker: String = UUID().uuidString) async throws -> (StdioClient, AsyncStream<JSONValue>) {
+        let (client, messages, _) = try await gatewayKeepingMessages(sandbox, options, marker: marker)
+        return (client, messages)
+    }
+
+    /// Like ``gateway(_:_:marker:)``, also keeping every message with a method (notifications and
+    /// server requests) in arrival order.
+    static func gatewayKeepingMessages(
+        _ sandbox: Sandbox, _ options: [String] = [], marker: String = UUID().uuidString
+    ) async throws -> (StdioClient, AsyncStream<JSONValue>, Guarded<[JSONValue]>) {
         let client = try await sandbox.gateway(options, upstream: [Python.executable, TransparencyTests.upstreamScript, marker])
         let (messages, continuation) = AsyncStream.makeStream(of: JSONValue.self)
-        await client.start { continuation.yield($0) }
+        let kept = Guarded<[JSONValue]>([])
+        await client.start { message in
+            continuation.yield(message)
+            kept.update { $0.append(message) }
+        }
         _ = await client.handshake()
-        return (client, messages)
+        return (client, messages, kept)
     }
 
     static func toolCalls(_ sandbox: Sandbox) async throws -> [JSONValue] {
@@ -34,13 +47,13 @@ struct UpstreamFaultTests {
     @Test("garbage on the upstream's stdout is dropped; the call answers and the gateway keeps serving")
     func garbage() async throws {
         let sandbox = Sandbox()
-        let (client, messages) = try await Self.gateway(sandbox)
+        let (client, _, kept) = try await Self.gatewayKeepingMessages(sandbox)
         let answer = await client.callTool("garbage")
         #expect(answer.toolText == "garbage done")
         #expect(await client.callTool("slow").toolText == "slow done")
         #expect(await client.close() == 0)
-        var forwarded: [JSONValue] = []
-        for await message in messages { forwarded.append(message) }
+        let forwarded = kept.value
+        #expect(forwarded.contains { $0["params"]?["data"] == "hello from upstream" })
         #expect(!forwarded.contains { CanonicalJSON.string($0).contains("broken") || CanonicalJSON.string($0).contains("red") })
         #expect(try await Self.toolCalls(sandbox).map { $0["status"] } == ["succeeded", "succeeded"])
     }
@@ -95,14 +108,14 @@ struct UpstreamFaultTests {
     @Test("a flood of notifications is forwarded whole and in order, with the gateway's memory bounded")
     func flood() async throws {
         let sandbox = Sandbox()
-        let (client, messages) = try await Self.gateway(sandbox)
+        let (client, _, kept) = try await Self.gatewayKeepingMessages(sandbox)
         let count = 20_000
         let answer = await client.request("tools/call", ["name": "flood", "arguments": ["count": .integer(Int64(count))]])
         #expect(answer.toolText == "flood done")
         let peak = Self.peakResidentBytes(client.processIdentifier)
         #expect(await client.close() == 0)
         var numbers: [Int] = []
-        for await message in messages {
+        for message in kept.value {
             if let text = message["params"]?["data"]?.stringValue, text.hasPrefix("flood ") { numbers.append(Int(text.dropFirst(6)) ?? -1) }
         }
         #expect(numbers == Array(0..<count))
