@@ -103,6 +103,14 @@ let package = Package(
             ],
             exclude: ["Fixtures"]
         ),
+        // Fuzzing of the framing and message handling: seeded property tests of the pure parts, the
+        // corpus in Tests/Fuzz/corpus through a real gateway, and mutated traffic into a real gateway.
+        .testTarget(
+            name: "RiskKernelFuzzTests",
+            dependencies: ["RiskKernelGateway", "RiskKernelCore"],
+            path: "Tests/Fuzz",
+            exclude: ["corpus", "corpus-expectations.json", "make_corpus.py", "libfuzzer"]
+        ),
         .testTarget(name: "RiskKernelProvenanceTests", dependencies: ["RiskKernelProvenance", "RiskKernelStore", "RiskKernelCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -35,6 +35,8 @@ public struct ModelPrice: Sendable, Hashable, Codable {
         var micros = picos / Decimal(1_000_000)
         var rounded = Decimal()
         NSDecimalRound(&rounded, &micros, 0, .plain)
+        // Beyond 64 bits the conversion would wrap (to a negative cost, say): saturate instead.
+        guard rounded <= Decimal(Int64.max) else { return Money(micros: Int64.max) }
         return Money(micros: NSDecimalNumber(decimal: rounded).int64Value)
     }
 }

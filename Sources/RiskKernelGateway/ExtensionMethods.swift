@@ -168,6 +168,9 @@ struct ParamsReader {
         guard let number = value.int64Value, number >= 0 else {
             throw InvalidParams(message: "\(name) must be a non-negative integer")
         }
+        guard number <= SpendLimits.maxTokensPerCall else {
+            throw InvalidParams(message: "\(name) must be at most \(SpendLimits.maxTokensPerCall)")
+        }
         return number
     }
 }

@@ -34,6 +34,7 @@ public enum Gateway {
             logger.critical("cannot start the run: \(error)")
             return 2
         }
+        await takeOwnership(of: run.id, store: store, logger: logger)
         let upstream: UpstreamProcess
         do {
             upstream = try UpstreamProcess(command: configuration.upstreamCommand, environment: configuration.upstreamEnvironment)
@@ -76,6 +77,8 @@ public enum Gateway {
         switch first {
         case .upstreamClosed:
             let status = await upstream.waitForExitBriefly()
+            // It closed its output but still runs: stop it, so that nothing is left behind.
+            if status == nil { _ = await upstream.shutDown(grace: .seconds(1)) }
             let reason = status.map { "the upstream server exited with status \($0)" } ?? "the upstream server closed its output"
             logger.error("\(reason); failing in-flight requests and ending run \(run.id) as failed")
             await session.upstreamClosed(exitStatus: status)

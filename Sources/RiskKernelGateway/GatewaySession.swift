@@ -115,7 +115,7 @@ public actor GatewaySession {
                 return
             }
             if method == "notifications/cancelled", let requestId = params?["requestId"] {
-                heldCalls[JSONRPC.idKey(requestId)]?.cancel()
+                clientCancelled(requestId)
             }
             sendUpstream(raw, failingRequest: nil)
             if method == "notifications/initialized" { refreshCatalogue() }

@@ -43,11 +43,16 @@ public enum LineReader {
 }
 
 /// Splits a byte stream into lines with a length limit. Pure; fed by ``LineReader``.
+///
+/// A line being read is kept as the segments it arrived in, joined only once it is complete and
+/// within the limit: a line that turns out too long never costs more than the limit (no doubling
+/// growth, no copy), and is then dropped as it arrives.
 public struct LineSplitter {
     public let maxLineBytes: Int
     /// How much of an oversized line is kept.
     public static let headBytes = 4096
-    private var pending: [UInt8] = []
+    private var pending: [[UInt8]] = []
+    private var pendingCount = 0
     private var head: [UInt8] = []
     /// Bytes of the current line dropped because it is over the limit, or `nil` while within it.
     private var discarded: Int?
@@ -61,9 +66,9 @@ public struct LineSplitter {
         var start = 0
         while start < bytes.count {
             let rest = UnsafeBufferPointer(rebasing: bytes[start...])
-            // A rebased buffer counts from zero.
-            if let offset = rest.firstIndex(of: 0x0A) {
-                let newline = start + offset
+            // memchr: a long line is scanned at memory speed, whatever the build.
+            if let base = rest.baseAddress, let found = memchr(base, 0x0A, rest.count) {
+                let newline = start + (UnsafeRawPointer(found) - UnsafeRawPointer(base))
                 let segment = UnsafeBufferPointer(rebasing: bytes[start..<newline])
                 append(segment)
                 flushLine(emit: emit)
@@ -77,18 +82,23 @@ public struct LineSplitter {
 
     /// Emits whatever is left at end of input.
     public mutating func finish(emit: (LineEvent) -> Void) {
-        if !pending.isEmpty || discarded != nil { flushLine(emit: emit) }
+        if pendingCount > 0 || discarded != nil { flushLine(emit: emit) }
     }
 
     private mutating func append(_ segment: UnsafeBufferPointer<UInt8>) {
         if let dropped = discarded {
             discarded = dropped + segment.count
-        } else if pending.count + segment.count > maxLineBytes {
-            discarded = pending.count + segment.count
-            head = Array((pending + segment.prefix(Self.headBytes)).prefix(Self.headBytes))
+            if head.count < Self.headBytes { head.append(contentsOf: segment.prefix(Self.headBytes - head.count)) }
+        } else if pendingCount + segment.count > maxLineBytes {
+            discarded = pendingCount + segment.count
+            head = []
+            for part in pending where head.count < Self.headBytes { head.append(contentsOf: part.prefix(Self.headBytes - head.count)) }
+            head.append(contentsOf: segment.prefix(Self.headBytes - head.count))
             pending = []
-        } else {
-            pending.append(contentsOf: segment)
+            pendingCount = 0
+        } else if !segment.isEmpty {
+            pending.append(Array(segment))
+            pendingCount += segment.count
         }
     }
 
@@ -97,10 +107,18 @@ public struct LineSplitter {
             emit(.oversized(byteCount: dropped, head: head))
             discarded = nil
             head = []
-        } else if !pending.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-            emit(.line(pending))
+        } else if !pending.allSatisfy({ $0.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }) {
+            if pending.count == 1 {
+                emit(.line(pending[0]))
+            } else {
+                var line: [UInt8] = []
+                line.reserveCapacity(pendingCount)
+                for part in pending { line.append(contentsOf: part) }
+                emit(.line(line))
+            }
         }
-        pending.removeAll(keepingCapacity: pending.count <= 1 << 20)
+        pending = []
+        pendingCount = 0
     }
 }
 

@@ -222,6 +222,13 @@ enum PostgresSchema {
                 )
             """,
         ]),
+        ("v4-gateway-owners", [
+            "ALTER TABLE runs ADD COLUMN gateway_host TEXT",
+            "ALTER TABLE runs ADD COLUMN gateway_pid BIGINT",
+            "ALTER TABLE runs ADD COLUMN gateway_process_start TEXT",
+            "CREATE INDEX runs_by_gateway_host ON runs(gateway_host, status)",
+            "CREATE INDEX approvals_by_expiry ON approvals(status, expires_at)",
+        ]),
     ]
 
     static var identifiers: [String] { migrations.map(\.identifier) }

@@ -4,9 +4,7 @@ import RiskKernelCore
 
 extension PostgresStore {
     public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
-        guard call.promptTokens >= 0, call.completionTokens >= 0, call.cachedPromptTokens >= 0 else {
-            throw StoreError.invalidArgument("token counts must not be negative")
-        }
+        try SpendLimits.check(call)
         let now = Timestamps.now()
         return try await write { connection in
             // Lock the run and its ancestors (root first) before reading any usage: spend and
@@ -44,6 +42,7 @@ extension PostgresStore {
     /// Adds `spend` to a run's own usage and to the tree usage of the run and every ancestor.
     /// `ancestry` must have been locked with ``lockAncestry(_:runId:)`` in this transaction.
     static func addUsage(_ connection: PostgresConnection, _ spend: Usage, runId: String, ancestry: [RunRecord], at time: Date) async throws {
+        try SpendLimits.checkRoom(for: spend, in: ancestry)
         try await connection.rows("""
             UPDATE runs SET prompt_tokens = prompt_tokens + \(spend.promptTokens), completion_tokens = completion_tokens + \(spend.completionTokens),
                 cached_prompt_tokens = cached_prompt_tokens + \(spend.cachedPromptTokens), dollars_micros = dollars_micros + \(spend.dollars.micros),

@@ -172,6 +172,16 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v4-gateway-owners") { db in
+            // The gateway process serving a run, so that a later start can tell a run whose gateway died.
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN gateway_host TEXT;
+                ALTER TABLE runs ADD COLUMN gateway_pid INTEGER;
+                ALTER TABLE runs ADD COLUMN gateway_process_start TEXT;
+                CREATE INDEX runs_by_gateway_host ON runs(gateway_host, status);
+                CREATE INDEX approvals_by_expiry ON approvals(status, expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -4,9 +4,7 @@ import RiskKernelCore
 
 extension SQLiteStore {
     public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
-        guard call.promptTokens >= 0, call.completionTokens >= 0, call.cachedPromptTokens >= 0 else {
-            throw StoreError.invalidArgument("token counts must not be negative")
-        }
+        try SpendLimits.check(call)
         let now = Timestamps.now()
         return try await pool.write { db in
             guard let run = try Self.fetchRun(db, id: runId) else { throw StoreError.notFound("run \(runId)") }
@@ -42,6 +40,7 @@ extension SQLiteStore {
     /// Adds `spend` to a run's own usage and to the tree usage of the run and every ancestor.
     static func addUsage(_ db: Database, _ spend: Usage, runId: String, at time: Date) throws {
         let ancestry = try ancestry(db, runId: runId)
+        try SpendLimits.checkRoom(for: spend, in: ancestry)
         let deltas: [DatabaseValueConvertible] = [
             spend.promptTokens, spend.completionTokens, spend.cachedPromptTokens, spend.dollars.micros, spend.loops,
             spend.modelCalls, spend.toolCalls,

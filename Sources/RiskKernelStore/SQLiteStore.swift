@@ -48,9 +48,15 @@ public final class SQLiteStore: Store {
                 throw StoreError.schemaTooNew(found: unknown, supported: migrator.migrations.last ?? "none")
             }
         }
+        if !existed {
+            // Created private before SQLite opens it: SQLite gives the WAL and shared-memory files
+            // the database file's mode, so they are private from the first byte too.
+            let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { close(descriptor) }
+            chmod(path, 0o600)
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
-        if !existed { chmod(path, 0o600) }
     }
 
     /// Schema migrations applied to the file, and those this binary knows.

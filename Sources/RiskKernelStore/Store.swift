@@ -126,6 +126,18 @@ public protocol Store: Sendable {
     /// Stores the records of a verified bundle in one transaction; refuses (writing nothing) when
     /// any of its runs already exists.
     func importProvenance(_ records: ProvenanceRecords) async throws
+
+    // MARK: Recovery after a crash
+    /// Records `owner` as the gateway process serving the run (a new run, or one resumed with `--run-id`).
+    func claimRun(id: String, owner: GatewayOwner) async throws
+    /// Ends what dead gateways left behind, in one transaction: each `running` or `halted` run whose
+    /// owner on `host` is no longer running (`isRunning` says) has its pending approvals expired
+    /// and their calls cancelled, its forwarded calls failed, and, if `running`, is marked `failed`.
+    /// Pending approvals that expired before `expiredBefore` are expired too, unless a live gateway
+    /// on this host serves their run. `sparing` (the caller's own run) is never touched.
+    func recoverAbandonedRuns(
+        host: String, sparing runId: String?, expiredBefore: Date, isRunning: @escaping @Sendable (GatewayOwner) -> Bool
+    ) async throws -> RecoveryReport
 }
 
 /// What the decision pipeline needs to know about a run's budgets.

@@ -23,7 +23,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
             var table = TextTable("ID", "STATUS", "TOOL", "SIDE EFFECT", "RULE", "RUN", "CREATED", "DECIDED BY", "ARGUMENTS")
             for approval in approvals {
                 table.add(
-                    approval.id, approval.status.rawValue, Formatting.terminalSafe(approval.tool), approval.sideEffect,
+                    approval.id, approval.status.rawValue, Formatting.terminalSafe(approval.tool), Formatting.terminalSafe(approval.sideEffect),
                     Formatting.terminalSafe(approval.rule), approval.runId, Formatting.time(approval.createdAt),
                     Formatting.terminalSafe(approval.decidedBy ?? "-"),
                     Formatting.truncate(Formatting.terminalSafe(CanonicalJSON.string(approval.arguments)), 60))

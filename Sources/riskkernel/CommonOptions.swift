@@ -159,7 +159,7 @@ enum LogSetup {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = resolved
-            return handler
+            return TerminalSafeLogHandler(wrapped: handler)
         }
         return Logger(label: "riskkernel")
     }

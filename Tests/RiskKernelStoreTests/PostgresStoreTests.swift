@@ -48,7 +48,7 @@ struct PostgresStoreTests {
         for store in stores {
             let status = try await store.migrationStatus()
             #expect(status.applied == status.known)
-            #expect(status.known == ["v1", "v2-chain-heads-and-attributions", "v3-tool-pins-and-forwarded-arguments"])
+            #expect(status.known.starts(with: ["v1", "v2-chain-heads-and-attributions", "v3-tool-pins-and-forwarded-arguments"]))
             await store.close()
         }
     }

@@ -7,6 +7,10 @@
 - tool `slow` answers after 300 ms.
 - tool `env` returns the names of its environment variables, sorted, as JSON.
 - tool `leak` returns text with a (fake) GitHub token in it.
+- tool `hang` never answers.
+- tool `garbage` writes lines that are not JSON-RPC (text, broken JSON, a batch) to stdout, then answers.
+- tool `flood` sends `count` (default 20000) `notifications/message` as fast as it can, then answers.
+- tool `close_stdout` closes its stdout and keeps running (until its stdin closes).
 - any unknown method is answered with a result echoing the request's method, params and unknown fields.
 """
 import json
@@ -48,7 +52,7 @@ def handle(message):
     elif method == "tools/list":
         tools = [
             {"name": name, "description": name, "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": name != "crash"}}
-            for name in ("ask_client", "crash", "slow", "env", "leak")
+            for name in ("ask_client", "crash", "slow", "env", "leak", "hang", "garbage", "flood", "close_stdout")
         ]
         send({"jsonrpc": "2.0", "id": ident, "result": {"tools": tools}})
     elif method == "tools/call":
@@ -62,6 +66,28 @@ def handle(message):
         if name == "leak":
             token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
             send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": "your token is " + token}]}})
+            return
+        if name == "hang":
+            return
+        if name == "garbage":
+            with lock:
+                sys.stdout.write("this is not JSON\n{\"broken\": \n[1,2,3]\n\x1b[31mred\n\n{\"jsonrpc\":\"2.0\",\"id\":\"nobody\",\"result\":{}}\n")
+                sys.stdout.flush()
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": "garbage done"}]}})
+            return
+        if name == "flood":
+            count = int(message["params"].get("arguments", {}).get("count", 20000))
+            with lock:
+                for index in range(count):
+                    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/message",
+                                                 "params": {"level": "info", "data": "flood %d" % index}}) + "\n")
+                sys.stdout.flush()
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": "flood done"}]}})
+            return
+        if name == "close_stdout":
+            with lock:
+                sys.stdout.flush()
+                os.close(1)
             return
         if name == "slow":
             time.sleep(0.3)

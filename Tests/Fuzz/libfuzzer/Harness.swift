@@ -1,0 +1,37 @@
+// A libFuzzer entry point over the code that reads untrusted bytes first: the strict JSON parser,
+// JSON-RPC classification, the oversized-message id reader and line framing. Built by scripts/fuzz
+// together with those source files (`swiftc -sanitize=fuzzer,address`); a crash, a sanitizer
+// finding or a broken invariant (`fatalError`) stops the run and leaves the input in a file.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let parsed = try? JSONParser.parse(bytes)
+    if let parsed {
+        // Canonical JSON reads back to itself.
+        let encoded = CanonicalJSON.encode(parsed)
+        guard let again = try? JSONParser.parse(encoded), CanonicalJSON.encode(again) == encoded else {
+            fatalError("canonical JSON did not read back to itself")
+        }
+    }
+    switch JSONRPC.classify(bytes) {
+    case .failure(let rejection):
+        if (parsed == nil) != (rejection.code == JSONRPCErrorCode.parseError) { fatalError("parse errors and rejections disagree") }
+    case .success(let (_, value)):
+        if parsed != value { fatalError("classification read another value than the parser") }
+    }
+    _ = JSONRPC.leadingId(in: Array(bytes.prefix(LineSplitter.headBytes)))
+    var splitter = LineSplitter(maxLineBytes: 64)
+    var total = 0
+    bytes.withUnsafeBufferPointer { buffer in
+        splitter.feed(buffer) { event in
+            switch event {
+            case .line(let line): total += line.count
+            case .oversized(let count, _): total += count
+            }
+        }
+    }
+    splitter.finish { _ in }
+    if total > size { fatalError("framing produced more bytes than it was given") }
+    return 0
+}
