@@ -30,7 +30,7 @@ struct CorpusTests {
             .filter { $0.hasSuffix(".jsonl") }.sorted()
         #expect(Set(files) == Set(expectations.keys), "every corpus file has expectations and every expectation a file")
         var lines = 0
-        for batch in stride(from: 0, to: files.count, by: 4).map({ Array(files[$0..<min(files.count, $0 + 4)]) }) {
+        for batch in stride(from: 0, to: files.count, by: 2).map({ Array(files[$0..<min(files.count, $0 + 2)]) }) {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for file in batch {
                     group.addTask { try await Self.run(file, expected: expectations[file] ?? []) }

@@ -6,7 +6,7 @@ import Testing
 /// Mutated MCP traffic piped into a real gateway: every request with an id gets exactly one
 /// response, with the error code the JSON-RPC rules give; the gateway keeps serving; a 100 MiB line
 /// is refused without the gateway's memory growing with it.
-@Suite("fuzz: a real gateway")
+@Suite("fuzz: a real gateway", .serialized)
 struct GatewayFuzzTests {
     static let lines = 1500
 

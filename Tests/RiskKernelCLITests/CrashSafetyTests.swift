@@ -7,7 +7,7 @@ import Testing
 /// `kill -9` of gateways in the middle of heavy traffic: the database stays sound and verifiable,
 /// holds every entry whose response the client received, and nothing stays pending for a gateway
 /// that is gone.
-@Suite("crash safety")
+@Suite("crash safety", .serialized)
 struct CrashSafetyTests {
     static let kills = 20
 

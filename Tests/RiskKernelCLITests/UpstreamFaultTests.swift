@@ -5,7 +5,7 @@ import Testing
 
 /// An upstream that hangs, writes garbage, closes its output or floods, and a client that leaves
 /// with calls pending: each has a defined outcome, recorded in the ledger.
-@Suite("upstream and client faults")
+@Suite("upstream and client faults", .serialized)
 struct UpstreamFaultTests {
     /// A gateway in front of the Python test upstream; `marker` is passed to the upstream so that its
     /// process can be found afterwards.
