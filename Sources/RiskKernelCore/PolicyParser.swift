@@ -131,14 +131,10 @@ public enum PolicyParser {
             policy.budget = try reader.budget(budget, at: "spec.budget")
         }
         if let allowlist = spec["toolAllowlist"] {
-            policy.toolAllowlist = try reader.array(allowlist, at: "spec.toolAllowlist").enumerated().map { index, item in
-                try reader.glob(item, at: "spec.toolAllowlist[\(index + 1)]")
-            }
+            policy.toolAllowlist = try reader.entries(allowlist, at: "spec.toolAllowlist", reader.glob)
         }
         if let rules = spec["approvalRules"] {
-            policy.approvalRules = try reader.array(rules, at: "spec.approvalRules").enumerated().map { index, item in
-                try reader.approvalRule(item, at: "spec.approvalRules[\(index + 1)]")
-            }
+            policy.approvalRules = try reader.entries(rules, at: "spec.approvalRules", reader.approvalRule)
         }
         if let sideEffects = spec["sideEffects"] {
             let map = try reader.object(sideEffects, at: "spec.sideEffects", allowed: nil)
@@ -154,14 +150,10 @@ public enum PolicyParser {
             policy.secrets = try reader.secrets(secrets, at: "spec.secrets")
         }
         if let rules = spec["argumentRules"] {
-            policy.argumentRules = try reader.array(rules, at: "spec.argumentRules").enumerated().map { index, item in
-                try reader.argumentRule(item, at: "spec.argumentRules[\(index + 1)]")
-            }
+            policy.argumentRules = try reader.entries(rules, at: "spec.argumentRules", reader.argumentRule)
         }
         if let limits = spec["rateLimits"] {
-            policy.rateLimits = try reader.array(limits, at: "spec.rateLimits").enumerated().map { index, item in
-                try reader.rateLimit(item, at: "spec.rateLimits[\(index + 1)]")
-            }
+            policy.rateLimits = try reader.entries(limits, at: "spec.rateLimits", reader.rateLimit)
         }
         if let prices = spec["toolPrices"] {
             let map = try reader.object(prices, at: "spec.toolPrices", allowed: nil)
@@ -288,6 +280,11 @@ struct FieldReader {
             }
         }
         return policy
+    }
+
+    /// Each element of a list, read by `read` at `PATH[N]` (counting from 1).
+    func entries<Entry>(_ value: JSONValue, at path: String, _ read: (JSONValue, String) throws -> Entry) throws -> [Entry] {
+        try array(value, at: path).enumerated().map { index, item in try read(item, "\(path)[\(index + 1)]") }
     }
 
     /// `{tool: GLOB, calls: N, per: DURATION}`.

@@ -71,7 +71,7 @@ extension GatewaySession {
                 NewToolCall(
                     runId: runId, requestId: key, tool: tool, sideEffect: sideEffect, arguments: recorded,
                     forwardedArguments: rewritten ? secretScanner.redacting(result.arguments) : nil, decision: decision),
-                approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.milliseconds / 1000))
+                approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds))
         } catch {
             if Task.isCancelled {
                 // Cancelled by the client: no response. Cancelled by shutdown: the client still hears.
@@ -141,7 +141,7 @@ extension GatewaySession {
         ]))
         traceApprovalStarted(key: key, rule: rule)
         let started = ContinuousClock.now
-        let deadline = approval.expiresAt ?? Date().addingTimeInterval(configuration.approvalTimeout.milliseconds / 1000)
+        let deadline = approval.expiresAt ?? Date().addingTimeInterval(configuration.approvalTimeout.seconds)
         var decided: ApprovalRecord
         do {
             decided = try await store.waitForDecision(approvalId: approval.id, until: deadline)
@@ -160,7 +160,7 @@ extension GatewaySession {
             return
         }
         if decided.status == .pending {
-            let seconds = (configuration.approvalTimeout.milliseconds / 1000).formatted(.number.precision(.fractionLength(0...3)))
+            let seconds = (configuration.approvalTimeout.seconds).formatted(.number.precision(.fractionLength(0...3)))
             do {
                 decided = try await store.resolveApproval(
                     id: approval.id, status: .expired, decidedBy: "riskkernel", reason: "no decision within \(seconds) seconds")
