@@ -7,20 +7,18 @@ extension Gateway {
     /// before any other gateway expires it.
     static let expiryGrace: TimeInterval = 60
 
-    /// Records this process as the run's gateway, then ends what gateways of this host that died left
-    /// behind (their runs `failed`, their pending approvals expired, their in-flight calls failed).
-    /// The run being served, resumed or new, is spared, so a resumed run keeps its pending approvals.
-    static func takeOwnership(of runId: String, store: any Store, logger: Logger) async {
-        let owner = GatewayOwner.current()
+    /// Records this process as the run's gateway, so that a later start can tell if it died.
+    static func claim(_ runId: String, store: any Store, logger: Logger) async {
         do {
-            try await store.claimRun(id: runId, owner: owner)
+            try await store.claimRun(id: runId, owner: GatewayOwner.current())
         } catch {
             logger.warning("could not record this gateway as the owner of run \(runId): \(error)")
         }
-        await recoverAbandonedRuns(store: store, sparing: runId, logger: logger)
     }
 
-    /// Ends the runs of dead gateways on this host; logs what it ended, never fails.
+    /// Ends the runs of dead gateways on this host (their runs `failed`, their pending approvals
+    /// expired, their in-flight calls failed); logs what it ended, never fails. The run being
+    /// served, resumed or new, is spared, so a resumed run keeps its pending approvals.
     public static func recoverAbandonedRuns(store: any Store, sparing runId: String?, logger: Logger) async {
         do {
             let report = try await store.recoverAbandonedRuns(

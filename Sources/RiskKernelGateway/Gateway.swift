@@ -27,22 +27,28 @@ public enum Gateway {
         input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, tracer: (any GatewayTracer)? = nil
     ) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // The upstream starts first, so that its own start-up overlaps the gateway's store work.
+        let spawned = Result { try UpstreamProcess(command: configuration.upstreamCommand, environment: configuration.upstreamEnvironment) }
         let run: RunRecord
         do {
             run = try await startRun(configuration: configuration, store: store, logger: logger)
         } catch {
             logger.critical("cannot start the run: \(error)")
+            if case .success(let upstream) = spawned { _ = await upstream.shutDown(grace: .seconds(1)) }
             return 2
         }
-        await takeOwnership(of: run.id, store: store, logger: logger)
+        await claim(run.id, store: store, logger: logger)
         let upstream: UpstreamProcess
-        do {
-            upstream = try UpstreamProcess(command: configuration.upstreamCommand, environment: configuration.upstreamEnvironment)
-        } catch {
+        switch spawned {
+        case .success(let process):
+            upstream = process
+        case .failure(let error):
             logger.critical("\(error)")
             _ = try? await store.setRunStatus(id: run.id, status: .failed, reason: "\(error)")
             return 2
         }
+        // Ending what dead gateways left behind need not hold up the first call.
+        let recovery = Task { await recoverAbandonedRuns(store: store, sparing: run.id, logger: logger) }
         logger.info("run \(run.id) started: policy \(configuration.policyRef), upstream \(configuration.upstreamCommand.joined(separator: " ")) (pid \(upstream.processIdentifier))")
 
         let session = GatewaySession(
@@ -59,16 +65,12 @@ public enum Gateway {
         }
 
         let (endings, ending) = AsyncStream.makeStream(of: Ending.self)
-        let clientLines = LineReader.lines(from: input, maxLineBytes: configuration.maxLineBytes)
-        let upstreamLines = LineReader.lines(from: upstream.outputFileDescriptor, maxLineBytes: configuration.maxLineBytes)
-        let upstreamReading = Task {
-            for await event in upstreamLines { await session.handleUpstreamEvent(event) }
+        let (upstreamEnded, upstreamEnd) = AsyncStream.makeStream(of: Void.self)
+        session.serveUpstream(from: upstream.outputFileDescriptor) {
+            upstreamEnd.finish()
             ending.yield(.upstreamClosed)
         }
-        Task {
-            for await event in clientLines { await session.handleClientEvent(event) }
-            ending.yield(.clientClosed)
-        }
+        session.serveClient(from: input) { ending.yield(.clientClosed) }
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) { ending.yield(.signal($0)) }
         defer { signals.cancel() }
 
@@ -83,6 +85,7 @@ public enum Gateway {
             logger.error("\(reason); failing in-flight requests and ending run \(run.id) as failed")
             await session.upstreamClosed(exitStatus: status)
             await session.finish(status: .failed, reason: reason)
+            await recovery.value
             return 1
         case .clientClosed, .signal:
             if case .signal(let number) = first { logger.notice("received signal \(number); shutting down") }
@@ -91,13 +94,14 @@ public enum Gateway {
             let status = await upstream.shutDown()
             logger.info("upstream server exited with status \(status)")
             _ = await withTaskGroup(of: Void.self) { group in
-                group.addTask { await upstreamReading.value }
+                group.addTask { for await _ in upstreamEnded {} }
                 group.addTask { try? await Task.sleep(for: .seconds(2)) }
                 await group.next()
                 group.cancelAll()
             }
             await session.upstreamClosed(exitStatus: nil)
             await session.finish(status: .completed, reason: nil)
+            await recovery.value
             return 0
         }
     }

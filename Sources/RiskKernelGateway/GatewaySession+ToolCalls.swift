@@ -39,50 +39,46 @@ extension GatewaySession {
         // Clients of the stateless protocol revisions never send notifications/initialized:
         // the catalogue is then loaded on the first call.
         if catalogueLoad == nil { refreshCatalogue() }
-        await catalogueLoad?.value
+        if !catalogueReady { await catalogueLoad?.value }
         let annotations = toolCatalogue[tool].map(ToolAnnotations.init(tool:))
         let sideEffect = SideEffectClassifier.classify(tool: tool, annotations: annotations, policy: configuration.policy)
-        let decision: Decision
+        let pinStatus = pinStatus(of: tool)
+        if let pinStatus, pinStatus != .pinned, configuration.policy.toolPinning == .warn {
+            logger.warning("tool \(tool) is \(pinStatus.rawValue) (not pinned); forwarding under toolPinning: warn")
+        }
+        let expiresAt = Date().addingTimeInterval(configuration.approvalTimeout.seconds)
+        let recorded: RecordedDecision<GovernedCall>
+        do {
+            let rule = GovernanceRule(
+                runId: runId, requestKey: key, tool: tool, arguments: arguments, sideEffect: sideEffect, policy: configuration.policy,
+                pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
+                adoptable: adoptedApprovals.filter { $0.tool == tool }.map(\.arguments))
+            recorded = try await store.decideToolCall(
+                runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()), approvalExpiresAt: expiresAt) { rule.decide($0) }
+        } catch {
+            refuseUnrecorded(id: id, tool: tool, modern: modern, error: error)
+            return
+        }
+        let verdict = recorded.verdict
+        let decision = verdict.decision
+        let forwarded = verdict.rewritten ? Self.replacingArguments(in: raw, with: verdict.arguments) : raw
         let record: ToolCallRecord
         let approval: ApprovalRecord?
-        var forwarded = raw
-        do {
-            let state = try await store.governanceState(runId: runId)
-            let pinStatus = pinStatus(of: tool)
-            let context = ToolCallContext(
-                tool: tool, arguments: arguments, sideEffect: sideEffect, policy: configuration.policy,
-                budgets: state.budgets, haltReason: state.haltReason, secretScanner: secretScanner,
-                pinStatus: pinStatus, server: configuration.serverName, recentToolCalls: try await recentCallsForRateLimits(tool: tool))
-            let result = pipeline.decide(context)
-            decision = result.decision
-            if let pinStatus, pinStatus != .pinned, configuration.policy.toolPinning == .warn {
-                logger.warning("tool \(tool) is \(pinStatus.rawValue) (not pinned); forwarding under toolPinning: warn")
-            }
-            let rewritten = result.arguments != arguments
-            if rewritten { forwarded = Self.replacingArguments(in: raw, with: result.arguments) }
-            // The ledger, approvals and exports never hold a detected secret.
-            let recorded = secretScanner.redacting(arguments)
-            if case .needsApproval(let rule) = decision, let adopted = takeAdoptedApproval(tool: tool, arguments: recorded) {
-                logger.notice("tool \(tool) repeats the call of approval \(adopted.id) (\(adopted.status.rawValue)); reusing it")
-                await holdForApproval(id: id, key: key, callId: adopted.toolCallId, tool: tool, rule: rule, approval: adopted, modern: modern, raw: forwarded)
-                return
-            }
-            (record, approval) = try await store.beginToolCall(
-                NewToolCall(
-                    runId: runId, requestId: key, tool: tool, sideEffect: sideEffect, arguments: recorded,
-                    forwardedArguments: rewritten ? secretScanner.redacting(result.arguments) : nil, decision: decision),
-                approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds))
-        } catch {
-            if Task.isCancelled {
-                // Cancelled by the client: no response. Cancelled by shutdown: the client still hears.
-                if shuttingDown { sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: "the gateway is shutting down")) }
-                return
-            }
-            logger.error("refused tool \(tool): its decision could not be recorded: \(error)")
-            sendToClient(JSONRPC.errorResponse(
-                id: id, code: JSONRPCErrorCode.internalError,
-                message: "RiskKernel could not record the decision for tool \"\(tool)\", so the call was not forwarded: \(error)"))
+        if let written = recorded.call {
+            (record, approval) = (written, recorded.approval)
+        } else if case .needsApproval(let rule) = decision, let adopted = takeAdoptedApproval(tool: tool, arguments: verdict.call.arguments) {
+            // Repeats a call whose approval a resumed run adopted.
+            logger.notice("tool \(tool) repeats the call of approval \(adopted.id) (\(adopted.status.rawValue)); reusing it")
+            await holdForApproval(id: id, key: key, callId: adopted.toolCallId, tool: tool, rule: rule, approval: adopted, modern: modern, raw: forwarded)
             return
+        } else {
+            // A concurrent repeat took the adopted approval first: this call is recorded as new.
+            do {
+                (record, approval) = try await store.beginToolCall(verdict.call, approvalExpiresAt: expiresAt)
+            } catch {
+                refuseUnrecorded(id: id, tool: tool, modern: modern, error: error)
+                return
+            }
         }
         traceDecided(key: key, decision: decision)
         switch decision {
@@ -95,6 +91,19 @@ extension GatewaySession {
             guard let approval else { return }
             await holdForApproval(id: id, key: key, callId: record.id, tool: tool, rule: rule, approval: approval, modern: modern, raw: forwarded)
         }
+    }
+
+    /// Answers a call whose decision could not be recorded (it is never forwarded).
+    func refuseUnrecorded(id: JSONValue, tool: String, modern: Bool, error: any Error) {
+        if Task.isCancelled {
+            // Cancelled by the client: no response. Cancelled by shutdown: the client still hears.
+            if shuttingDown { sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: "the gateway is shutting down")) }
+            return
+        }
+        logger.error("refused tool \(tool): its decision could not be recorded: \(error)")
+        sendToClient(JSONRPC.errorResponse(
+            id: id, code: JSONRPCErrorCode.internalError,
+            message: "RiskKernel could not record the decision for tool \"\(tool)\", so the call was not forwarded: \(error)"))
     }
 
     func forward(id: JSONValue, key: String, callId: String, tool: String, raw: [UInt8]) {
@@ -115,14 +124,6 @@ extension GatewaySession {
             }
             self.activeWork -= 1
         }
-    }
-
-    /// The run tree's recent calls when a rate limit applies to `tool`; `nil` otherwise.
-    func recentCallsForRateLimits(tool: String) async throws -> RecentToolCalls? {
-        let limits = configuration.policy.rateLimits.filter { $0.tool.matches(tool) }
-        guard let longest = limits.map(\.per).max() else { return nil }
-        let now = Date()
-        return RecentToolCalls(now: now, calls: try await store.recentToolCalls(runId: runId, since: now.addingTimeInterval(-longest.seconds)))
     }
 
     func holdForApproval(

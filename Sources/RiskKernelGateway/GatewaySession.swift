@@ -33,6 +33,10 @@ public actor GatewaySession {
     /// Tool definitions by name, from the upstream's `tools/list`.
     var toolCatalogue: [String: JSONValue] = [:]
     var catalogueLoad: Task<Void, Never>?
+    /// Counts refreshes, so that only the latest one marks the catalogue ready.
+    var catalogueGeneration = 0
+    /// Whether the latest refresh has ended (calls then need not wait for it).
+    var catalogueReady = false
     /// The upstream's tool pins by tool name, as the store last reported them.
     var toolPins: [String: ToolPinRecord] = [:]
     /// Whether the latest listing of the upstream's tools failed, so no definition can be checked.
@@ -53,6 +57,10 @@ public actor GatewaySession {
     let tracer: (any GatewayTracer)?
     /// The spans of tool calls in progress, by request id key (empty without a tracer).
     var toolCallTraces: [String: any ToolCallTrace] = [:]
+    /// The thread this actor runs on.
+    let executor = DedicatedThreadExecutor(name: "riskkernel-gateway")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     public init(
         configuration: GatewayConfiguration, store: any Store, runId: String, client: LineWriter, upstream: LineWriter, logger: Logger,
@@ -71,6 +79,28 @@ public actor GatewaySession {
     }
 
     // MARK: From the client
+
+    /// Reads the client's lines from `fileDescriptor` on a thread of their own and handles each on
+    /// the session's thread, in order, with no task per line; `onEnd` runs on the session's thread
+    /// after the last one.
+    public nonisolated func serveClient(from fileDescriptor: Int32, onEnd: @escaping @Sendable () -> Void) {
+        serve(fileDescriptor, handle: { $0.handleClientEvent($1) }, onEnd: onEnd)
+    }
+
+    /// As ``serveClient(from:onEnd:)``, for the upstream's lines.
+    public nonisolated func serveUpstream(from fileDescriptor: Int32, onEnd: @escaping @Sendable () -> Void) {
+        serve(fileDescriptor, handle: { $0.handleUpstreamEvent($1) }, onEnd: onEnd)
+    }
+
+    private nonisolated func serve(
+        _ fileDescriptor: Int32, handle: @escaping @Sendable (isolated GatewaySession, LineEvent) -> Void, onEnd: @escaping @Sendable () -> Void
+    ) {
+        let executor = executor
+        LineReader.read(
+            from: fileDescriptor, maxLineBytes: configuration.maxLineBytes,
+            onEvent: { event in executor.submit { [self] in assumeIsolated { handle($0, event) } } },
+            onEnd: { executor.submit(onEnd) })
+    }
 
     /// Handles one line (or oversized line) from the client.
     public func handleClientEvent(_ event: LineEvent) {
@@ -256,7 +286,11 @@ public actor GatewaySession {
     func refreshCatalogue() {
         // Stateless protocol revisions need the client's protocol envelope on every request.
         let envelope = protocolEnvelope
+        catalogueGeneration += 1
+        catalogueReady = false
+        let generation = catalogueGeneration
         catalogueLoad = Task {
+            defer { if self.catalogueGeneration == generation { self.catalogueReady = true } }
             var cursor: JSONValue?
             var definitions: [String: JSONValue] = [:]
             for _ in 0..<100 {

@@ -22,23 +22,32 @@ public enum LineReader {
     /// A final line without a newline is delivered too.
     public static func lines(from fileDescriptor: Int32, maxLineBytes: Int, chunkSize: Int = 64 * 1024) -> AsyncStream<LineEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: LineEvent.self, bufferingPolicy: .unbounded)
+        read(from: fileDescriptor, maxLineBytes: maxLineBytes, chunkSize: chunkSize, onEvent: { continuation.yield($0) }, onEnd: { continuation.finish() })
+        return stream
+    }
+
+    /// Starts reading `fileDescriptor`, calling `onEvent` on the reading thread for each line, then
+    /// `onEnd` once at end of file or on a read error. A final line without a newline is delivered too.
+    public static func read(
+        from fileDescriptor: Int32, maxLineBytes: Int, chunkSize: Int = 64 * 1024,
+        onEvent: @escaping @Sendable (LineEvent) -> Void, onEnd: @escaping @Sendable () -> Void
+    ) {
         let thread = Thread {
             var splitter = LineSplitter(maxLineBytes: maxLineBytes)
             var buffer = [UInt8](repeating: 0, count: chunkSize)
             while true {
-                let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, chunkSize) }
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(fileDescriptor, $0.baseAddress, chunkSize) }
                 if count < 0, errno == EINTR { continue }
                 guard count > 0 else { break }
                 buffer.withUnsafeBufferPointer { pointer in
-                    splitter.feed(UnsafeBufferPointer(rebasing: pointer[0..<count])) { continuation.yield($0) }
+                    splitter.feed(UnsafeBufferPointer(rebasing: pointer[0..<count]), emit: onEvent)
                 }
             }
-            splitter.finish { continuation.yield($0) }
-            continuation.finish()
+            splitter.finish(emit: onEvent)
+            onEnd()
         }
         thread.stackSize = 1 << 20
         thread.start()
-        return stream
     }
 }
 

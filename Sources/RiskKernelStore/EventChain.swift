@@ -9,19 +9,33 @@ public enum EventChain {
 
     /// SHA-256 over `previousHash`, a newline (0x0A) and the canonical JSON of `body`, in lower-case hex.
     public static func hash(previousHash: String, body: JSONValue) -> String {
-        var bytes = Array(previousHash.utf8)
-        bytes.append(0x0A)
-        CanonicalJSON.write(body, into: &bytes)
-        return hexDigest(bytes)
+        hash(previousHash: previousHash, canonicalBody: CanonicalJSON.encode(body))
+    }
+
+    /// ``hash(previousHash:body:)`` for a body already in canonical JSON.
+    public static func hash(previousHash: String, canonicalBody: [UInt8]) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(previousHash.utf8))
+        hasher.update(data: [0x0A])
+        hasher.update(data: canonicalBody)
+        return hex(hasher.finalize())
     }
 
     /// The lower-case hex SHA-256 of `bytes`.
     public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
-        let digest = SHA256.hash(data: Array(bytes))
-        return digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        hex(SHA256.hash(data: Array(bytes)))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        var text = [UInt8]()
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The body that is hashed for an event: the payload plus its place in the chain.
@@ -38,13 +52,42 @@ public enum EventChain {
 
 /// Time as the stores keep it: integer milliseconds since 1970 (UTC).
 public enum Timestamps {
-    public static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Whole milliseconds, truncated. Half a microsecond of slack keeps `date(milliseconds:)`
+    /// round trips exact (seconds × 1000 in binary floating point can land just below the integer).
+    public static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000 + 0.0005).rounded(.down)) }
     public static func date(milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
     /// Now, truncated to the millisecond so that what is stored and what is returned agree.
     public static func now() -> Date { date(milliseconds: milliseconds(Date())) }
 
-    /// `2026-11-23T08:29:28.123Z`.
+    /// `2026-11-23T08:29:28.123Z`: UTC, to the millisecond (truncated), as ISO 8601 writes it.
     public static func iso8601(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let total = milliseconds(date)
+        let (days, dayMilliseconds) = floorDivision(total, 86_400_000)
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        func digits(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        let seconds = dayMilliseconds / 1000
+        return "\(digits(year, 4))-\(digits(month, 2))-\(digits(day, 2))T\(digits(seconds / 3600, 2)):\(digits(seconds / 60 % 60, 2)):"
+            + "\(digits(seconds % 60, 2)).\(digits(dayMilliseconds % 1000, 3))Z"
+    }
+
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let quotient = value / divisor - (value % divisor < 0 ? 1 : 0)
+        return (quotient, value - quotient * divisor)
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+    static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = daysSinceEpoch + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

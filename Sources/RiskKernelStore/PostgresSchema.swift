@@ -229,6 +229,9 @@ enum PostgresSchema {
             "CREATE INDEX runs_by_gateway_host ON runs(gateway_host, status)",
             "CREATE INDEX approvals_by_expiry ON approvals(status, expires_at)",
         ]),
+        ("v5-usage-by-model-index", [
+            "CREATE INDEX ledger_usage_by_model ON ledger_entries(kind, model, created_at, prompt_tokens, completion_tokens, dollars_micros)",
+        ]),
     ]
 
     static var identifiers: [String] { migrations.map(\.identifier) }

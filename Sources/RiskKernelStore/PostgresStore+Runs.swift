@@ -76,13 +76,8 @@ extension PostgresStore {
         let now = Date()
         return try await read { connection in
             let chain = try await Self.ancestry(connection, runId: runId)
-            guard let run = chain.first else { throw StoreError.notFound("run \(runId)") }
-            let scopes = chain.map { member in
-                BudgetScope(
-                    runId: member.id, budget: member.budget, usage: member.treeUsage,
-                    elapsedSeconds: now.timeIntervalSince(member.createdAt), isOwn: member.id == runId)
-            }
-            return GovernanceState(run: run, budgets: scopes, haltReason: SQLiteStore.haltReason(of: chain))
+            guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
+            return GovernanceState(ancestry: chain, now: now)
         }
     }
 

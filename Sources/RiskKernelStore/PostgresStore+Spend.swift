@@ -3,7 +3,7 @@ import PostgresNIO
 import RiskKernelCore
 
 extension PostgresStore {
-    public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
+    nonisolated(nonsending) public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
         try SpendLimits.check(call)
         let now = Timestamps.now()
         return try await write { connection in
@@ -11,30 +11,21 @@ extension PostgresStore {
             // budget check are then one step for every connection spending in this run tree.
             let ancestry = try await Self.lockAncestry(connection, runId: runId)
             guard let run = ancestry.first else { throw StoreError.notFound("run \(runId)") }
-            let entryId = Identifiers.make("led")
-            let step = run.usage.loops + 1
+            let entry = LedgerWrites.modelEntry(runId: runId, call, step: run.usage.loops + 1, at: now)
             try await connection.rows("""
                 INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens,
                     cached_prompt_tokens, dollars_micros, priced, response_id, step_index, created_at)
-                VALUES (\(entryId), \(runId), 'model', \(call.provider), \(call.model), \(call.promptTokens), \(call.completionTokens),
-                    \(call.cachedPromptTokens), \(call.dollars.micros), \(call.priced), \(call.responseId), \(step), \(Self.ms(now)))
+                VALUES (\(entry.id), \(runId), 'model', \(call.provider), \(call.model), \(call.promptTokens), \(call.completionTokens),
+                    \(call.cachedPromptTokens), \(call.dollars.micros), \(call.priced), \(call.responseId), \(entry.step), \(Self.ms(now)))
                 """)
             try await connection.rows(
-                "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (\(runId), \(step), \(entryId), \(Self.ms(now)))")
+                "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (\(runId), \(entry.step), \(entry.id), \(Self.ms(now)))")
             let spend = Usage(
                 promptTokens: call.promptTokens, completionTokens: call.completionTokens,
                 cachedPromptTokens: call.cachedPromptTokens, dollars: call.dollars, loops: 1, modelCalls: 1)
             try await Self.addUsage(connection, spend, runId: runId, ancestry: ancestry, at: now)
-            var data: [String: JSONValue] = [
-                "entryId": .string(entryId), "provider": .string(call.provider), "model": .string(call.model),
-                "promptTokens": .integer(call.promptTokens), "completionTokens": .integer(call.completionTokens),
-                "cachedPromptTokens": .integer(call.cachedPromptTokens), "dollars": .string(call.dollars.decimalString),
-                "priced": .bool(call.priced), "step": .integer(step),
-            ]
-            if let responseId = call.responseId { data["responseId"] = .string(responseId) }
-            try await Self.appendEvent(connection, runId: runId, kind: "model.recorded", data: .object(data), at: now)
-            let haltReason = try await Self.haltCrossedBudgets(connection, runId: runId, at: now)
-            let entry = try await Self.fetchLedgerEntry(connection, id: entryId)!
+            try await Self.appendEvent(connection, runId: runId, kind: "model.recorded", data: LedgerWrites.modelRecorded(entry), at: now)
+            let haltReason = try await Self.haltCrossedBudgets(connection, ancestry: ancestry, adding: spend, at: now)
             return SpendResult(entry: entry, run: try await Self.fetchRun(connection, id: runId)!, haltReason: haltReason)
         }
     }
@@ -61,19 +52,15 @@ extension PostgresStore {
         }
     }
 
-    /// Halts every member of the run's ancestry whose budget its tree has now crossed; returns the
-    /// reason the run is halted, if it (or an ancestor) is.
-    static func haltCrossedBudgets(_ connection: PostgresConnection, runId: String, at time: Date) async throws -> String? {
-        for member in try await ancestry(connection, runId: runId) where member.status == .running {
-            let elapsed = time.timeIntervalSince(member.createdAt)
-            guard let exhausted = member.budget.exhaustion(of: member.treeUsage, elapsedSeconds: elapsed) else { continue }
-            try await connection.rows(
-                "UPDATE runs SET status = 'halted', halt_reason = \(exhausted.message), updated_at = \(ms(time)) WHERE id = \(member.id)")
-            try await appendEvent(
-                connection, runId: member.id, kind: "run.status",
-                data: ["status": "halted", "from": "running", "reason": .string(exhausted.message)], at: time)
+    /// Halts every running member of `ancestry` (locked and read before `spend` was added) whose
+    /// budget its tree has now crossed; returns the reason the run is halted, if it (or an ancestor) is.
+    static func haltCrossedBudgets(_ connection: PostgresConnection, ancestry: [RunRecord], adding spend: Usage, at time: Date) async throws -> String? {
+        let (chain, halts) = LedgerWrites.crossedBudgets(ancestry, adding: spend, at: time)
+        for halt in halts {
+            try await connection.rows("UPDATE runs SET status = 'halted', halt_reason = \(halt.reason), updated_at = \(ms(time)) WHERE id = \(halt.runId)")
+            try await appendEvent(connection, runId: halt.runId, kind: "run.status", data: ["status": "halted", "from": "running", "reason": .string(halt.reason)], at: time)
         }
-        return SQLiteStore.haltReason(of: try await ancestry(connection, runId: runId))
+        return SQLiteStore.haltReason(of: chain)
     }
 
     public func ledger(runId: String) async throws -> [LedgerEntry] {
@@ -128,10 +115,6 @@ extension PostgresStore {
             }
         }
         return UsageSummary(by: grouping.description, groups: groups)
-    }
-
-    static func fetchLedgerEntry(_ connection: PostgresConnection, id: String) async throws -> LedgerEntry? {
-        try await connection.row("SELECT * FROM ledger_entries WHERE id = \(id)").map(ledgerEntry)
     }
 
     static func ledgerEntry(_ row: PGRow) throws -> LedgerEntry {

@@ -3,81 +3,85 @@ import PostgresNIO
 import RiskKernelCore
 
 extension PostgresStore {
-    public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
-        let now = Timestamps.now()
-        let (rule, reason, status): (String?, String?, ToolCallStatus)
-        switch call.decision {
-        case .allow: (rule, reason, status) = (nil, nil, .forwarded)
-        case .deny(let denyRule, let denyReason): (rule, reason, status) = (denyRule, denyReason, .refused)
-        case .needsApproval(let approvalRule): (rule, reason, status) = (approvalRule, nil, .awaitingApproval)
+    nonisolated(nonsending) public func decideToolCall<Verdict: Sendable>(
+        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
+        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
+    ) async throws -> RecordedDecision<Verdict> {
+        try await write { connection -> RecordedDecision<Verdict> in
+            let now = Timestamps.now()
+            let ancestry = try await Self.lockAncestry(connection, runId: runId)
+            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
+            var recent: [RecentToolCall]?
+            if let recentSince { recent = try await Self.recentToolCalls(connection, runId: runId, since: recentSince) }
+            let (call, verdict) = try decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
+            guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
+            let (record, approval) = try await Self.insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
+            return RecordedDecision(verdict: verdict, call: record, approval: approval)
         }
-        let approvalId: String? = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
-        let arguments = Self.text(call.arguments)
-        let forwarded = call.forwardedArguments.map(Self.text)
-        let result = try await write { connection -> (ToolCallRecord, ApprovalRecord?) in
-            let ancestry = try await Self.lockAncestry(connection, runId: call.runId)
-            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(call.runId)") }
-            try await connection.rows("""
-                INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
-                    approval_id, status, is_error, created_at)
-                VALUES (\(call.id), \(call.runId), \(call.requestId), \(call.tool), \(call.sideEffect), \(arguments), \(forwarded),
-                    \(call.decision.kind),
-                    \(rule), \(reason), \(approvalId), \(status.rawValue), \(status == .refused), \(Self.ms(now)))
-                """)
-            try await Self.addUsage(connection, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
-            var data: [String: JSONValue] = [
-                "callId": .string(call.id), "requestId": .string(call.requestId), "tool": .string(call.tool),
-                "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.hexDigest(arguments.utf8)),
-                "decision": .string(call.decision.kind),
-            ]
-            if let forwarded { data["forwardedArgumentsDigest"] = .string(EventChain.hexDigest(forwarded.utf8)) }
-            if let rule { data["rule"] = .string(rule) }
-            if let reason { data["reason"] = .string(reason) }
-            try await Self.appendEvent(connection, runId: call.runId, kind: "tool.decided", data: .object(data), at: now)
-            var approval: ApprovalRecord?
-            if let approvalId, let rule {
-                let expires: Int64? = approvalExpiresAt.map(Self.ms)
-                try await connection.rows("""
-                    INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, rule, status, created_at, expires_at)
-                    VALUES (\(approvalId), \(call.runId), \(call.id), \(call.tool), \(call.sideEffect), \(arguments), \(rule), 'pending',
-                        \(Self.ms(now)), \(expires))
-                    """)
-                try await Self.appendEvent(
-                    connection, runId: call.runId, kind: "approval.requested",
-                    data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
-                // Watchers (`approvals watch`) on any host may follow new requests.
-                try await connection.rows("SELECT pg_notify(\(Self.requestsChannel), \(approvalId))")
-                approval = try await Self.fetchApproval(connection, id: approvalId)
-            }
-            return (try await Self.fetchToolCall(connection, id: call.id)!, approval)
-        }
-        return result
     }
 
-    public func markToolCallForwarded(id: String) async throws {
+    nonisolated(nonsending) public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
+        try await write { connection -> (ToolCallRecord, ApprovalRecord?) in
+            let ancestry = try await Self.lockAncestry(connection, runId: call.runId)
+            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(call.runId)") }
+            return try await Self.insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: Timestamps.now())
+        }
+    }
+
+    /// Stores a decided call, its usage, its `tool.decided` event and (for `needsApproval`) its
+    /// pending approval; returns the call as written.
+    static func insertToolCall(
+        _ connection: PostgresConnection, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date
+    ) async throws -> (ToolCallRecord, ApprovalRecord?) {
+        let written = WrittenToolCall(call)
+        let arguments = text(call.arguments)
+        let forwarded = call.forwardedArguments.map(text)
+        try await connection.rows("""
+            INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
+                approval_id, status, is_error, created_at)
+            VALUES (\(call.id), \(call.runId), \(call.requestId), \(call.tool), \(call.sideEffect), \(arguments), \(forwarded),
+                \(call.decision.kind), \(written.rule), \(written.reason), \(written.approvalId), \(written.status.rawValue),
+                \(written.status == .refused), \(ms(now)))
+            """)
+        try await addUsage(connection, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
+        try await appendEvent(connection, runId: call.runId, kind: "tool.decided", data: written.event(arguments: arguments, forwarded: forwarded), at: now)
+        var approval: ApprovalRecord?
+        if let approvalId = written.approvalId, let rule = written.rule {
+            let expires: Int64? = approvalExpiresAt.map(ms)
+            try await connection.rows("""
+                INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, rule, status, created_at, expires_at)
+                VALUES (\(approvalId), \(call.runId), \(call.id), \(call.tool), \(call.sideEffect), \(arguments), \(rule), 'pending',
+                    \(ms(now)), \(expires))
+                """)
+            try await appendEvent(
+                connection, runId: call.runId, kind: "approval.requested",
+                data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
+            // Watchers (`approvals watch`) on any host may follow new requests.
+            try await connection.rows("SELECT pg_notify(\(requestsChannel), \(approvalId))")
+            approval = try await fetchApproval(connection, id: approvalId)
+        }
+        return (written.record(at: now), approval)
+    }
+
+    nonisolated(nonsending) public func markToolCallForwarded(id: String) async throws {
         try await write { connection -> Void in
             _ = try await connection.rows("UPDATE tool_calls SET status = 'forwarded' WHERE id = \(id)")
         }
     }
 
-    public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord {
+    nonisolated(nonsending) public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord {
         let now = Timestamps.now()
+        let result: String? = outcome.result.map(Self.text)
         return try await write { connection in
-            guard let call = try await Self.fetchToolCall(connection, id: id) else { throw StoreError.notFound("tool call \(id)") }
-            let result: String? = outcome.result.map(Self.text)
-            try await connection.rows("""
+            let rows = try await connection.rows("""
                 UPDATE tool_calls SET status = \(outcome.status.rawValue), result = \(result), result_digest = \(outcome.resultDigest),
                     result_bytes = \(outcome.resultBytes), is_error = \(outcome.isError), reason = COALESCE(\(outcome.reason), reason),
-                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id)
+                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) RETURNING *
                 """)
-            var data: [String: JSONValue] = [
-                "callId": .string(id), "status": .string(outcome.status.rawValue), "isError": .bool(outcome.isError),
-                "durationMs": .integer(Int64(outcome.durationMs.rounded())),
-            ]
-            if let digest = outcome.resultDigest { data["resultDigest"] = .string(digest) }
-            if let reason = outcome.reason { data["reason"] = .string(reason) }
-            try await Self.appendEvent(connection, runId: call.runId, kind: "tool.completed", data: .object(data), at: now)
-            return try await Self.fetchToolCall(connection, id: id)!
+            guard let row = rows.first else { throw StoreError.notFound("tool call \(id)") }
+            let record = try Self.toolCallRecord(row)
+            try await Self.appendEvent(connection, runId: record.runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
+            return record
         }
     }
 

@@ -480,10 +480,17 @@ public struct UsageSummary: Sendable, Hashable, Codable {
 
 /// Random, sortable-enough identifiers with a readable prefix (`run_…`, `call_…`, `apr_…`).
 public enum Identifiers {
+    private static let alphabet = Array("0123456789abcdefghijkmnpqrstuvwxyz".utf8)
+
+    /// `prefix_` and 12 characters drawn from one 64-bit system random number (34^12 < 2^64).
     public static func make(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("0123456789abcdefghijkmnpqrstuvwxyz")
-        let suffix = String((0..<12).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
-        return "\(prefix)_\(suffix)"
+        var random = generator.next()
+        var suffix = [UInt8](repeating: 0, count: 12)
+        for index in suffix.indices {
+            suffix[index] = alphabet[Int(random % UInt64(alphabet.count))]
+            random /= UInt64(alphabet.count)
+        }
+        return prefix + "_" + String(decoding: suffix, as: UTF8.self)
     }
 }

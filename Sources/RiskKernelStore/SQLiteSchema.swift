@@ -182,6 +182,13 @@ enum SQLiteSchema {
                 CREATE INDEX approvals_by_expiry ON approvals(status, expires_at);
                 """)
         }
+        migrator.registerMigration("v5-usage-by-model-index") { db in
+            // Covers `usage --by model` (with or without a time range): the ledger is read in model
+            // order from the index alone, with no sort and no table lookups.
+            try db.execute(sql: """
+                CREATE INDEX ledger_usage_by_model ON ledger_entries(kind, model, created_at, prompt_tokens, completion_tokens, dollars_micros);
+                """)
+        }
         return migrator
     }
 }

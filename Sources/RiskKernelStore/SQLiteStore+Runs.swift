@@ -36,18 +36,18 @@ extension SQLiteStore {
         try await pool.read { db in
             if let status {
                 return try Row.fetchAll(
-                    db, sql: "SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                    db, sql: "SELECT \(Self.runColumns) FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
                     arguments: [status.rawValue, limit]
                 ).map(Self.runRecord)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?", arguments: [limit])
+            return try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?", arguments: [limit])
                 .map(Self.runRecord)
         }
     }
 
     public func childRuns(of id: String) async throws -> [RunRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE parent_run_id = ? ORDER BY created_at, rowid", arguments: [id])
+            try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE parent_run_id = ? ORDER BY created_at, rowid", arguments: [id])
                 .map(Self.runRecord)
         }
     }
@@ -78,13 +78,8 @@ extension SQLiteStore {
         let now = Date()
         return try await pool.read { db in
             let chain = try Self.ancestry(db, runId: runId)
-            guard let run = chain.first else { throw StoreError.notFound("run \(runId)") }
-            let scopes = chain.map { member in
-                BudgetScope(
-                    runId: member.id, budget: member.budget, usage: member.treeUsage,
-                    elapsedSeconds: now.timeIntervalSince(member.createdAt), isOwn: member.id == runId)
-            }
-            return GovernanceState(run: run, budgets: scopes, haltReason: Self.haltReason(of: chain))
+            guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
+            return GovernanceState(ancestry: chain, now: now)
         }
     }
 
@@ -107,27 +102,35 @@ extension SQLiteStore {
     }
 
     static func fetchRun(_ db: Database, id: String) throws -> RunRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(runRecord)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(runColumns) FROM runs WHERE id = ?"), arguments: [id]).map(runRecord)
     }
 
+    /// The columns ``runRecord(_:)`` reads, in the order it reads them (by position: a run is read
+    /// on every call's path, and a lookup by name costs more than the rest of the decoding).
+    static let runColumns = """
+        id, name, parent_run_id, policy_ref, budget_tokens, budget_dollars_micros, budget_loops, budget_seconds,
+        prompt_tokens, completion_tokens, cached_prompt_tokens, dollars_micros, loops, model_calls, tool_calls,
+        tree_prompt_tokens, tree_completion_tokens, tree_cached_prompt_tokens, tree_dollars_micros, tree_loops, tree_model_calls,
+        tree_tool_calls, status, halt_reason, metadata, created_at, updated_at, ended_at
+        """
+
+    /// A run from a row of ``runColumns``.
     static func runRecord(_ row: Row) -> RunRecord {
-        let row = NamedColumns(row)
-        let metadata = json(row["metadata"])?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        let metadataText: String? = row[24]
+        let metadata = json(metadataText)?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         return RunRecord(
-            id: row["id"], name: row["name"], parentRunId: row["parent_run_id"], policyRef: row["policy_ref"],
-            budget: Budget(
-                tokens: row["budget_tokens"], dollars: (row["budget_dollars_micros"] as Int64?).map(Money.init(micros:)),
-                loops: row["budget_loops"], seconds: row["budget_seconds"]),
-            usage: usage(row, prefix: ""), treeUsage: usage(row, prefix: "tree_"),
-            status: RunStatus(rawValue: row["status"]) ?? .failed, haltReason: row["halt_reason"], metadata: metadata,
-            createdAt: date(row["created_at"])!, updatedAt: date(row["updated_at"])!, endedAt: date(row["ended_at"]))
+            id: row[0], name: row[1], parentRunId: row[2], policyRef: row[3],
+            budget: Budget(tokens: row[4], dollars: (row[5] as Int64?).map(Money.init(micros:)), loops: row[6], seconds: row[7]),
+            usage: usage(row, from: 8), treeUsage: usage(row, from: 15),
+            status: RunStatus(rawValue: row[22]) ?? .failed, haltReason: row[23], metadata: metadata,
+            createdAt: date(row[25])!, updatedAt: date(row[26])!, endedAt: date(row[27]))
     }
 
-    static func usage(_ row: NamedColumns, prefix: String) -> Usage {
+    /// The seven usage columns from position `first` on.
+    static func usage(_ row: Row, from first: Int) -> Usage {
         Usage(
-            promptTokens: row[prefix + "prompt_tokens"], completionTokens: row[prefix + "completion_tokens"],
-            cachedPromptTokens: row[prefix + "cached_prompt_tokens"], dollars: Money(micros: row[prefix + "dollars_micros"]),
-            loops: row[prefix + "loops"], modelCalls: row[prefix + "model_calls"], toolCalls: row[prefix + "tool_calls"])
+            promptTokens: row[first], completionTokens: row[first + 1], cachedPromptTokens: row[first + 2],
+            dollars: Money(micros: row[first + 3]), loops: row[first + 4], modelCalls: row[first + 5], toolCalls: row[first + 6])
     }
 
     static func budgetJSON(_ budget: Budget) -> JSONValue {

@@ -3,43 +3,36 @@ import GRDB
 import RiskKernelCore
 
 extension SQLiteStore {
-    public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
+    nonisolated(nonsending) public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
         try SpendLimits.check(call)
         let now = Timestamps.now()
-        return try await pool.write { db in
-            guard let run = try Self.fetchRun(db, id: runId) else { throw StoreError.notFound("run \(runId)") }
-            let entryId = Identifiers.make("led")
-            let step = run.usage.loops + 1
+        return try writeNow { db in
+            let ancestry = try Self.ancestry(db, runId: runId)
+            guard let run = ancestry.first else { throw StoreError.notFound("run \(runId)") }
+            let entry = LedgerWrites.modelEntry(runId: runId, call, step: run.usage.loops + 1, at: now)
             try db.cachedStatement(sql: """
                     INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens,
                         cached_prompt_tokens, dollars_micros, priced, response_id, step_index, created_at)
                     VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [
-                    entryId, runId, call.provider, call.model, call.promptTokens, call.completionTokens, call.cachedPromptTokens,
-                    call.dollars.micros, call.priced, call.responseId, step, Self.ms(now),
+                    entry.id, runId, call.provider, call.model, call.promptTokens, call.completionTokens, call.cachedPromptTokens,
+                    call.dollars.micros, call.priced, call.responseId, entry.step, Self.ms(now),
                 ])
-            try db.cachedStatement(sql: "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [runId, step, entryId, Self.ms(now)])
+            try db.cachedStatement(sql: "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [runId, entry.step, entry.id, Self.ms(now)])
             let spend = Usage(
                 promptTokens: call.promptTokens, completionTokens: call.completionTokens,
                 cachedPromptTokens: call.cachedPromptTokens, dollars: call.dollars, loops: 1, modelCalls: 1)
-            try Self.addUsage(db, spend, runId: runId, at: now)
-            var data: [String: JSONValue] = [
-                "entryId": .string(entryId), "provider": .string(call.provider), "model": .string(call.model),
-                "promptTokens": .integer(call.promptTokens), "completionTokens": .integer(call.completionTokens),
-                "cachedPromptTokens": .integer(call.cachedPromptTokens), "dollars": .string(call.dollars.decimalString),
-                "priced": .bool(call.priced), "step": .integer(step),
-            ]
-            if let responseId = call.responseId { data["responseId"] = .string(responseId) }
-            try Self.appendEvent(db, runId: runId, kind: "model.recorded", data: .object(data), at: now)
-            let haltReason = try Self.haltCrossedBudgets(db, runId: runId, at: now)
-            let entry = try Self.fetchLedgerEntry(db, id: entryId)!
+            try Self.addUsage(db, spend, runId: runId, ancestry: ancestry, at: now)
+            try Self.appendEvent(db, runId: runId, kind: "model.recorded", data: LedgerWrites.modelRecorded(entry), at: now)
+            let haltReason = try Self.haltCrossedBudgets(db, ancestry: ancestry, adding: spend, at: now)
             return SpendResult(entry: entry, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
         }
     }
 
     /// Adds `spend` to a run's own usage and to the tree usage of the run and every ancestor.
-    static func addUsage(_ db: Database, _ spend: Usage, runId: String, at time: Date) throws {
-        let ancestry = try ancestry(db, runId: runId)
+    /// `ancestry`, when the caller has just read it in this transaction, saves reading it again.
+    static func addUsage(_ db: Database, _ spend: Usage, runId: String, ancestry known: [RunRecord]? = nil, at time: Date) throws {
+        let ancestry = try known ?? ancestry(db, runId: runId)
         try SpendLimits.checkRoom(for: spend, in: ancestry)
         let deltas: [DatabaseValueConvertible] = [
             spend.promptTokens, spend.completionTokens, spend.cachedPromptTokens, spend.dollars.micros, spend.loops,
@@ -60,18 +53,15 @@ extension SQLiteStore {
         }
     }
 
-    /// Halts every member of the run's ancestry whose budget its tree has now crossed; returns the
-    /// reason the run is halted, if it (or an ancestor) is.
-    static func haltCrossedBudgets(_ db: Database, runId: String, at time: Date) throws -> String? {
-        for member in try ancestry(db, runId: runId) where member.status == .running {
-            let elapsed = time.timeIntervalSince(member.createdAt)
-            guard let exhausted = member.budget.exhaustion(of: member.treeUsage, elapsedSeconds: elapsed) else { continue }
-            try db.cachedStatement(sql: "UPDATE runs SET status = 'halted', halt_reason = ?, updated_at = ? WHERE id = ?").execute(arguments: [exhausted.message, ms(time), member.id])
-            try appendEvent(
-                db, runId: member.id, kind: "run.status",
-                data: ["status": "halted", "from": "running", "reason": .string(exhausted.message)], at: time)
+    /// Halts every running member of `ancestry` (as read before `spend` was added) whose budget its
+    /// tree has now crossed; returns the reason the run is halted, if it (or an ancestor) is.
+    static func haltCrossedBudgets(_ db: Database, ancestry: [RunRecord], adding spend: Usage, at time: Date) throws -> String? {
+        let (chain, halts) = LedgerWrites.crossedBudgets(ancestry, adding: spend, at: time)
+        for halt in halts {
+            try db.cachedStatement(sql: "UPDATE runs SET status = 'halted', halt_reason = ?, updated_at = ? WHERE id = ?").execute(arguments: [halt.reason, ms(time), halt.runId])
+            try appendEvent(db, runId: halt.runId, kind: "run.status", data: ["status": "halted", "from": "running", "reason": .string(halt.reason)], at: time)
         }
-        return haltReason(of: try ancestry(db, runId: runId))
+        return haltReason(of: chain)
     }
 
     public func ledger(runId: String) async throws -> [LedgerEntry] {
@@ -87,8 +77,10 @@ extension SQLiteStore {
         var arguments: [DatabaseValueConvertible?] = []
         let keyExpression: String
         switch grouping {
-        case .provider: keyExpression = "COALESCE(l.provider, '(none)')"
-        case .model: keyExpression = "COALESCE(l.model, '(none)')"
+        // Grouped by the bare column, so that the ledger_usage_by_model index gives the groups in
+        // order; a missing provider or model is named "(none)" below.
+        case .provider: keyExpression = "l.provider"
+        case .model: keyExpression = "l.model"
         case .day: keyExpression = "strftime('%Y-%m-%d', l.created_at / 1000, 'unixepoch')"
         case .name: keyExpression = "COALESCE(r.name, '(unnamed)')"
         case .tool: preconditionFailure("summarized by summarizeTools")
@@ -107,27 +99,24 @@ extension SQLiteStore {
             arguments.append(Self.ms(until))
         }
         let join = keyExpression.contains("r.") ? "JOIN runs r ON r.id = l.run_id" : ""
+        let groupsByColumn = keyExpression == "l.model" || keyExpression == "l.provider"
         let sql = """
             SELECT CAST(\(keyExpression) AS TEXT) AS key, COUNT(*) AS calls, SUM(l.prompt_tokens) AS prompt, SUM(l.completion_tokens) AS completion,
                 SUM(l.dollars_micros) AS micros
             FROM ledger_entries l \(join)
             WHERE \(conditions.joined(separator: " AND "))
-            GROUP BY key ORDER BY micros DESC, key
+            GROUP BY \(groupsByColumn ? keyExpression : "key")
             """
         let statementArguments = StatementArguments(arguments)
         let groups = try await pool.read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
                 UsageGroup(
-                    key: row["key"],
+                    key: row["key"] ?? "(none)",
                     calls: row["calls"], promptTokens: row["prompt"] ?? 0, completionTokens: row["completion"] ?? 0,
                     dollars: Money(micros: row["micros"] ?? 0))
             }
         }
-        return UsageSummary(by: grouping.description, groups: groups)
-    }
-
-    static func fetchLedgerEntry(_ db: Database, id: String) throws -> LedgerEntry? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM ledger_entries WHERE id = ?"), arguments: [id]).map(ledgerEntry)
+        return UsageSummary(by: grouping.description, groups: UsageGroup.merged(groups))
     }
 
     static func ledgerEntry(_ row: Row) -> LedgerEntry {

@@ -3,76 +3,84 @@ import GRDB
 import RiskKernelCore
 
 extension SQLiteStore {
-    public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
-        let now = Timestamps.now()
-        return try await pool.write { db in
-            let (rule, reason, status): (String?, String?, ToolCallStatus)
-            switch call.decision {
-            case .allow: (rule, reason, status) = (nil, nil, .forwarded)
-            case .deny(let denyRule, let denyReason): (rule, reason, status) = (denyRule, denyReason, .refused)
-            case .needsApproval(let approvalRule): (rule, reason, status) = (approvalRule, nil, .awaitingApproval)
-            }
-            let approvalId: String? = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
-            let arguments = Self.text(call.arguments)
-            let forwarded = call.forwardedArguments.map(Self.text)
-            try db.cachedStatement(sql: """
-                    INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
-                        approval_id, status, is_error, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [
-                    call.id, call.runId, call.requestId, call.tool, call.sideEffect, arguments, forwarded, call.decision.kind, rule, reason,
-                    approvalId, status.rawValue, status == .refused, Self.ms(now),
-                ])
-            try Self.addUsage(db, Usage(toolCalls: 1), runId: call.runId, at: now)
-            var data: [String: JSONValue] = [
-                "callId": .string(call.id), "requestId": .string(call.requestId), "tool": .string(call.tool),
-                "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.hexDigest(arguments.utf8)),
-                "decision": .string(call.decision.kind),
-            ]
-            if let forwarded { data["forwardedArgumentsDigest"] = .string(EventChain.hexDigest(forwarded.utf8)) }
-            if let rule { data["rule"] = .string(rule) }
-            if let reason { data["reason"] = .string(reason) }
-            try Self.appendEvent(db, runId: call.runId, kind: "tool.decided", data: .object(data), at: now)
-            var approval: ApprovalRecord?
-            if let approvalId, let rule {
-                try db.cachedStatement(sql: """
-                        INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, rule, status, created_at, expires_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                        """).execute(arguments: [approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, rule, Self.ms(now), approvalExpiresAt.map(Self.ms)])
-                try Self.appendEvent(
-                    db, runId: call.runId, kind: "approval.requested",
-                    data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
-                approval = try Self.fetchApproval(db, id: approvalId)
-            }
-            return (try Self.fetchToolCall(db, id: call.id)!, approval)
+    nonisolated(nonsending) public func decideToolCall<Verdict: Sendable>(
+        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
+        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
+    ) async throws -> RecordedDecision<Verdict> {
+        try writeNow { db in
+            let now = Timestamps.now()
+            let ancestry = try Self.ancestry(db, runId: runId)
+            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
+            let recent = try recentSince.map { try Self.recentToolCalls(db, runId: runId, since: $0) }
+            let (call, verdict) = try decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
+            guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
+            let (record, approval) = try Self.insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
+            return RecordedDecision(verdict: verdict, call: record, approval: approval)
         }
     }
 
-    public func markToolCallForwarded(id: String) async throws {
-        try await pool.write { db in
+    nonisolated(nonsending) public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
+        try writeNow { db in
+            let ancestry = try Self.ancestry(db, runId: call.runId)
+            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(call.runId)") }
+            return try Self.insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: Timestamps.now())
+        }
+    }
+
+    /// Stores a decided call, its usage, its `tool.decided` event and (for `needsApproval`) its
+    /// pending approval; returns the call as written.
+    static func insertToolCall(
+        _ db: Database, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date
+    ) throws -> (ToolCallRecord, ApprovalRecord?) {
+        let written = WrittenToolCall(call)
+        let arguments = text(call.arguments)
+        let forwarded = call.forwardedArguments.map(text)
+        try db.cachedStatement(sql: """
+                INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
+                    approval_id, status, is_error, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                call.id, call.runId, call.requestId, call.tool, call.sideEffect, arguments, forwarded, call.decision.kind, written.rule,
+                written.reason, written.approvalId, written.status.rawValue, written.status == .refused, ms(now),
+            ])
+        try addUsage(db, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
+        try appendEvent(db, runId: call.runId, kind: "tool.decided", data: written.event(arguments: arguments, forwarded: forwarded), at: now)
+        var approval: ApprovalRecord?
+        if let approvalId = written.approvalId, let rule = written.rule {
+            try db.cachedStatement(sql: """
+                    INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, rule, status, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                    """).execute(arguments: [approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, rule, ms(now), approvalExpiresAt.map(ms)])
+            try appendEvent(
+                db, runId: call.runId, kind: "approval.requested",
+                data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
+            approval = try fetchApproval(db, id: approvalId)
+        }
+        return (written.record(at: now), approval)
+    }
+
+    nonisolated(nonsending) public func markToolCallForwarded(id: String) async throws {
+        try writeNow { db in
             try db.cachedStatement(sql: "UPDATE tool_calls SET status = 'forwarded' WHERE id = ?").execute(arguments: [id])
         }
     }
 
-    public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord {
+    nonisolated(nonsending) public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord {
         let now = Timestamps.now()
-        return try await pool.write { db in
-            guard let call = try Self.fetchToolCall(db, id: id) else { throw StoreError.notFound("tool call \(id)") }
-            try db.cachedStatement(sql: """
+        return try writeNow { db in
+            let updated = try Row.fetchOne(
+                db.cachedStatement(sql: """
                     UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
-                        reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ?
-                    """).execute(arguments: [
+                        reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? RETURNING *
+                    """),
+                arguments: [
                     outcome.status.rawValue, outcome.result.map(Self.text), outcome.resultDigest, outcome.resultBytes, outcome.isError,
                     outcome.reason, outcome.durationMs, Self.ms(now), id,
                 ])
-            var data: [String: JSONValue] = [
-                "callId": .string(id), "status": .string(outcome.status.rawValue), "isError": .bool(outcome.isError),
-                "durationMs": .integer(Int64(outcome.durationMs.rounded())),
-            ]
-            if let digest = outcome.resultDigest { data["resultDigest"] = .string(digest) }
-            if let reason = outcome.reason { data["reason"] = .string(reason) }
-            try Self.appendEvent(db, runId: call.runId, kind: "tool.completed", data: .object(data), at: now)
-            return try Self.fetchToolCall(db, id: id)!
+            guard let updated else { throw StoreError.notFound("tool call \(id)") }
+            let record = Self.toolCallRecord(updated)
+            try Self.appendEvent(db, runId: record.runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
+            return record
         }
     }
 

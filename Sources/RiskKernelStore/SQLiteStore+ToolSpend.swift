@@ -3,33 +3,34 @@ import GRDB
 import RiskKernelCore
 
 extension SQLiteStore {
-    public func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult {
+    nonisolated(nonsending) public func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult {
         guard dollars >= .zero else { throw StoreError.invalidArgument("a tool's price must not be negative") }
         let now = Timestamps.now()
-        return try await pool.write { db in
-            guard try Self.fetchRun(db, id: runId) != nil else { throw StoreError.notFound("run \(runId)") }
-            let entryId = Identifiers.make("led")
+        return try writeNow { db in
+            let ancestry = try Self.ancestry(db, runId: runId)
+            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
+            let entry = LedgerWrites.toolEntry(runId: runId, callId: callId, tool: tool, dollars: dollars, at: now)
             try db.execute(
                 sql: """
                     INSERT INTO ledger_entries (id, run_id, kind, tool, dollars_micros, priced, response_id, created_at)
                     VALUES (?, ?, 'tool', ?, ?, 1, ?, ?)
                     """,
-                arguments: [entryId, runId, tool, dollars.micros, callId, Self.ms(now)])
-            try Self.addUsage(db, Usage(dollars: dollars), runId: runId, at: now)
-            try Self.appendEvent(
-                db, runId: runId, kind: "tool.charged",
-                data: ["entryId": .string(entryId), "callId": .string(callId), "tool": .string(tool), "dollars": .string(dollars.decimalString)],
-                at: now)
-            let haltReason = try Self.haltCrossedBudgets(db, runId: runId, at: now)
-            return SpendResult(entry: try Self.fetchLedgerEntry(db, id: entryId)!, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
+                arguments: [entry.id, runId, tool, dollars.micros, callId, Self.ms(now)])
+            let spend = Usage(dollars: dollars)
+            try Self.addUsage(db, spend, runId: runId, ancestry: ancestry, at: now)
+            try Self.appendEvent(db, runId: runId, kind: "tool.charged", data: LedgerWrites.toolCharged(entry), at: now)
+            let haltReason = try Self.haltCrossedBudgets(db, ancestry: ancestry, adding: spend, at: now)
+            return SpendResult(entry: entry, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
         }
     }
 
     public func recentToolCalls(runId: String, since: Date) async throws -> [RecentToolCall] {
-        try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: RunTreeSQL.recentCalls), arguments: [runId, Self.ms(since)]).map { row in
-                RecentToolCall(tool: row[0], at: Self.date(row[1] as Int64?)!)
-            }
+        try await pool.read { db in try Self.recentToolCalls(db, runId: runId, since: since) }
+    }
+
+    static func recentToolCalls(_ db: Database, runId: String, since: Date) throws -> [RecentToolCall] {
+        try Row.fetchAll(db.cachedStatement(sql: RunTreeSQL.recentCalls), arguments: [runId, ms(since)]).map { row in
+            RecentToolCall(tool: row[0], at: date(row[1] as Int64?)!)
         }
     }
 
@@ -54,6 +55,25 @@ extension UsageGroup {
         for (tool, micros) in spend {
             groups[tool, default: UsageGroup(key: tool, calls: 0, promptTokens: 0, completionTokens: 0, dollars: .zero)].dollars = Money(micros: micros)
         }
-        return groups.values.sorted { ($0.dollars, $1.key) > ($1.dollars, $0.key) }
+        return groups.values.sorted(by: costliestFirst)
+    }
+
+    /// Groups with equal keys summed, costliest first (then by key).
+    static func merged(_ groups: [UsageGroup]) -> [UsageGroup] {
+        var merged: [String: UsageGroup] = [:]
+        for group in groups {
+            guard let seen = merged[group.key] else {
+                merged[group.key] = group
+                continue
+            }
+            merged[group.key] = UsageGroup(
+                key: group.key, calls: seen.calls + group.calls, promptTokens: seen.promptTokens + group.promptTokens,
+                completionTokens: seen.completionTokens + group.completionTokens, dollars: seen.dollars + group.dollars)
+        }
+        return merged.values.sorted(by: costliestFirst)
+    }
+
+    static func costliestFirst(_ lhs: UsageGroup, _ rhs: UsageGroup) -> Bool {
+        (lhs.dollars, rhs.key) > (rhs.dollars, lhs.key)
     }
 }

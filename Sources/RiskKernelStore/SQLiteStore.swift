@@ -9,6 +9,8 @@ import RiskKernelCore
 /// a crash of the process.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    /// Checkpoints the write-ahead log off the writers' threads.
+    let checkpointer: WALCheckpointer
     /// The file's path.
     public let path: String
     /// How often ``waitForDecision(approvalId:until:)`` looks for a decision made by another process.
@@ -26,11 +28,14 @@ public final class SQLiteStore: Store {
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let existed = FileManager.default.fileExists(atPath: path)
+        let checkpointer = WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            checkpointer.install(on: db)
         }
         let migrator = SQLiteSchema.migrator()
         if existed {
@@ -73,6 +78,14 @@ public final class SQLiteStore: Store {
 
     // MARK: Shared helpers
 
+    /// Runs `updates` in one write transaction on the calling thread, with no hand-off to another
+    /// thread and back (the call path's writes are short). Like GRDB's async writes, it refuses to
+    /// start in a cancelled task.
+    func writeNow<T>(_ updates: (Database) throws -> T) throws -> T {
+        try Task.checkCancellation()
+        return try pool.write(updates)
+    }
+
     static func text(_ value: JSONValue) -> String { CanonicalJSON.string(value) }
 
     static func json(_ text: String?) -> JSONValue? {
@@ -93,9 +106,9 @@ public final class SQLiteStore: Store {
         }
         let sequence = (head["chain_length"] as Int64) + 1
         let previousHash: String = head["chain_head"]
-        let body = EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data)
-        let hash = EventChain.hash(previousHash: previousHash, body: body)
-        try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [runId, sequence, kind, text(body), previousHash, hash, ms(time)])
+        let body = CanonicalJSON.encode(EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data))
+        let hash = EventChain.hash(previousHash: previousHash, canonicalBody: body)
+        try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [runId, sequence, kind, String(decoding: body, as: UTF8.self), previousHash, hash, ms(time)])
         try db.cachedStatement(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?").execute(arguments: [sequence, hash, runId])
         return sequence
     }

@@ -29,6 +29,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 ///
 /// This is the seam between the gateway and the database: callers never see SQL. Every write that
 /// a ledger event describes appends that event to the run's hash chain in the same transaction.
+///
+/// The writes on a call's path are `nonisolated(nonsending)`: they run on the caller's executor, so
+/// a store may do its work on the caller's thread (SQLiteStore does) instead of handing it to
+/// another thread and back.
 public protocol Store: Sendable {
     // MARK: Policies
     /// Inserts or replaces a policy by name; replacing keeps `createdAt`.
@@ -55,11 +59,11 @@ public protocol Store: Sendable {
     /// Records a model call: appends it to the ledger, opens a step, adds it to the usage of the run
     /// and of every ancestor, and halts the run when its budget or an ancestor's is crossed; all in
     /// one transaction, so concurrent spenders cannot overspend unseen.
-    func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult
+    nonisolated(nonsending) func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult
     /// Records what a forwarded call of a priced tool cost: a `tool` ledger entry, the dollars added
     /// to the usage of the run and every ancestor (halting any whose budget is crossed), and a
     /// `tool.charged` event; all in one transaction.
-    func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult
+    nonisolated(nonsending) func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult
     /// The calls let through (not refused) in the run's whole tree since `since`, for rate limits.
     func recentToolCalls(runId: String, since: Date) async throws -> [RecentToolCall]
     /// Every ledger entry of a run, oldest first.
@@ -68,12 +72,21 @@ public protocol Store: Sendable {
     func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary
 
     // MARK: Tool calls
+    /// Decides a tool call and records the decision in one transaction: reads the run's governance
+    /// state (and the run tree's calls since `recentSince`, when given), calls `decide`, and stores
+    /// the call it returns (with a pending approval for `needsApproval`, expiring at
+    /// `approvalExpiresAt`). `decide` runs inside the transaction, so it must be quick and pure; a
+    /// `nil` call records nothing. Returns what was written, so nothing needs to be read back.
+    nonisolated(nonsending) func decideToolCall<Verdict: Sendable>(
+        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
+        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
+    ) async throws -> RecordedDecision<Verdict>
     /// Stores a decided tool call (and, for `needsApproval`, its pending approval) before anything is forwarded.
-    func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?)
+    nonisolated(nonsending) func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?)
     /// Marks a stored tool call as forwarded upstream.
-    func markToolCallForwarded(id: String) async throws
+    nonisolated(nonsending) func markToolCallForwarded(id: String) async throws
     /// Stores how a tool call ended.
-    func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord
+    nonisolated(nonsending) func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord
     func toolCall(id: String) async throws -> ToolCallRecord?
     /// A run's tool calls, oldest first.
     func toolCalls(runId: String) async throws -> [ToolCallRecord]
@@ -151,5 +164,47 @@ public struct GovernanceState: Sendable, Hashable {
         self.run = run
         self.budgets = budgets
         self.haltReason = haltReason
+    }
+
+    /// The state of the first run of `ancestry` (the run, then its ancestors nearest first) at `now`.
+    init(ancestry: [RunRecord], now: Date) {
+        let run = ancestry[0]
+        let scopes = ancestry.map { member in
+            BudgetScope(
+                runId: member.id, budget: member.budget, usage: member.treeUsage,
+                elapsedSeconds: now.timeIntervalSince(member.createdAt), isOwn: member.id == run.id)
+        }
+        self.init(run: run, budgets: scopes, haltReason: SQLiteStore.haltReason(of: ancestry))
+    }
+}
+
+/// What a tool call's decision is made from, read in the transaction that records it.
+public struct DecisionInputs: Sendable {
+    public var state: GovernanceState
+    /// The run tree's calls let through since the requested time, or `nil` when none were asked for.
+    public var recentCalls: [RecentToolCall]?
+    /// The transaction's clock.
+    public var now: Date
+
+    public init(state: GovernanceState, recentCalls: [RecentToolCall]?, now: Date) {
+        self.state = state
+        self.recentCalls = recentCalls
+        self.now = now
+    }
+}
+
+/// What ``Store/decideToolCall(runId:recentSince:approvalExpiresAt:decide:)`` decided and wrote.
+public struct RecordedDecision<Verdict: Sendable>: Sendable {
+    /// What the caller's `decide` returned beside the call.
+    public var verdict: Verdict
+    /// The stored call, as written; `nil` when `decide` asked to record nothing.
+    public var call: ToolCallRecord?
+    /// The pending approval stored with a `needsApproval` call.
+    public var approval: ApprovalRecord?
+
+    public init(verdict: Verdict, call: ToolCallRecord?, approval: ApprovalRecord?) {
+        self.verdict = verdict
+        self.call = call
+        self.approval = approval
     }
 }

@@ -30,8 +30,9 @@ struct RunCommand: AsyncParsableCommand {
             (store appends per second, and a crash check), usage (`riskkernel usage --by model` over a
             large ledger), approval (release after `riskkernel approvals approve` returns).
             Targets for latency and throughput: direct, gateway (default policy: secrets scanned, every
-            decision and outcome committed to the ledger), gateway with the secrets scan off, gateway
-            refusing by policy, and FastMCP's proxy (needs `fastmcp` in the Python given by --python).
+            decision and outcome committed to the ledger), the same gateway exporting OpenTelemetry
+            spans to a local OTLP/HTTP receiver, gateway with the secrets scan off, gateway refusing by
+            policy, and FastMCP's proxy (needs `fastmcp` in the Python given by --python).
             """)
 
     @Flag(help: "A short run (fewer calls and rows): about a minute.")
@@ -102,6 +103,8 @@ struct Suite {
     let log: String
     let usageRows: Int
     let memoryCalls: Int
+    /// The collector the traced gateway exports its spans to.
+    let otlpSink: OTLPSink?
     var results = Results()
 
     init(options: RunCommand) throws {
@@ -135,6 +138,7 @@ struct Suite {
         log = workDirectory + "/stderr.log"
         usageRows = options.usageRows ?? (options.quick ? 100_000 : 1_000_000)
         memoryCalls = options.memoryCalls ?? (options.quick ? 20_000 : 100_000)
+        otlpSink = figures.contains(.latency) || figures.contains(.throughput) ? try OTLPSink() : nil
     }
 
     // MARK: Targets
@@ -148,8 +152,8 @@ struct Suite {
 
     var upstream: [String] { [benchExecutable, "upstream"] }
 
-    func gateway(_ label: String, policy: String, database: String) -> [String] {
-        [riskkernel, "gateway", "--db", database, "--policy-file", policy, "--log-level", "error", "--run-name", "bench-\(label)", "--"] + upstream
+    func gateway(_ label: String, policy: String, database: String, options: [String] = []) -> [String] {
+        [riskkernel, "gateway", "--db", database, "--policy-file", policy, "--log-level", "error", "--run-name", "bench-\(label)"] + options + ["--"] + upstream
     }
 
     func targets() throws -> [Target] {
@@ -159,6 +163,12 @@ struct Suite {
         var targets = [
             Target(name: "direct", kind: .direct, command: upstream),
             Target(name: "gateway", kind: .gateway, command: gateway("allow", policy: allow, database: "\(workDirectory)/gateway.sqlite")),
+        ]
+        if let otlpSink {
+            let command = gateway("traced", policy: allow, database: "\(workDirectory)/traced.sqlite", options: ["--otel-endpoint", otlpSink.endpoint])
+            targets.append(Target(name: "gateway traced", kind: .gateway, command: command))
+        }
+        targets += [
             Target(name: "gateway secrets off", kind: .gateway, command: gateway("secrets-off", policy: secretsOff, database: "\(workDirectory)/secrets-off.sqlite")),
             Target(name: "gateway denied", kind: .gateway, command: gateway("deny", policy: deny, database: "\(workDirectory)/deny.sqlite"), refuses: true),
         ]
@@ -227,6 +237,7 @@ struct Suite {
         if figures.contains(.latency) { printLatency() }
         if figures.contains(.throughput) { printThroughput() }
         if figures.contains(.latency) { printSecrets() }
+        if figures.contains(.latency) { printTracing() }
     }
 
     func printLatency() {
@@ -273,8 +284,23 @@ struct Suite {
         say(table.render() + "\n")
     }
 
+    func printTracing() {
+        guard let on = results.latency["gateway traced"], let off = results.latency["gateway"] else { return }
+        let exported = otlpSink?.counts ?? (requests: 0, bytes: 0)
+        say("## Tracing cost per call (spans exported over OTLP/HTTP to a local receiver vs no exporter)")
+        say("the receiver got \(exported.requests) export requests, \(fmtKiB(exported.bytes / 1024)) of spans")
+        var table = Table("size", "median traced", "median off", "tracing cost (median)", "p99 traced", "p99 off", "64-in-flight traced", "64-in-flight off")
+        for size in sizes {
+            guard let a = on[size], let b = off[size] else { continue }
+            let tOn = results.throughput["gateway traced"]?[size].map { fmtRate($0.perSecond) } ?? ""
+            let tOff = results.throughput["gateway"]?[size].map { fmtRate($0.perSecond) } ?? ""
+            table.add(fmtSize(size), fmtMicros(a.median), fmtMicros(b.median), fmtMicros(a.median - b.median), fmtMicros(a.p99), fmtMicros(b.p99), tOn, tOff)
+        }
+        say(table.render() + "\n")
+    }
+
     func order(_ name: String) -> Int {
-        ["direct": 0, "gateway": 1, "gateway secrets off": 2, "gateway denied": 3, "fastmcp proxy": 4][name] ?? 9
+        ["direct": 0, "gateway": 1, "gateway traced": 2, "gateway secrets off": 3, "gateway denied": 4, "fastmcp proxy": 5][name] ?? 9
     }
 
     mutating func spawn() throws {

@@ -10,7 +10,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         subcommands: [List.self, Approve.self, Deny.self, Watch.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List approvals, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List approvals, newest first.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Only approvals with this status: pending, approved, denied or expired.") var status: ApprovalStatus?
@@ -33,7 +33,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve a pending call; the gateway forwards it.")
+        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a pending call; the gateway forwards it.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The approval's id.") var id: String
@@ -46,7 +46,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
     }
 
     struct Deny: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deny a pending call; the agent is told the reason.")
+        static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a pending call; the agent is told the reason.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The approval's id.") var id: String

@@ -11,6 +11,7 @@ struct AttributionCommand: AsyncParsableCommand {
 
     struct Capture: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "capture",
             abstract: "Record per-file lines added and removed in a git repository, with the run's tokens so far.",
             discussion: """
                 Changes are measured with `git diff --numstat BASE` (committed and uncommitted changes of tracked
@@ -47,7 +48,7 @@ struct AttributionCommand: AsyncParsableCommand {
     }
 
     struct Report: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Total a run's attributions by author and by file.")
+        static let configuration = CommandConfiguration(commandName: "report", abstract: "Total a run's attributions by author and by file.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("The run.", valueName: "id")) var run: String

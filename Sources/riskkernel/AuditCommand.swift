@@ -10,6 +10,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Walk the hash chain of a run (or of every run) and name the first broken event.",
             discussion: """
                 Recomputes every event's hash from its content, checks that each links to the one before, that
@@ -53,6 +54,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Print every event of a run in time order, as JSON lines or CSV.",
             discussion: """
                 Each event is one link of the run's hash chain: {runId, sequence, kind, time, data, previousHash, hash}.

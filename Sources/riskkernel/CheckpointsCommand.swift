@@ -9,7 +9,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark the current end of a run's journal with a name and a JSON payload.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Mark the current end of a run's journal with a name and a JSON payload.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("The run.", valueName: "id")) var run: String
@@ -35,7 +35,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a run's checkpoints, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a run's checkpoints, newest first.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("The run.", valueName: "id")) var run: String

@@ -9,6 +9,7 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Make an Ed25519 key pair (and, with --pq, an ML-DSA-65 one) in a new directory.",
             discussion: """
                 Writes ed25519.key (private, mode 0600) and ed25519.pub, with --pq also mldsa65.key (0600) and mldsa65.pub, and key.json, which names each key by its did:key. Keys are never overwritten.

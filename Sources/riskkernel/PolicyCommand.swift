@@ -9,7 +9,7 @@ struct PolicyCommand: AsyncParsableCommand {
         subcommands: [Apply.self, List.self, Show.self, Delete.self, Check.self])
 
     struct Apply: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate policy files and store every policy in them (replacing by name).")
+        static let configuration = CommandConfiguration(commandName: "apply", abstract: "Validate policy files and store every policy in them (replacing by name).")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "YAML or JSON policy files.") var files: [String]
@@ -32,7 +32,7 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List stored policies, most recently changed first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List stored policies, most recently changed first.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -53,7 +53,7 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a stored policy as JSON.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a stored policy as JSON.")
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The policy's name.") var name: String
 
@@ -64,7 +64,7 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a stored policy.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a stored policy.")
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The policy's name.") var name: String
 
@@ -75,7 +75,7 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate policy files without storing them.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate policy files without storing them.")
         @OptionGroup var output: OutputOptions
         @Argument(help: "YAML or JSON policy files.") var files: [String]
 

@@ -18,7 +18,7 @@ struct PricesCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every priced model.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every priced model.")
         @OptionGroup var priceOptions: PriceOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Only this provider.") var provider: String?
@@ -37,7 +37,7 @@ struct PricesCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the price of one model (provider-qualified and dated names work).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the price of one model (provider-qualified and dated names work).")
         @OptionGroup var priceOptions: PriceOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "The provider, if the model name alone is ambiguous.") var provider: String?

@@ -16,6 +16,7 @@ struct ProvenanceCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write a signed bundle of a run and every run below it.",
             discussion: """
                 none: every record as stored.
@@ -53,6 +54,7 @@ struct ProvenanceCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check a bundle's signatures, expected signers, trusted signer, chains, records and report.",
             discussion: """
                 Checks, in order: envelope, signatures, statement, signers (exactly the payload's expectedSigners, so a stripped signature fails), trust (with --trust), subject (the root run's chain head), chains, records, redaction, report. Exit status 1, naming the failed check, when any fails.
@@ -81,6 +83,7 @@ struct ProvenanceCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print a bundle readably: its runs, totals, signers, redaction and whether it verifies.")
         @Argument(help: ArgumentHelp("The bundle (- for standard input).", valueName: "file")) var file: String
         @Option(name: .customLong("trust"), help: ArgumentHelp("A signer's did:key you trust (repeatable).", valueName: "did"))
@@ -125,6 +128,7 @@ struct ProvenanceCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Verify a bundle, then store its records; refuse (writing nothing) if any check fails.",
             discussion: """
                 --trust is required: a bundle signed by a key you did not name is refused. A full-redaction bundle (totals only), a content bundle with sealed events, and a bundle whose runs this database already holds are refused too. Every check runs before the database is opened. When the root run's parent is not in this database, the root is stored without it.

@@ -11,6 +11,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct Tree: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tree",
             abstract: "Draw a run and its child runs (sub-agents started with --parent-run).",
             discussion: "Each line shows the run's own spend and, for runs with children, the spend of its whole tree.")
         @OptionGroup var storeOptions: StoreOptions
@@ -42,6 +43,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "close",
             abstract: "Close a run as completed, merged or discarded (a sub-agent's work kept or thrown away).")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
@@ -69,7 +71,7 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, newest first.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Only runs with this status.") var status: RunStatus?
@@ -91,7 +93,7 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a run: usage against budget, steps and tool calls.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a run: usage against budget, steps and tool calls.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The run's id.") var id: String

@@ -14,7 +14,7 @@ struct ToolsCommand: AsyncParsableCommand {
         subcommands: [List.self, Diff.self, Approve.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List pinned tools with their status: pinned, changed or new.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List pinned tools with their status: pinned, changed or new.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("Only this server's tools.", valueName: "name")) var server: String?
@@ -38,7 +38,7 @@ struct ToolsCommand: AsyncParsableCommand {
     }
 
     struct Diff: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show how a tool's definition differs from the one pinned.")
+        static let configuration = CommandConfiguration(commandName: "diff", abstract: "Show how a tool's definition differs from the one pinned.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("The server.", valueName: "name")) var server: String
@@ -62,7 +62,7 @@ struct ToolsCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pin the current definition of changed or new tools.")
+        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Pin the current definition of changed or new tools.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("The server.", valueName: "name")) var server: String

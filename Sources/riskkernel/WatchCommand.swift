@@ -7,6 +7,7 @@ import RiskKernelStore
 extension ApprovalsCommand {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "watch",
             abstract: "Follow new pending approvals and decide each at a prompt.",
             discussion: """
                 For each pending call it shows the tool, the rule and the arguments (control characters

@@ -1,0 +1,59 @@
+import Foundation
+import RiskKernelCore
+
+/// What every store writes for a decided tool call, worked out once from the decision: the row's
+/// rule, reason, status and approval id, its `tool.decided` event, and the record as written.
+struct WrittenToolCall {
+    let call: NewToolCall
+    let rule: String?
+    let reason: String?
+    let status: ToolCallStatus
+    /// A fresh approval id for `needsApproval`.
+    let approvalId: String?
+
+    init(_ call: NewToolCall) {
+        self.call = call
+        switch call.decision {
+        case .allow: (rule, reason, status) = (nil, nil, .forwarded)
+        case .deny(let denyRule, let denyReason): (rule, reason, status) = (denyRule, denyReason, .refused)
+        case .needsApproval(let approvalRule): (rule, reason, status) = (approvalRule, nil, .awaitingApproval)
+        }
+        approvalId = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
+    }
+
+    /// The `tool.decided` event's data; `arguments` and `forwarded` are the stored texts.
+    func event(arguments: String, forwarded: String?) -> JSONValue {
+        var data: [String: JSONValue] = [
+            "callId": .string(call.id), "requestId": .string(call.requestId), "tool": .string(call.tool),
+            "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.hexDigest(arguments.utf8)),
+            "decision": .string(call.decision.kind),
+        ]
+        if let forwarded { data["forwardedArgumentsDigest"] = .string(EventChain.hexDigest(forwarded.utf8)) }
+        if let rule { data["rule"] = .string(rule) }
+        if let reason { data["reason"] = .string(reason) }
+        return .object(data)
+    }
+
+    /// The record as a later read returns it (`now` already truncated to the millisecond).
+    func record(at now: Date) -> ToolCallRecord {
+        var record = ToolCallRecord(
+            id: call.id, runId: call.runId, requestId: call.requestId, tool: call.tool, sideEffect: call.sideEffect,
+            arguments: call.arguments, decision: call.decision.kind, rule: rule, reason: reason, approvalId: approvalId, status: status,
+            result: nil, resultDigest: nil, resultBytes: nil, isError: status == .refused, durationMs: nil, createdAt: now, completedAt: nil)
+        record.forwardedArguments = call.forwardedArguments
+        return record
+    }
+}
+
+extension ToolCallOutcome {
+    /// The `tool.completed` event's data.
+    static func event(callId: String, _ outcome: ToolCallOutcome) -> JSONValue {
+        var data: [String: JSONValue] = [
+            "callId": .string(callId), "status": .string(outcome.status.rawValue), "isError": .bool(outcome.isError),
+            "durationMs": .integer(Int64(outcome.durationMs.rounded())),
+        ]
+        if let digest = outcome.resultDigest { data["resultDigest"] = .string(digest) }
+        if let reason = outcome.reason { data["reason"] = .string(reason) }
+        return .object(data)
+    }
+}
