@@ -24,6 +24,9 @@ let package = Package(
         // OTLP/HTTP only: the gRPC exporter (and grpc-swift) is not built.
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // Already in the graph through swift-otel; used directly by the OTLP/JSON exporter (http/json).
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -50,8 +53,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // OpenTelemetry spans for the gateway's tool and model calls (an implementation of
-        // RiskKernelGateway's GatewayTracer over swift-otel's OTLP/HTTP exporter).
+        // OpenTelemetry spans for the gateway's tool and model calls (implementations of
+        // RiskKernelGateway's GatewayTracer: swift-otel's OTLP/HTTP exporter for http/protobuf, and
+        // an OTLP/JSON exporter of our own for http/json).
         .target(
             name: "RiskKernelTelemetry",
             dependencies: [
@@ -59,6 +63,8 @@ let package = Package(
                 "RiskKernelCore",
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,7 +99,15 @@ let package = Package(
         .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore"]),
         .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore"]),
         .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore"]),
-        .testTarget(name: "RiskKernelTelemetryTests", dependencies: ["RiskKernelTelemetry", "RiskKernelGateway", "RiskKernelCore"]),
+        .testTarget(
+            name: "RiskKernelTelemetryTests",
+            dependencies: [
+                "RiskKernelTelemetry", "RiskKernelGateway", "RiskKernelCore",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Drives the built `riskkernel` binary (run `swift build` first), including the Swift MCP SDK as a client.
         .testTarget(
             name: "RiskKernelCLITests",

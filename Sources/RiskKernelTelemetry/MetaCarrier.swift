@@ -8,6 +8,14 @@ struct MetaExtractor: Extractor {
         carrier[key]
     }
 
+    /// The context a request's `params._meta` carries (its W3C `traceparent`), or a new trace.
+    static func parentContext(_ meta: JSONValue?, tracer: any Tracer) -> ServiceContext {
+        var context = ServiceContext.topLevel
+        let members = carrier(meta)
+        if !members.isEmpty { tracer.extract(members, into: &context, using: MetaExtractor()) }
+        return context
+    }
+
     /// The string members of `_meta`, the carrier the tracer's propagator reads.
     static func carrier(_ meta: JSONValue?) -> [String: String] {
         var carrier: [String: String] = [:]

@@ -59,34 +59,21 @@ public final class OTelGatewayTracer: GatewayTracer {
     }
 
     public func startToolCall(_ start: ToolCallTraceStart) -> any ToolCallTrace {
-        OTelToolCallTrace(tracer: tracer, start: start, parent: parentContext(start.meta))
+        OTelToolCallTrace(tracer: tracer, start: start, parent: MetaExtractor.parentContext(start.meta, tracer: tracer))
     }
 
     public func startModelCall(_ start: ModelCallTraceStart) -> any ModelCallTrace {
-        OTelModelCallTrace(tracer: tracer, start: start, parent: parentContext(start.meta))
+        OTelModelCallTrace(tracer: tracer, start: start, parent: MetaExtractor.parentContext(start.meta, tracer: tracer))
     }
 
     /// Exports what is left, waiting at most the flush timeout (a collector that is down must not
     /// hold the gateway's exit).
     public func shutdown() async {
         await group.triggerGracefulShutdown()
-        let (outcomes, outcome) = AsyncStream.makeStream(of: Bool.self)
-        let running = running
-        Task {
-            await running.value
-            outcome.yield(true)
-        }
-        let timeout = flushTimeout
-        Task {
-            try? await Task.sleep(for: timeout)
-            outcome.yield(false)
-        }
-        for await flushed in outcomes {
-            if !flushed {
-                logger.warning("OpenTelemetry: spans not exported within \(timeout) at shutdown were dropped")
-                running.cancel()
-            }
-            break
+        let flushed = await FlushDeadline.wait(for: running, atMost: flushTimeout)
+        if !flushed {
+            logger.warning("OpenTelemetry: spans not exported within \(flushTimeout) at shutdown were dropped")
+            running.cancel()
         }
     }
 
@@ -99,13 +86,5 @@ public final class OTelGatewayTracer: GatewayTracer {
         case .notice, .warning: .warning
         case .error, .critical: .error
         }
-    }
-
-    /// The context a request's `params._meta` carries (its W3C `traceparent`), or a new trace.
-    func parentContext(_ meta: JSONValue?) -> ServiceContext {
-        var context = ServiceContext.topLevel
-        let carrier = MetaExtractor.carrier(meta)
-        if !carrier.isEmpty { tracer.extract(carrier, into: &context, using: MetaExtractor()) }
-        return context
     }
 }

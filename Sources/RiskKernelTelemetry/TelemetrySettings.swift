@@ -5,15 +5,15 @@ import Foundation
 ///
 /// Tracing is on when `--otel-endpoint`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
 /// `OTEL_EXPORTER_OTLP_ENDPOINT` is set, unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`.
-/// Only OTLP over HTTP with protobuf bodies is served (`http/protobuf`, the default). `http/json` is
-/// refused: swift-otel 1.6.0 writes trace and span ids in base64 there, where OTLP/JSON requires hex,
-/// so a collector would reject or misread every span. `grpc` (not built in) and exporters other than
-/// `otlp` are refused too, with an error that says what to set instead.
+/// OTLP over HTTP is served with protobuf bodies (`http/protobuf`, the default, exported by swift-otel)
+/// or JSON bodies (`http/json`, exported by RiskKernel's own OTLP/JSON exporter: swift-otel 1.6.0
+/// writes trace and span ids in base64 in JSON, where OTLP/JSON requires hex). `grpc` (not built in)
+/// and exporters other than `otlp` are refused, with an error that says what to set instead.
 public struct TelemetrySettings: Sendable, Equatable {
-    /// The URL spans are posted to, when `--otel-endpoint` gave it (else swift-otel reads the
-    /// variables itself).
+    /// The URL spans are posted to, when `--otel-endpoint` gave it (else the exporter reads the
+    /// `OTEL_EXPORTER_OTLP_*` variables itself).
     public var tracesEndpoint: String?
-    /// `http/protobuf`, the one protocol served.
+    /// `http/protobuf` or `http/json` (lower case).
     public var protocolName: String
     /// Whether spans carry (redacted) argument and result values.
     public var includeContent: Bool
@@ -42,14 +42,12 @@ public struct TelemetrySettings: Sendable, Equatable {
         }
         let protocolName = (value("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? value("OTEL_EXPORTER_OTLP_PROTOCOL") ?? "http/protobuf").lowercased()
         switch protocolName {
-        case "http/protobuf":
+        case "http/protobuf", "http/json":
             break
-        case "http/json":
-            throw Problem(description: "OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported: the exporter riskkernel uses writes trace and span ids in base64 where OTLP/JSON requires hex, so collectors reject them; use http/protobuf (the collector's same HTTP port, 4318)")
         case "grpc":
-            throw Problem(description: "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: riskkernel exports OTLP over HTTP only; set it to http/protobuf and point the endpoint at the collector's HTTP port (usually 4318)")
+            throw Problem(description: "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: riskkernel exports OTLP over HTTP only; set it to http/protobuf (or http/json) and point the endpoint at the collector's HTTP port (usually 4318)")
         default:
-            throw Problem(description: "OTEL_EXPORTER_OTLP_PROTOCOL=\(protocolName) is not a protocol riskkernel knows: use http/protobuf")
+            throw Problem(description: "OTEL_EXPORTER_OTLP_PROTOCOL=\(protocolName) is not a protocol riskkernel knows: use http/protobuf or http/json")
         }
         var settings = TelemetrySettings(tracesEndpoint: nil, protocolName: protocolName, includeContent: includeContent)
         if let endpointOption { settings.tracesEndpoint = try tracesURL(fromOption: endpointOption) }

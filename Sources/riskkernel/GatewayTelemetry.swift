@@ -7,10 +7,11 @@ import RiskKernelTelemetry
 enum GatewayTelemetry {
     /// The tracer, or `nil` when nothing asks for tracing (then nothing is started).
     static func makeTracer(endpoint: String?, includeContent: Bool, logger: Logger) throws -> (any GatewayTracer)? {
+        let environment = ProcessInfo.processInfo.environment
         let settings: TelemetrySettings?
         do {
             settings = try TelemetrySettings.resolve(
-                environment: ProcessInfo.processInfo.environment, endpointOption: endpoint, includeContent: includeContent)
+                environment: environment, endpointOption: endpoint, includeContent: includeContent)
         } catch {
             throw CLIError(error.description)
         }
@@ -19,7 +20,7 @@ enum GatewayTelemetry {
             return nil
         }
         do {
-            let tracer = try OTelGatewayTracer(settings: settings, logger: logger)
+            let tracer = try GatewayTracerFactory.makeTracer(settings: settings, environment: environment, logger: logger)
             logger.info("exporting spans with OTLP \(settings.protocolName)\(settings.includeContent ? " (with arguments and results)" : "")")
             return tracer
         } catch {

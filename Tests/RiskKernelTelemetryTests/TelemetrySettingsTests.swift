@@ -34,10 +34,21 @@ struct TelemetrySettingsTests {
         #expect(try resolve(["OTEL_SDK_DISABLED": "true"], endpoint: "http://c:4318") != nil)
     }
 
-    @Test("gRPC, http/json and other exporters are refused with what to set instead")
+    @Test("http/json is served, from either protocol variable, in any case")
+    func json() throws {
+        let shared = try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "HTTP/JSON"])
+        #expect(shared == TelemetrySettings(tracesEndpoint: nil, protocolName: "http/json", includeContent: false))
+        let traces = try resolve([
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json",
+        ])
+        #expect(traces?.protocolName == "http/json")
+        let option = try resolve(["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"], endpoint: "http://h:4318", content: true)
+        #expect(option == TelemetrySettings(tracesEndpoint: "http://h:4318/v1/traces", protocolName: "http/json", includeContent: true))
+    }
+
+    @Test("gRPC, unknown protocols and other exporters are refused with what to set instead")
     func refused() {
-        #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]) }
-        #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"]) }
         #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"]) }
         #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c", "OTEL_EXPORTER_OTLP_PROTOCOL": "udp"]) }
         #expect(throws: TelemetrySettings.Problem.self) { try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c", "OTEL_TRACES_EXPORTER": "console"]) }
@@ -45,6 +56,7 @@ struct TelemetrySettingsTests {
             _ = try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])
         } catch {
             #expect(error.description.contains("http/protobuf"))
+            #expect(error.description.contains("http/json"))
         }
     }
 

@@ -1,7 +1,8 @@
 """A real OTLP/HTTP trace receiver for the interop tests: a tiny HTTP server on a free loopback port
 that accepts `POST /v1/traces` in `application/x-protobuf` (decoded with the `opentelemetry-proto`
-package) or `application/json` (OTLP/JSON; ids in base64 are decoded too), and keeps every span it
-was sent.
+package) or `application/json` (OTLP/JSON, read strictly as a collector reads it: trace and span ids
+in lowercase hex, 64-bit integers as strings, enums as integers; an export that breaks those rules is
+refused with 400 and noted in `errors`), and keeps every span it was sent.
 
     with OtlpReceiver() as receiver:
         ... run the gateway with OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint ...
@@ -10,7 +11,6 @@ was sent.
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
@@ -53,6 +53,7 @@ class Export:
 
     content_type: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _any_value(value: Any) -> Any:
@@ -65,16 +66,27 @@ def _json_value(value: dict[str, Any]) -> Any:
         if key in value:
             return value[key]
     if "intValue" in value:
-        return int(value["intValue"])
+        return int(_json_int64(value["intValue"], "intValue"))
+    if "arrayValue" in value:
+        return [_json_value(element) for element in value["arrayValue"].get("values", [])]
     return None
 
 
-def _json_id(text: str, size: int) -> str:
-    """An id of the OTLP/JSON encoding, as hex (OTLP/JSON requires hex; base64 is accepted here only
-    so that a test can say which encoding arrived)."""
-    if len(text) == size * 2:
-        return text.lower()
-    return base64.b64decode(text).hex() if text else ""
+def _json_int64(text: Any, name: str) -> str:
+    """A 64-bit integer of OTLP/JSON, which protobuf's JSON mapping writes as a decimal string."""
+    if not isinstance(text, str) or not text.lstrip("-").isdigit():
+        raise ValueError(f"{name} must be a decimal string, got {text!r}")
+    return text
+
+
+def _json_id(text: Any, size: int, name: str) -> str:
+    """An id of OTLP/JSON: lowercase hex of `size` bytes (OTLP/JSON's exception to protobuf's base64
+    for bytes), or "" when absent."""
+    if text in (None, ""):
+        return ""
+    if not isinstance(text, str) or len(text) != size * 2 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError(f"{name} must be {size * 2} lowercase hex characters, got {text!r}")
+    return text
 
 
 def decode_protobuf(body: bytes) -> list[ReceivedSpan]:
@@ -102,13 +114,21 @@ def decode_json(body: bytes) -> list[ReceivedSpan]:
         for scope_spans in resource_spans.get("scopeSpans", []):
             for span in scope_spans.get("spans", []):
                 status = span.get("status", {})
+                kind = span.get("kind", 0)
+                if not isinstance(kind, int) or not isinstance(status.get("code", 0), int):
+                    raise ValueError(f"kind and status.code must be integers, got {kind!r} and {status.get('code')!r}")
+                for field_name in ("startTimeUnixNano", "endTimeUnixNano"):
+                    _json_int64(span.get(field_name), field_name)
                 spans.append(ReceivedSpan(
-                    name=span["name"], kind=SPAN_KINDS.get(int(span.get("kind", 0)), str(span.get("kind"))),
-                    trace_id=_json_id(span.get("traceId", ""), 16), span_id=_json_id(span.get("spanId", ""), 8),
-                    parent_span_id=_json_id(span.get("parentSpanId", ""), 8),
+                    name=span["name"], kind=SPAN_KINDS.get(kind, str(kind)),
+                    trace_id=_json_id(span.get("traceId"), 16, "traceId"),
+                    span_id=_json_id(span.get("spanId"), 8, "spanId"),
+                    parent_span_id=_json_id(span.get("parentSpanId"), 8, "parentSpanId"),
                     attributes={a["key"]: _json_value(a["value"]) for a in span.get("attributes", [])},
-                    status_code=int(status.get("code", 0)), status_message=status.get("message", ""), resource=resource,
+                    status_code=status.get("code", 0), status_message=status.get("message", ""), resource=resource,
                 ))
+                if not spans[-1].trace_id or not spans[-1].span_id:
+                    raise ValueError(f"span {span['name']!r} has no traceId or spanId")
     return spans
 
 
@@ -148,7 +168,7 @@ class OtlpReceiver:
                     self.end_headers()
                     return
                 with receiver._lock:
-                    receiver.exports.append(Export(content_type, body))
+                    receiver.exports.append(Export(content_type, body, {k.lower(): v for k, v in self.headers.items()}))
                     receiver.spans.extend(spans)
                 self.send_response(200)
                 self.send_header("Content-Type", reply_type)

@@ -1,7 +1,9 @@
 """OpenTelemetry spans, received by a real OTLP/HTTP receiver, from the built gateway driven by the
 official MCP Python SDK: one span per tools/call (with the decision, the approval wait and the
 upstream round trip as children) and per riskkernel/recordModelCall; a W3C traceparent in _meta is
-continued and passed on upstream; no argument or result text unless --otel-include-content."""
+continued and passed on upstream; no argument or result text unless --otel-include-content. Each
+is checked with both protocols the gateway serves: http/protobuf (swift-otel's exporter) and
+http/json (the gateway's own OTLP/JSON exporter, whose ids the receiver requires in hex)."""
 
 from __future__ import annotations
 
@@ -57,12 +59,19 @@ def expected_count(spans: list[ReceivedSpan]) -> bool:
     return len(spans) >= 13
 
 
-def test_spans_for_tool_and_model_calls_reach_an_otlp_receiver(gateway, cli):
+PROTOCOLS = pytest.mark.parametrize("protocol", ["http/protobuf", "http/json"])
+CONTENT_TYPES = {"http/protobuf": "application/x-protobuf", "http/json": "application/json"}
+
+
+@PROTOCOLS
+def test_spans_for_tool_and_model_calls_reach_an_otlp_receiver(gateway, cli, protocol: str):
     policy = gateway.policy_file(POLICY)
     watcher = ApprovalWatcher()
     with OtlpReceiver() as receiver:
         env = {
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+            "OTEL_EXPORTER_OTLP_HEADERS": "x-rk-interop=header-value",
             "OTEL_SERVICE_NAME": "rk-interop",
             "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=interop-test",
         }
@@ -91,8 +100,12 @@ def test_spans_for_tool_and_model_calls_reach_an_otlp_receiver(gateway, cli):
         results = run_test(body)
         spans = receiver.wait_for(expected_count)
         raw = receiver.raw_bodies()
+        exports = list(receiver.exports)
         assert receiver.errors == []
 
+    # Every export in the protocol asked for, with the headers of OTEL_EXPORTER_OTLP_HEADERS.
+    assert exports and {export.content_type for export in exports} == {CONTENT_TYPES[protocol]}
+    assert all(export.headers.get("x-rk-interop") == "header-value" for export in exports)
     assert not results["echoed"].is_error and results["failed"].is_error and results["refused"].is_error
     assert not results["guarded"].is_error
     assert expected_count(spans), f"only {len(spans)} spans arrived: {[(s.name, s.kind) for s in spans]}\n{log.text()}"
@@ -159,10 +172,11 @@ def test_spans_for_tool_and_model_calls_reach_an_otlp_receiver(gateway, cli):
     assert not [(span.name, key) for span in spans for key in span.attributes if key.startswith("gen_ai.tool.call.")]
 
 
-def test_content_is_exported_only_with_the_option_and_the_endpoint_option_works(gateway):
+@PROTOCOLS
+def test_content_is_exported_only_with_the_option_and_the_endpoint_option_works(gateway, protocol: str):
     with OtlpReceiver() as receiver:
         options = ["--otel-endpoint", receiver.endpoint, "--otel-include-content"]
-        params = traced_params(gateway, options, {})
+        params = traced_params(gateway, options, {"OTEL_EXPORTER_OTLP_PROTOCOL": protocol})
         log = gateway.new_log()
 
         async def body() -> None:
@@ -173,6 +187,7 @@ def test_content_is_exported_only_with_the_option_and_the_endpoint_option_works(
         run_test(body)
         spans = receiver.wait_for(lambda spans: len(spans) >= 3)
         assert receiver.errors == []
+        assert {export.content_type for export in receiver.exports} == {CONTENT_TYPES[protocol]}
 
     [echo] = by_name(spans, "tools/call echo_meta", "server")
     assert json.loads(echo.attributes["gen_ai.tool.call.arguments"]) == {"text": ARGUMENT_MARKER}
@@ -180,12 +195,12 @@ def test_content_is_exported_only_with_the_option_and_the_endpoint_option_works(
     assert echo.resource["service.name"] == "riskkernel"
 
 
-@pytest.mark.parametrize("protocol", ["grpc", "http/json"])
-def test_unsupported_exporter_protocol_is_refused_at_startup(gateway, protocol: str):
+@pytest.mark.parametrize("protocol, refusal", [("grpc", "is not supported"), ("udp", "is not a protocol riskkernel knows")])
+def test_unsupported_exporter_protocol_is_refused_at_startup(gateway, protocol: str, refusal: str):
     argv = gateway.argv([sys.executable, ECHO_SERVER])
     env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": protocol}
     result = subprocess.run(argv, env=env, input="", capture_output=True, text=True, timeout=20)
     assert result.returncode != 0
-    assert f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol} is not supported" in result.stderr
-    assert "http/protobuf" in result.stderr
+    assert f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol} {refusal}" in result.stderr
+    assert "http/protobuf" in result.stderr and "http/json" in result.stderr
     assert result.stdout == ""
