@@ -13,6 +13,7 @@ extension GatewaySession {
     func clientCancelled(_ requestId: JSONValue) {
         let key = JSONRPC.idKey(requestId)
         heldCalls[key]?.cancel()
+        if decidingKeys.contains(key) { cancelledBeforeDecision.insert(key) }
         guard case .toolCall(let callId, let tool, let started)? = pendingUpstream[key] else { return }
         pendingUpstream.removeValue(forKey: key)
         let outcome = ToolCallOutcome(

@@ -3,8 +3,21 @@ import Logging
 import RiskKernelCore
 import RiskKernelStore
 
+/// A `tools/call` being governed: what the gateway needs to decide it and to answer it.
+struct ToolCallRequest: Sendable {
+    var id: JSONValue
+    /// The request id as a key (``JSONRPC/idKey(_:)``).
+    var key: String
+    var tool: String
+    var arguments: JSONValue
+    /// Whether the request stamps `_meta` with its protocol version (2026-07-28 on).
+    var modern: Bool
+    /// The request as received.
+    var raw: [UInt8]
+}
+
 extension GatewaySession {
-    /// Validates a `tools/call` and decides it off the reader's path.
+    /// Validates a `tools/call` and submits its decision.
     func startToolCall(id: JSONValue, params: JSONValue?, raw: [UInt8]) {
         guard case .object(let members)? = params, case .string(let tool)? = members["name"], !tool.isEmpty else {
             sendToClient(JSONRPC.errorResponse(
@@ -23,83 +36,126 @@ extension GatewaySession {
             return
         }
         activeWork += 1
-        let key = JSONRPC.idKey(id)
-        traceToolCallStarted(key: key, tool: tool, params: members, arguments: arguments)
-        let task = Task {
-            await self.governToolCall(id: id, key: key, tool: tool, arguments: arguments, modern: modern, raw: raw)
-            self.activeWork -= 1
-        }
-        // Registered before the task can reach its wait, so a cancellation always finds it.
-        heldCalls[key] = task
-    }
-
-    func governToolCall(id: JSONValue, key: String, tool: String, arguments: JSONValue, modern: Bool, raw: [UInt8]) async {
-        defer { heldCalls.removeValue(forKey: key) }
-        defer { traceGovernanceEnded(key: key) }
+        let call = ToolCallRequest(id: id, key: JSONRPC.idKey(id), tool: tool, arguments: arguments, modern: modern, raw: raw)
+        traceToolCallStarted(key: call.key, tool: tool, params: members, arguments: arguments)
         // Clients of the stateless protocol revisions never send notifications/initialized:
         // the catalogue is then loaded on the first call.
         if catalogueLoad == nil { refreshCatalogue() }
-        if !catalogueReady { await catalogueLoad?.value }
-        let annotations = toolCatalogue[tool].map(ToolAnnotations.init(tool:))
-        let sideEffect = SideEffectClassifier.classify(tool: tool, annotations: annotations, policy: configuration.policy)
-        let pinStatus = pinStatus(of: tool)
+        if catalogueReady {
+            submitDecision(call)
+            return
+        }
+        heldCalls[call.key] = Task {
+            await catalogueLoad?.value
+            heldCalls.removeValue(forKey: call.key)
+            if Task.isCancelled {
+                endGovernance(call, cancelled: true)
+                return
+            }
+            submitDecision(call)
+        }
+    }
+
+    /// Adds the call's decision to the next group commit; ``decided(_:_:expiresAt:)`` goes on once
+    /// it is recorded.
+    func submitDecision(_ call: ToolCallRequest) {
+        let annotations = toolCatalogue[call.tool].map(ToolAnnotations.init(tool:))
+        let sideEffect = SideEffectClassifier.classify(tool: call.tool, annotations: annotations, policy: configuration.policy)
+        let pinStatus = pinStatus(of: call.tool)
         if let pinStatus, pinStatus != .pinned, configuration.policy.toolPinning == .warn {
-            logger.warning("tool \(tool) is \(pinStatus.rawValue) (not pinned); forwarding under toolPinning: warn")
+            logger.warning("tool \(call.tool) is \(pinStatus.rawValue) (not pinned); forwarding under toolPinning: warn")
         }
         let expiresAt = Date().addingTimeInterval(configuration.approvalTimeout.seconds)
+        let rule = GovernanceRule(
+            runId: runId, requestKey: call.key, tool: call.tool, arguments: call.arguments, sideEffect: sideEffect, policy: configuration.policy,
+            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
+            adoptable: adoptedApprovals.filter { $0.tool == call.tool }.map(\.arguments))
+        let request = DecisionRequest(runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()), approvalExpiresAt: expiresAt) { rule.decide($0) }
+        decidingKeys.insert(call.key)
+        let startsGroup = decisionCommits.add(request, key: call.key) { [self] result in
+            decidingKeys.remove(call.key)
+            decided(call, result, expiresAt: expiresAt)
+        }
+        if startsGroup { afterQueuedWork { $0.writeDecisions() } }
+    }
+
+    /// Goes on with a call once its decision is recorded (or could not be).
+    func decided(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>, expiresAt: Date) {
         let recorded: RecordedDecision<GovernedCall>
-        do {
-            let rule = GovernanceRule(
-                runId: runId, requestKey: key, tool: tool, arguments: arguments, sideEffect: sideEffect, policy: configuration.policy,
-                pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
-                adoptable: adoptedApprovals.filter { $0.tool == tool }.map(\.arguments))
-            recorded = try await store.decideToolCall(
-                runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()), approvalExpiresAt: expiresAt) { rule.decide($0) }
-        } catch {
-            refuseUnrecorded(id: id, tool: tool, modern: modern, error: error)
+        switch result {
+        case .success(let value):
+            recorded = value
+        case .failure(let error) where error is CancellationError:
+            endGovernance(call, cancelled: true)
+            return
+        case .failure(let error):
+            refuseUnrecorded(id: call.id, tool: call.tool, modern: call.modern, error: error)
+            endGovernance(call)
             return
         }
         let verdict = recorded.verdict
-        let decision = verdict.decision
-        let forwarded = verdict.rewritten ? Self.replacingArguments(in: raw, with: verdict.arguments) : raw
-        let record: ToolCallRecord
-        let approval: ApprovalRecord?
-        if let written = recorded.call {
-            (record, approval) = (written, recorded.approval)
-        } else if case .needsApproval(let rule) = decision, let adopted = takeAdoptedApproval(tool: tool, arguments: verdict.call.arguments) {
+        let forwarded = verdict.rewritten ? Self.replacingArguments(in: call.raw, with: verdict.arguments) : call.raw
+        if let record = recorded.call {
+            act(on: verdict.decision, call, callId: record.id, approval: recorded.approval, forwarded: forwarded)
+        } else if case .needsApproval(let rule) = verdict.decision, let adopted = takeAdoptedApproval(tool: call.tool, arguments: verdict.call.arguments) {
             // Repeats a call whose approval a resumed run adopted.
-            logger.notice("tool \(tool) repeats the call of approval \(adopted.id) (\(adopted.status.rawValue)); reusing it")
-            await holdForApproval(id: id, key: key, callId: adopted.toolCallId, tool: tool, rule: rule, approval: adopted, modern: modern, raw: forwarded)
-            return
+            logger.notice("tool \(call.tool) repeats the call of approval \(adopted.id) (\(adopted.status.rawValue)); reusing it")
+            hold(call, callId: adopted.toolCallId, rule: rule, approval: adopted, forwarded: forwarded)
         } else {
             // A concurrent repeat took the adopted approval first: this call is recorded as new.
-            do {
-                (record, approval) = try await store.beginToolCall(verdict.call, approvalExpiresAt: expiresAt)
-            } catch {
-                refuseUnrecorded(id: id, tool: tool, modern: modern, error: error)
+            heldCalls[call.key] = Task {
+                do {
+                    let (record, approval) = try await store.beginToolCall(verdict.call, approvalExpiresAt: expiresAt)
+                    heldCalls.removeValue(forKey: call.key)
+                    act(on: verdict.decision, call, callId: record.id, approval: approval, forwarded: forwarded)
+                } catch {
+                    refuseUnrecorded(id: call.id, tool: call.tool, modern: call.modern, error: error)
+                    endGovernance(call)
+                }
+            }
+        }
+    }
+
+    /// Forwards, refuses or holds a recorded call, as decided.
+    func act(on decision: Decision, _ call: ToolCallRequest, callId: String, approval: ApprovalRecord?, forwarded: [UInt8]) {
+        traceDecided(key: call.key, decision: decision)
+        switch decision {
+        case .allow:
+            forward(id: call.id, key: call.key, callId: callId, tool: call.tool, raw: forwarded)
+        case .deny(let rule, let reason):
+            logger.notice("refused tool \(call.tool) (rule \(rule)): \(reason)")
+            sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
+        case .needsApproval(let rule):
+            if let approval {
+                hold(call, callId: callId, rule: rule, approval: approval, forwarded: forwarded)
                 return
             }
         }
-        traceDecided(key: key, decision: decision)
-        switch decision {
-        case .allow:
-            forward(id: id, key: key, callId: record.id, tool: tool, raw: forwarded)
-        case .deny(let rule, let reason):
-            logger.notice("refused tool \(tool) (rule \(rule)): \(reason)")
-            sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: reason))
-        case .needsApproval(let rule):
-            guard let approval else { return }
-            await holdForApproval(id: id, key: key, callId: record.id, tool: tool, rule: rule, approval: approval, modern: modern, raw: forwarded)
+        endGovernance(call)
+    }
+
+    /// Holds a call for its approval on a task of its own (which a cancellation stops).
+    func hold(_ call: ToolCallRequest, callId: String, rule: String, approval: ApprovalRecord, forwarded: [UInt8]) {
+        heldCalls[call.key] = Task {
+            await holdForApproval(id: call.id, key: call.key, callId: callId, tool: call.tool, rule: rule, approval: approval, modern: call.modern, raw: forwarded)
+            endGovernance(call)
         }
+    }
+
+    /// The call's governance is over (forwarded, refused, or dropped): its span ends and the
+    /// gateway stops counting it as work in progress. A call cancelled before its decision gets
+    /// no response, unless the gateway is shutting down.
+    func endGovernance(_ call: ToolCallRequest, cancelled: Bool = false) {
+        if cancelled, shuttingDown {
+            sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: "the gateway is shutting down"))
+        }
+        heldCalls.removeValue(forKey: call.key)
+        traceGovernanceEnded(key: call.key)
+        activeWork -= 1
     }
 
     /// Answers a call whose decision could not be recorded (it is never forwarded).
     func refuseUnrecorded(id: JSONValue, tool: String, modern: Bool, error: any Error) {
-        if Task.isCancelled {
-            // Cancelled by the client: no response. Cancelled by shutdown: the client still hears.
-            if shuttingDown { sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: "the gateway is shutting down")) }
-            return
-        }
         logger.error("refused tool \(tool): its decision could not be recorded: \(error)")
         sendToClient(JSONRPC.errorResponse(
             id: id, code: JSONRPCErrorCode.internalError,
@@ -205,8 +261,9 @@ extension GatewaySession {
         return command
     }
 
-    /// Stores how a forwarded call ended.
-    func recordOutcome(callId: String, tool: String, body: JSONValue, elapsed: Duration) async {
+    /// How a forwarded call ended, as the ledger keeps it (only the redacted result, whatever
+    /// `spec.secrets.results` says).
+    func outcome(of body: JSONValue, elapsed: Duration) -> ToolCallOutcome {
         let isError: Bool
         let status: ToolCallStatus
         let payload: JSONValue
@@ -217,18 +274,12 @@ extension GatewaySession {
             let flagged = result["isError"]?.boolValue ?? false
             (isError, status, payload) = (flagged, flagged ? .failed : .succeeded, result)
         }
-        // Whatever spec.secrets.results says, the ledger keeps only the redacted form.
         let stored = secretScanner.redacting(payload)
         let bytes = CanonicalJSON.encode(stored)
-        let outcome = ToolCallOutcome(
+        return ToolCallOutcome(
             status: status, result: bytes.count <= configuration.maxStoredResultBytes ? stored : nil,
             resultDigest: EventChain.hexDigest(bytes), resultBytes: Int64(bytes.count), isError: isError,
             reason: body["error"]?["message"]?.stringValue, durationMs: elapsed.milliseconds)
-        do {
-            _ = try await store.completeToolCall(id: callId, outcome: outcome)
-        } catch {
-            logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)")
-        }
     }
 
     /// A tool result with `isError: true` whose text names the tool and the reason. Requests of

@@ -59,6 +59,14 @@ public actor GatewaySession {
     var toolCallTraces: [String: any ToolCallTrace] = [:]
     /// The thread this actor runs on.
     let executor = DedicatedThreadExecutor(name: "riskkernel-gateway")
+    /// Decisions waiting for their group's transaction.
+    let decisionCommits = GroupCommit<DecisionRequest<GovernedCall>, RecordedDecision<GovernedCall>>()
+    /// Calls whose decision waits for its group, by request id key.
+    var decidingKeys: Set<String> = []
+    /// Calls cancelled by the client while their decision waited for its group.
+    var cancelledBeforeDecision: Set<String> = []
+    /// Outcomes waiting for their group's transaction.
+    let outcomeCommits = GroupCommit<ToolCallCompletion, Void>()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -189,12 +197,15 @@ public actor GatewaySession {
             let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
             traceUpstreamAnswered(key: key, body: checkedBody)
             activeWork += 1
-            Task {
-                await self.recordOutcome(callId: callId, tool: tool, body: checkedBody, elapsed: elapsed)
-                self.sendToClient(checkedRaw)
-                self.traceToolCallEnded(key: key)
-                self.activeWork -= 1
+            // Answered once the outcome is recorded, in the next group commit.
+            let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed))
+            let startsGroup = outcomeCommits.add(completion, key: key) { [self] result in
+                if case .failure(let error) = result { logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
+                sendToClient(checkedRaw)
+                traceToolCallEnded(key: key)
+                activeWork -= 1
             }
+            if startsGroup { afterQueuedWork { $0.writeOutcomes() } }
         case .toolsList?:
             // Filtered once the gateway's own listing has checked the pins.
             if catalogueLoad == nil { refreshCatalogue() }
@@ -255,6 +266,60 @@ public actor GatewaySession {
                 continuation.resume(throwing: UpstreamSpawnError(command: configuration.upstreamCommand.first ?? "", reason: reason))
             }
         }
+    }
+
+    // MARK: Recording
+
+    /// Writes the waiting decisions in one transaction, then continues each call.
+    func writeDecisions() {
+        var group = decisionCommits.take()
+        // A call cancelled while it waited is not recorded.
+        for (index, entry) in group.enumerated().reversed() where cancelledBeforeDecision.remove(entry.key) != nil {
+            group.remove(at: index)
+            entry.then(.failure(CancellationError()))
+        }
+        write(group, now: { try $0.decideToolCallsNow($1) }, later: { [store] in try await store.decideToolCalls($0) })
+    }
+
+    /// Writes the waiting outcomes in one transaction, then answers each call.
+    func writeOutcomes() {
+        write(outcomeCommits.take(), now: { try $0.completeToolCallsNow($1) }, later: { [store] in try await store.completeToolCalls($0) })
+    }
+
+    /// Writes a group on this thread when the store can (SQLite), else from a task; then runs each
+    /// entry's continuation with its own result, or every one with the error of the transaction.
+    private func write<Request: Sendable, Written: Sendable>(
+        _ group: [GroupCommit<Request, Written>.Entry],
+        now: (any SynchronousToolCallStore, [Request]) throws -> [Result<Written, any Error>],
+        later: @escaping @Sendable ([Request]) async throws -> [Result<Written, any Error>]
+    ) {
+        guard !group.isEmpty else { return }
+        let requests = group.map(\.request)
+        if let store = store as? any SynchronousToolCallStore {
+            deliver(Result { try now(store, requests) }, to: group)
+            return
+        }
+        Task {
+            do {
+                deliver(.success(try await later(requests)), to: group)
+            } catch {
+                deliver(.failure(error), to: group)
+            }
+        }
+    }
+
+    private func deliver<Request, Written>(
+        _ outcome: Result<[Result<Written, any Error>], any Error>, to group: [GroupCommit<Request, Written>.Entry]
+    ) {
+        switch outcome {
+        case .success(let results): for (entry, result) in zip(group, results) { entry.then(result) }
+        case .failure(let error): for entry in group { entry.then(.failure(error)) }
+        }
+    }
+
+    /// Runs `work` on the session's thread after everything already queued there.
+    nonisolated func afterQueuedWork(_ work: @escaping @Sendable (isolated GatewaySession) -> Void) {
+        executor.submit { [self] in assumeIsolated { work($0) } }
     }
 
     // MARK: Writing

@@ -3,20 +3,49 @@ import PostgresNIO
 import RiskKernelCore
 
 extension PostgresStore {
-    nonisolated(nonsending) public func decideToolCall<Verdict: Sendable>(
-        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
-        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
-    ) async throws -> RecordedDecision<Verdict> {
-        try await write { connection -> RecordedDecision<Verdict> in
-            let now = Timestamps.now()
-            let ancestry = try await Self.lockAncestry(connection, runId: runId)
-            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            var recent: [RecentToolCall]?
-            if let recentSince { recent = try await Self.recentToolCalls(connection, runId: runId, since: recentSince) }
-            let (call, verdict) = try decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
-            guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
-            let (record, approval) = try await Self.insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
-            return RecordedDecision(verdict: verdict, call: record, approval: approval)
+    nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
+        _ requests: [DecisionRequest<Verdict>]
+    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
+        try await writeEach(requests) { connection, request in try await Self.decide(connection, request) }
+    }
+
+    static func decide<Verdict: Sendable>(_ connection: PostgresConnection, _ request: DecisionRequest<Verdict>) async throws -> RecordedDecision<Verdict> {
+        let now = Timestamps.now()
+        let ancestry = try await lockAncestry(connection, runId: request.runId)
+        guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
+        var recent: [RecentToolCall]?
+        if let since = request.recentSince { recent = try await recentToolCalls(connection, runId: request.runId, since: since) }
+        let (call, verdict) = try request.decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
+        guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
+        let (record, approval) = try await insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
+        return RecordedDecision(verdict: verdict, call: record, approval: approval)
+    }
+
+    /// Writes each item in one transaction, each in a savepoint of its own, so that one failing
+    /// item fails alone (a single item needs no savepoint: its error ends the transaction).
+    func writeEach<Item, Written>(
+        _ items: [Item], _ body: @escaping (PostgresConnection, Item) async throws -> Written
+    ) async throws -> [Result<Written, any Error>] {
+        guard items.count > 1 else {
+            do {
+                return [.success(try await write { connection in try await body(connection, items[0]) })]
+            } catch {
+                return [.failure(error)]
+            }
+        }
+        return try await write { connection in
+            var results: [Result<Written, any Error>] = []
+            for item in items {
+                try await connection.rows("SAVEPOINT item")
+                do {
+                    results.append(.success(try await body(connection, item)))
+                    try await connection.rows("RELEASE SAVEPOINT item")
+                } catch {
+                    try await connection.rows("ROLLBACK TO SAVEPOINT item")
+                    results.append(.failure(error))
+                }
+            }
+            return results
         }
     }
 
@@ -69,19 +98,18 @@ extension PostgresStore {
         }
     }
 
-    nonisolated(nonsending) public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord {
-        let now = Timestamps.now()
-        let result: String? = outcome.result.map(Self.text)
-        return try await write { connection in
+    nonisolated(nonsending) public func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>] {
+        try await writeEach(completions) { connection, completion in
+            let (id, outcome, now) = (completion.id, completion.outcome, Timestamps.now())
+            let result: String? = outcome.result.map(Self.text)
             let rows = try await connection.rows("""
                 UPDATE tool_calls SET status = \(outcome.status.rawValue), result = \(result), result_digest = \(outcome.resultDigest),
                     result_bytes = \(outcome.resultBytes), is_error = \(outcome.isError), reason = COALESCE(\(outcome.reason), reason),
-                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) RETURNING *
+                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) RETURNING run_id
                 """)
             guard let row = rows.first else { throw StoreError.notFound("tool call \(id)") }
-            let record = try Self.toolCallRecord(row)
-            try await Self.appendEvent(connection, runId: record.runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
-            return record
+            let runId: String = try row["run_id"]
+            try await Self.appendEvent(connection, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
         }
     }
 

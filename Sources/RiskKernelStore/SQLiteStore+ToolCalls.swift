@@ -2,21 +2,45 @@ import Foundation
 import GRDB
 import RiskKernelCore
 
-extension SQLiteStore {
-    nonisolated(nonsending) public func decideToolCall<Verdict: Sendable>(
-        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
-        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
-    ) async throws -> RecordedDecision<Verdict> {
+extension SQLiteStore: SynchronousToolCallStore {
+    nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
+        _ requests: [DecisionRequest<Verdict>]
+    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
+        try decideToolCallsNow(requests)
+    }
+
+    public func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>] {
         try writeNow { db in
-            let now = Timestamps.now()
-            let ancestry = try Self.ancestry(db, runId: runId)
-            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            let recent = try recentSince.map { try Self.recentToolCalls(db, runId: runId, since: $0) }
-            let (call, verdict) = try decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
-            guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
-            let (record, approval) = try Self.insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
-            return RecordedDecision(verdict: verdict, call: record, approval: approval)
+            try requests.map { request in try Self.inSavepoint(db) { try Self.decide(db, request) } }
         }
+    }
+
+    static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>) throws -> RecordedDecision<Verdict> {
+        let now = Timestamps.now()
+        let ancestry = try ancestry(db, runId: request.runId)
+        guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
+        let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
+        let (call, verdict) = try request.decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
+        guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
+        let (record, approval) = try insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
+        return RecordedDecision(verdict: verdict, call: record, approval: approval)
+    }
+
+    /// Runs `body` in a savepoint: its writes are kept if it returns, undone if it throws; its
+    /// error is returned, not thrown, so that one request of a group fails alone. An error of the
+    /// savepoint itself (SQLite rolled the whole transaction back) is thrown.
+    static func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> Result<T, any Error> {
+        var result: Result<T, any Error>?
+        try db.inSavepoint {
+            do {
+                result = .success(try body())
+                return .commit
+            } catch {
+                result = .failure(error)
+                return .rollback
+            }
+        }
+        return result!
     }
 
     nonisolated(nonsending) public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
@@ -65,23 +89,29 @@ extension SQLiteStore {
         }
     }
 
-    nonisolated(nonsending) public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord {
-        let now = Timestamps.now()
-        return try writeNow { db in
-            let updated = try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
-                        reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? RETURNING *
-                    """),
-                arguments: [
-                    outcome.status.rawValue, outcome.result.map(Self.text), outcome.resultDigest, outcome.resultBytes, outcome.isError,
-                    outcome.reason, outcome.durationMs, Self.ms(now), id,
-                ])
-            guard let updated else { throw StoreError.notFound("tool call \(id)") }
-            let record = Self.toolCallRecord(updated)
-            try Self.appendEvent(db, runId: record.runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
-            return record
+    nonisolated(nonsending) public func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>] {
+        try completeToolCallsNow(completions)
+    }
+
+    public func completeToolCallsNow(_ completions: [ToolCallCompletion]) throws -> [Result<Void, any Error>] {
+        try writeNow { db in
+            try completions.map { completion in try Self.inSavepoint(db) { try Self.complete(db, completion, at: Timestamps.now()) } }
         }
+    }
+
+    static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date) throws {
+        let outcome = completion.outcome
+        let runId = try String.fetchOne(
+            db.cachedStatement(sql: """
+                UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
+                    reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? RETURNING run_id
+                """),
+            arguments: [
+                outcome.status.rawValue, outcome.result.map(text), outcome.resultDigest, outcome.resultBytes, outcome.isError,
+                outcome.reason, outcome.durationMs, ms(now), completion.id,
+            ])
+        guard let runId else { throw StoreError.notFound("tool call \(completion.id)") }
+        try appendEvent(db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now)
     }
 
     public func toolCall(id: String) async throws -> ToolCallRecord? {

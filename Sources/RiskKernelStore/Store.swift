@@ -72,21 +72,23 @@ public protocol Store: Sendable {
     func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary
 
     // MARK: Tool calls
-    /// Decides a tool call and records the decision in one transaction: reads the run's governance
-    /// state (and the run tree's calls since `recentSince`, when given), calls `decide`, and stores
-    /// the call it returns (with a pending approval for `needsApproval`, expiring at
+    /// Decides tool calls and records the decisions in one transaction (a group commit), in order:
+    /// for each request, reads the run's governance state (and the run tree's calls since
+    /// `recentSince`, when given) as the requests before it left them, calls its `decide`, and
+    /// stores the call it returns (with a pending approval for `needsApproval`, expiring at
     /// `approvalExpiresAt`). `decide` runs inside the transaction, so it must be quick and pure; a
-    /// `nil` call records nothing. Returns what was written, so nothing needs to be read back.
-    nonisolated(nonsending) func decideToolCall<Verdict: Sendable>(
-        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
-        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
-    ) async throws -> RecordedDecision<Verdict>
+    /// `nil` call records nothing. A request that fails (its run is missing, say) fails alone; an
+    /// error of the transaction itself is thrown. Returns what was written, so nothing needs to be
+    /// read back.
+    nonisolated(nonsending) func decideToolCalls<Verdict: Sendable>(
+        _ requests: [DecisionRequest<Verdict>]
+    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>]
     /// Stores a decided tool call (and, for `needsApproval`, its pending approval) before anything is forwarded.
     nonisolated(nonsending) func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?)
     /// Marks a stored tool call as forwarded upstream.
     nonisolated(nonsending) func markToolCallForwarded(id: String) async throws
-    /// Stores how a tool call ended.
-    nonisolated(nonsending) func completeToolCall(id: String, outcome: ToolCallOutcome) async throws -> ToolCallRecord
+    /// Stores how tool calls ended, in one transaction; a call that is not found fails alone.
+    nonisolated(nonsending) func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>]
     func toolCall(id: String) async throws -> ToolCallRecord?
     /// A run's tool calls, oldest first.
     func toolCalls(runId: String) async throws -> [ToolCallRecord]
@@ -178,6 +180,63 @@ public struct GovernanceState: Sendable, Hashable {
     }
 }
 
+/// A store whose writes on a call's path can run on the caller's thread without suspending (the
+/// gateway then makes them without leaving its thread). SQLiteStore is one.
+public protocol SynchronousToolCallStore: Store {
+    /// ``Store/decideToolCalls(_:)``, on the calling thread.
+    func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>]
+    /// ``Store/completeToolCalls(_:)``, on the calling thread.
+    func completeToolCallsNow(_ completions: [ToolCallCompletion]) throws -> [Result<Void, any Error>]
+}
+
+extension Store {
+    /// Decides one tool call and records it in one transaction (see ``decideToolCalls(_:)``).
+    nonisolated(nonsending) public func decideToolCall<Verdict: Sendable>(
+        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
+        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
+    ) async throws -> RecordedDecision<Verdict> {
+        let request = DecisionRequest(runId: runId, recentSince: recentSince, approvalExpiresAt: approvalExpiresAt, decide: decide)
+        return try await decideToolCalls([request])[0].get()
+    }
+
+    /// Stores how a tool call ended.
+    nonisolated(nonsending) public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws {
+        try await completeToolCalls([ToolCallCompletion(id: id, outcome: outcome)])[0].get()
+    }
+}
+
+/// One call for ``Store/decideToolCalls(_:)``: whose run, what to read, and the decision to make.
+public struct DecisionRequest<Verdict: Sendable>: Sendable {
+    public var runId: String
+    /// When given, the run tree's calls since then are read for the decision (rate limits).
+    public var recentSince: Date?
+    /// When a `needsApproval` call's approval expires.
+    public var approvalExpiresAt: Date?
+    /// Chooses, from the run's state, the call to record (or `nil`) and what to tell the caller.
+    public var decide: @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
+
+    public init(
+        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
+        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
+    ) {
+        self.runId = runId
+        self.recentSince = recentSince
+        self.approvalExpiresAt = approvalExpiresAt
+        self.decide = decide
+    }
+}
+
+/// How one stored tool call ended, for ``Store/completeToolCalls(_:)``.
+public struct ToolCallCompletion: Sendable {
+    public var id: String
+    public var outcome: ToolCallOutcome
+
+    public init(id: String, outcome: ToolCallOutcome) {
+        self.id = id
+        self.outcome = outcome
+    }
+}
+
 /// What a tool call's decision is made from, read in the transaction that records it.
 public struct DecisionInputs: Sendable {
     public var state: GovernanceState
@@ -193,7 +252,7 @@ public struct DecisionInputs: Sendable {
     }
 }
 
-/// What ``Store/decideToolCall(runId:recentSince:approvalExpiresAt:decide:)`` decided and wrote.
+/// What ``Store/decideToolCalls(_:)`` decided and wrote for one request.
 public struct RecordedDecision<Verdict: Sendable>: Sendable {
     /// What the caller's `decide` returned beside the call.
     public var verdict: Verdict

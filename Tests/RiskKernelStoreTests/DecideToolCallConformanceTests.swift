@@ -79,3 +79,53 @@ struct DecideToolCallConformanceTests {
         }
     }
 }
+
+/// The group commits the gateway makes: many decisions or outcomes in one transaction.
+@Suite("Store conformance: group commits")
+struct GroupCommitConformanceTests {
+    @Test("decisions in one group see those before them, and one that fails fails alone", arguments: StoreBackend.allCases)
+    func decisionsInOneGroup(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let run = try await store.createRun(NewRun())
+        let runId = run.id
+        func request(_ index: Int, runId: String) -> DecisionRequest<Int64> {
+            DecisionRequest(runId: runId, recentSince: Date().addingTimeInterval(-60), approvalExpiresAt: nil) { inputs in
+                let call = NewToolCall(runId: runId, requestId: "\(index)", tool: "search", sideEffect: "read", arguments: ["n": .integer(Int64(index))], decision: .allow)
+                return (call, Int64(inputs.recentCalls?.count ?? -1))
+            }
+        }
+        let results = try await store.decideToolCalls([request(0, runId: runId), request(1, runId: "run_missing"), request(2, runId: runId), request(3, runId: runId)])
+        #expect(results.count == 4)
+        #expect(try results[0].get().verdict == 0)
+        #expect(throws: StoreError.notFound("run run_missing")) { try results[1].get() }
+        // The third and fourth saw the calls recorded before them in the same transaction.
+        #expect(try results[2].get().verdict == 1)
+        #expect(try results[3].get().verdict == 2)
+        #expect(try await store.toolCalls(runId: runId).map(\.requestId) == ["0", "2", "3"])
+        #expect(try await store.run(id: runId)?.usage.toolCalls == 3)
+        let decidedEvents = try await store.events(runId: runId).filter { $0.kind == "tool.decided" }.count
+        #expect(decidedEvents == 3)
+    }
+
+    @Test("outcomes in one group, with an unknown call failing alone", arguments: StoreBackend.allCases)
+    func outcomesInOneGroup(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let run = try await store.createRun(NewRun())
+        var ids: [String] = []
+        for index in 0..<3 {
+            let (call, _) = try await store.beginToolCall(
+                NewToolCall(runId: run.id, requestId: "\(index)", tool: "search", sideEffect: "read", arguments: [:], decision: .allow),
+                approvalExpiresAt: nil)
+            ids.append(call.id)
+        }
+        let outcome = ToolCallOutcome(status: .succeeded, result: ["content": []], resultDigest: "d", resultBytes: 14, isError: false, durationMs: 1)
+        let results = try await store.completeToolCalls(
+            [ToolCallCompletion(id: ids[0], outcome: outcome), ToolCallCompletion(id: "call_missing", outcome: outcome), ToolCallCompletion(id: ids[2], outcome: outcome)])
+        #expect(results.count == 3)
+        #expect((try? results[0].get()) != nil)
+        #expect(throws: StoreError.notFound("tool call call_missing")) { try results[1].get() }
+        #expect((try? results[2].get()) != nil)
+        #expect(try await store.toolCalls(runId: run.id).map(\.status) == [.succeeded, .forwarded, .succeeded])
+        #expect(try await store.events(runId: run.id).filter { $0.kind == "tool.completed" }.count == 2)
+    }
+}

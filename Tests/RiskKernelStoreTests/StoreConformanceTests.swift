@@ -116,8 +116,9 @@ struct StoreConformanceTests {
             approvalExpiresAt: nil)
         #expect(none == nil)
         #expect(allowed.status == .forwarded)
-        let done = try await store.completeToolCall(
+        try await store.completeToolCall(
             id: allowed.id, outcome: ToolCallOutcome(status: .succeeded, result: ["content": []], resultDigest: "d", resultBytes: 14, isError: false, durationMs: 2.5))
+        let done = try #require(try await store.toolCall(id: allowed.id))
         #expect(done.status == .succeeded)
         #expect(done.durationMs == 2.5)
         #expect(done.result == ["content": []])
