@@ -5,28 +5,29 @@ import RiskKernelCore
 extension SQLiteStore {
     nonisolated(nonsending) public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
         try SpendLimits.check(call)
-        let now = Timestamps.now()
-        return try writeNow { db in
-            let ancestry = try Self.ancestry(db, runId: runId)
-            guard let run = ancestry.first else { throw StoreError.notFound("run \(runId)") }
-            let entry = LedgerWrites.modelEntry(runId: runId, call, step: run.usage.loops + 1, at: now)
-            try db.cachedStatement(sql: """
-                    INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens,
-                        cached_prompt_tokens, dollars_micros, priced, response_id, step_index, created_at)
-                    VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [
-                    entry.id, runId, call.provider, call.model, call.promptTokens, call.completionTokens, call.cachedPromptTokens,
-                    call.dollars.micros, call.priced, call.responseId, entry.step, Self.ms(now),
-                ])
-            try db.cachedStatement(sql: "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [runId, entry.step, entry.id, Self.ms(now)])
-            let spend = Usage(
-                promptTokens: call.promptTokens, completionTokens: call.completionTokens,
-                cachedPromptTokens: call.cachedPromptTokens, dollars: call.dollars, loops: 1, modelCalls: 1)
-            try Self.addUsage(db, spend, runId: runId, ancestry: ancestry, at: now)
-            try Self.appendEvent(db, runId: runId, kind: "model.recorded", data: LedgerWrites.modelRecorded(entry), at: now)
-            let haltReason = try Self.haltCrossedBudgets(db, ancestry: ancestry, adding: spend, at: now)
-            return SpendResult(entry: entry, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
-        }
+        return try await pool.write { db in try Self.recordModelCall(db, runId: runId, call, at: Timestamps.now()) }
+    }
+
+    static func recordModelCall(_ db: Database, runId: String, _ call: NewModelCall, at now: Date) throws -> SpendResult {
+        let ancestry = try Self.ancestry(db, runId: runId)
+        guard let run = ancestry.first else { throw StoreError.notFound("run \(runId)") }
+        let entry = LedgerWrites.modelEntry(runId: runId, call, step: run.usage.loops + 1, at: now)
+        try db.cachedStatement(sql: """
+                INSERT INTO ledger_entries (id, run_id, kind, provider, model, prompt_tokens, completion_tokens,
+                    cached_prompt_tokens, dollars_micros, priced, response_id, step_index, created_at)
+                VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                entry.id, runId, call.provider, call.model, call.promptTokens, call.completionTokens, call.cachedPromptTokens,
+                call.dollars.micros, call.priced, call.responseId, entry.step, ms(now),
+            ])
+        try db.cachedStatement(sql: "INSERT INTO steps (run_id, step_index, ledger_entry_id, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [runId, entry.step, entry.id, ms(now)])
+        let spend = Usage(
+            promptTokens: call.promptTokens, completionTokens: call.completionTokens,
+            cachedPromptTokens: call.cachedPromptTokens, dollars: call.dollars, loops: 1, modelCalls: 1)
+        try addUsage(db, spend, runId: runId, ancestry: ancestry, at: now)
+        try appendEvent(db, runId: runId, kind: "model.recorded", data: LedgerWrites.modelRecorded(entry), at: now)
+        let haltReason = try haltCrossedBudgets(db, ancestry: ancestry, adding: spend, at: now)
+        return SpendResult(entry: entry, run: try fetchRun(db, id: runId)!, haltReason: haltReason)
     }
 
     /// Adds `spend` to a run's own usage and to the tree usage of the run and every ancestor.

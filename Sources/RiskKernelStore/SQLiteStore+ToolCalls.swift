@@ -6,13 +6,11 @@ extension SQLiteStore: SynchronousToolCallStore {
     nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
         _ requests: [DecisionRequest<Verdict>]
     ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try decideToolCallsNow(requests)
+        try await writeEach(requests) { db, request in try Self.decide(db, request) }
     }
 
     public func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try writeNow { db in
-            try requests.map { request in try Self.inSavepoint(db) { try Self.decide(db, request) } }
-        }
+        try writeEachNow(requests) { db, request in try Self.decide(db, request) }
     }
 
     static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>) throws -> RecordedDecision<Verdict> {
@@ -26,25 +24,8 @@ extension SQLiteStore: SynchronousToolCallStore {
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
     }
 
-    /// Runs `body` in a savepoint: its writes are kept if it returns, undone if it throws; its
-    /// error is returned, not thrown, so that one request of a group fails alone. An error of the
-    /// savepoint itself (SQLite rolled the whole transaction back) is thrown.
-    static func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> Result<T, any Error> {
-        var result: Result<T, any Error>?
-        try db.inSavepoint {
-            do {
-                result = .success(try body())
-                return .commit
-            } catch {
-                result = .failure(error)
-                return .rollback
-            }
-        }
-        return result!
-    }
-
     nonisolated(nonsending) public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
-        try writeNow { db in
+        try await pool.write { db in
             let ancestry = try Self.ancestry(db, runId: call.runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(call.runId)") }
             return try Self.insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: Timestamps.now())
@@ -84,19 +65,17 @@ extension SQLiteStore: SynchronousToolCallStore {
     }
 
     nonisolated(nonsending) public func markToolCallForwarded(id: String) async throws {
-        try writeNow { db in
+        try await pool.write { db in
             try db.cachedStatement(sql: "UPDATE tool_calls SET status = 'forwarded' WHERE id = ?").execute(arguments: [id])
         }
     }
 
     nonisolated(nonsending) public func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>] {
-        try completeToolCallsNow(completions)
+        try await writeEach(completions) { db, completion in try Self.complete(db, completion, at: Timestamps.now()) }
     }
 
     public func completeToolCallsNow(_ completions: [ToolCallCompletion]) throws -> [Result<Void, any Error>] {
-        try writeNow { db in
-            try completions.map { completion in try Self.inSavepoint(db) { try Self.complete(db, completion, at: Timestamps.now()) } }
-        }
+        try writeEachNow(completions) { db, completion in try Self.complete(db, completion, at: Timestamps.now()) }
     }
 
     static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date) throws {

@@ -6,7 +6,7 @@ extension SQLiteStore {
     nonisolated(nonsending) public func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult {
         guard dollars >= .zero else { throw StoreError.invalidArgument("a tool's price must not be negative") }
         let now = Timestamps.now()
-        return try writeNow { db in
+        return try await pool.write { db in
             let ancestry = try Self.ancestry(db, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
             let entry = LedgerWrites.toolEntry(runId: runId, callId: callId, tool: tool, dollars: dollars, at: now)

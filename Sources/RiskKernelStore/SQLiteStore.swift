@@ -78,12 +78,56 @@ public final class SQLiteStore: Store {
 
     // MARK: Shared helpers
 
-    /// Runs `updates` in one write transaction on the calling thread, with no hand-off to another
-    /// thread and back (the call path's writes are short). Like GRDB's async writes, it refuses to
-    /// start in a cancelled task.
-    func writeNow<T>(_ updates: (Database) throws -> T) throws -> T {
-        try Task.checkCancellation()
-        return try pool.write(updates)
+    /// Writes each item in one transaction (a group commit), on the calling thread, with no hand-off
+    /// to another thread and back: for the gateway, whose own thread may wait. See ``writeItems(_:_:_:)``.
+    func writeEachNow<Item, Written>(_ items: [Item], _ body: (Database, Item) throws -> Written) throws -> [Result<Written, any Error>] {
+        do {
+            return try pool.write { db in try Self.writeItems(db, items, body) }
+        } catch where items.count == 1 {
+            return [.failure(error)]
+        }
+    }
+
+    /// ``writeEachNow(_:_:)`` on GRDB's writer thread, so that a wait for another process's lock
+    /// never holds a thread of the shared pool; like every async GRDB write, it refuses to start in a
+    /// cancelled task.
+    func writeEach<Item: Sendable, Written: Sendable>(
+        _ items: [Item], _ body: @escaping @Sendable (Database, Item) throws -> Written
+    ) async throws -> [Result<Written, any Error>] {
+        do {
+            return try await pool.write { db in try Self.writeItems(db, items, body) }
+        } catch where items.count == 1 {
+            return [.failure(error)]
+        }
+    }
+
+    /// Writes the items inside the caller's transaction. Each item of a group runs in a savepoint,
+    /// so that one that throws fails alone (its writes undone); an error that ends the whole
+    /// transaction (the disk, the lock, the file) is thrown. A lone item needs no savepoint: its
+    /// error is thrown, and the transaction rolled back.
+    static func writeItems<Item, Written>(_ db: Database, _ items: [Item], _ body: (Database, Item) throws -> Written) throws -> [Result<Written, any Error>] {
+        guard items.count > 1 else { return try items.map { .success(try body(db, $0)) } }
+        return try items.map { item in
+            try db.cachedStatement(sql: "SAVEPOINT item").execute()
+            do {
+                let written = try body(db, item)
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT item").execute()
+                return .success(written)
+            } catch let error as DatabaseError where endsTransaction(error) {
+                throw error
+            } catch {
+                try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT item").execute()
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT item").execute()
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Whether an error ends the whole transaction (the disk, the lock or the file), as opposed
+    /// to one item's own failure (a constraint, a missing row).
+    static func endsTransaction(_ error: DatabaseError) -> Bool {
+        [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_NOMEM, .SQLITE_READONLY, .SQLITE_CANTOPEN]
+            .contains(error.resultCode)
     }
 
     static func text(_ value: JSONValue) -> String { CanonicalJSON.string(value) }

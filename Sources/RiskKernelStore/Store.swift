@@ -30,9 +30,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// This is the seam between the gateway and the database: callers never see SQL. Every write that
 /// a ledger event describes appends that event to the run's hash chain in the same transaction.
 ///
-/// The writes on a call's path are `nonisolated(nonsending)`: they run on the caller's executor, so
-/// a store may do its work on the caller's thread (SQLiteStore does) instead of handing it to
-/// another thread and back.
+/// The writes on a call's path are `nonisolated(nonsending)`: they start, and resume after each
+/// wait, on the caller's executor (the gateway's own thread), not on the shared pool. A store that
+/// can also write without suspending conforms to ``SynchronousToolCallStore``.
 public protocol Store: Sendable {
     // MARK: Policies
     /// Inserts or replaces a policy by name; replacing keeps `createdAt`.

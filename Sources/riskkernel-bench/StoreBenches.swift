@@ -11,6 +11,9 @@ import Glibc
 struct LedgerFigures {
     var modelCallsPerSecond: Double
     var modelCalls: Int
+    /// Appends per second with 64 tasks appending at once.
+    var concurrentPerSecond: Double
+    var concurrentCalls: Int
     var toolCallsPerSecond: Double
     var toolCalls: Int
     var journalMode: String
@@ -31,7 +34,8 @@ enum StoreBench {
         ("openai", "gpt-5"), ("anthropic", "claude-3-5-haiku"),
     ]
 
-    /// Appends through the store API, one awaited write after another, in this process.
+    /// Appends through the store API in this process: one awaited write after another, then from
+    /// 64 tasks at once.
     static func ledgerAppends(path: String, modelCalls: Int, toolCalls: Int) async throws -> LedgerFigures {
         let store = try SQLiteStore(path: path)
         let run = try await store.createRun(NewRun(name: "bench-ledger"))
@@ -39,6 +43,20 @@ enum StoreBench {
         var started = nowNanos()
         for index in 0..<modelCalls { _ = try await store.recordModelCall(runId: run.id, modelCall(index)) }
         let modelSeconds = Double(nowNanos() - started) / 1e9
+
+        let appenders = 64
+        let perAppender = modelCalls / appenders
+        let runIds = try await (0..<8).asyncMap { index in try await store.createRun(NewRun(name: "bench-ledger-\(index)")).id }
+        started = nowNanos()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for appender in 0..<appenders {
+                group.addTask {
+                    for index in 0..<perAppender { _ = try await store.recordModelCall(runId: runIds[appender % runIds.count], modelCall(index)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let concurrentSeconds = Double(nowNanos() - started) / 1e9
 
         let arguments: JSONValue = ["path": "README.md", "size": 100]
         let result: JSONValue = ["content": [["type": "text", "text": .string(String(repeating: "x", count: 100))]]]
@@ -58,6 +76,7 @@ enum StoreBench {
         let journalMode = try readJournalMode(path: path)
         return LedgerFigures(
             modelCallsPerSecond: Double(modelCalls) / modelSeconds, modelCalls: modelCalls,
+            concurrentPerSecond: Double(appenders * perAppender) / concurrentSeconds, concurrentCalls: appenders * perAppender,
             toolCallsPerSecond: Double(toolCalls) / toolSeconds, toolCalls: toolCalls, journalMode: journalMode)
     }
 
@@ -151,5 +170,13 @@ struct CrashWriterCommand: AsyncParsableCommand {
             print(index)
             fflush(nil)
         }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }

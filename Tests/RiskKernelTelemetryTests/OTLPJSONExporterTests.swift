@@ -6,10 +6,10 @@ import Testing
 
 @Suite("The OTLP/JSON exporter against a loopback HTTP server")
 struct OTLPJSONExporterTests {
-    func configuration(_ server: CapturingHTTPServer, queue: Int = 16, batch: Int = 3) -> OTLPJSONConfiguration {
+    func configuration(_ server: CapturingHTTPServer, queue: Int = 16, batch: Int = 3, timeout: Duration = .seconds(5)) -> OTLPJSONConfiguration {
         OTLPJSONConfiguration(
             endpoint: server.endpoint + "/v1/traces", headers: ["x-api-key": "key 1"],
-            resourceAttributes: ["service.name": "rk-test"], timeout: .seconds(5), scheduleDelay: .seconds(60),
+            resourceAttributes: ["service.name": "rk-test"], timeout: timeout, scheduleDelay: .seconds(60),
             maxQueueSize: queue, maxExportBatchSize: batch)
     }
 
@@ -65,19 +65,19 @@ struct OTLPJSONExporterTests {
         #expect(log.messages(at: .warning).isEmpty)
     }
 
-    @Test("shutdown waits at most the flush timeout for a collector that does not answer")
+    @Test("shutdown gives up after the flush timeout on a collector that does not answer")
     func flushTimeout() async throws {
         let server = try CapturingHTTPServer(answers: false)
         defer { server.stop() }
         let log = LogRecorder()
+        // The export itself would wait ten minutes for an answer: shutdown returning at all (and
+        // warning) shows that the flush timeout, not the export's, bounds it.
         let tracer = OTLPJSONGatewayTracer(
-            settings: settings(), configuration: configuration(server), logger: log.logger, flushTimeout: .milliseconds(300))
+            settings: settings(), configuration: configuration(server, timeout: .seconds(600)), logger: log.logger,
+            flushTimeout: .milliseconds(300))
         recordModelCall(tracer, model: "slow")
 
-        let started = ContinuousClock.now
         await tracer.shutdown()
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(3))
         #expect(await server.waitFor(1).count == 1)
         #expect(log.messages(at: .warning).contains { $0.contains("not exported within") })
     }

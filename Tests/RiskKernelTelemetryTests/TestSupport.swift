@@ -91,7 +91,7 @@ final class CapturingHTTPServer: @unchecked Sendable {
     var received: [Request] { lock.withLock { requests } }
 
     /// The requests once there are `count` of them, or what arrived within `timeout`.
-    func waitFor(_ count: Int, timeout: Duration = .seconds(10)) async -> [Request] {
+    func waitFor(_ count: Int, timeout: Duration = .seconds(60)) async -> [Request] {
         let deadline = ContinuousClock.now + timeout
         while received.count < count, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
