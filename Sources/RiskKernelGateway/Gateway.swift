@@ -45,6 +45,7 @@ public enum Gateway {
         case .failure(let error):
             logger.critical("\(error)")
             _ = try? await store.setRunStatus(id: run.id, status: .failed, reason: "\(error)")
+            await recoverAbandonedRuns(store: store, sparing: run.id, logger: logger)
             return 2
         }
         // Ending what dead gateways left behind need not hold up the first call.
@@ -84,6 +85,8 @@ public enum Gateway {
             let reason = status.map { "the upstream server exited with status \($0)" } ?? "the upstream server closed its output"
             logger.error("\(reason); failing in-flight requests and ending run \(run.id) as failed")
             await session.upstreamClosed(exitStatus: status)
+            await session.beginShutdown()
+            await session.waitUntilIdle(timeout: .seconds(10))
             await session.finish(status: .failed, reason: reason)
             await recovery.value
             return 1
@@ -100,6 +103,8 @@ public enum Gateway {
                 group.cancelAll()
             }
             await session.upstreamClosed(exitStatus: nil)
+            // The last responses' outcomes (and any tool charges) are written before the run ends.
+            await session.waitUntilIdle(timeout: .seconds(10))
             await session.finish(status: .completed, reason: nil)
             await recovery.value
             return 0

@@ -27,7 +27,7 @@ extension GatewaySession {
                 guard (try? await store.resolveApproval(
                     id: approval.id, status: .expired, decidedBy: "riskkernel", reason: "the gateway serving the run stopped")) != nil
                 else { continue }
-                _ = try? await store.completeToolCall(
+                try? await store.completeToolCall(
                     id: approval.toolCallId,
                     outcome: ToolCallOutcome(status: .cancelled, isError: true, reason: "the gateway stopped before a decision", durationMs: 0))
             }

@@ -74,9 +74,33 @@ extension GatewaySession {
         decidingKeys.insert(call.key)
         let startsGroup = decisionCommits.add(request, key: call.key) { [self] result in
             decidingKeys.remove(call.key)
+            if cancelledBeforeDecision.remove(call.key) != nil {
+                // Cancelled while its group was being written (a store that writes off this thread).
+                cancelAfterDecision(call, result)
+                return
+            }
             decided(call, result, expiresAt: expiresAt)
         }
         if startsGroup { afterQueuedWork { $0.writeDecisions() } }
+    }
+
+    /// Ends a call the client cancelled while its decision was being written: nothing is
+    /// forwarded, and a call that was recorded is recorded `cancelled`.
+    func cancelAfterDecision(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>) {
+        if case .success(let recorded) = result, let record = recorded.call {
+            let outcome = ToolCallOutcome(status: .cancelled, isError: true, reason: "cancelled by the client before it was forwarded", durationMs: 0)
+            if let approval = recorded.approval {
+                activeWork += 1
+                Task {
+                    _ = try? await store.resolveApproval(id: approval.id, status: .expired, decidedBy: "riskkernel", reason: "cancelled by the client")
+                    try? await store.completeToolCall(id: record.id, outcome: outcome)
+                    activeWork -= 1
+                }
+            } else {
+                recordCancellation(callId: record.id, tool: call.tool, outcome: outcome)
+            }
+        }
+        endGovernance(call, cancelled: true)
     }
 
     /// Goes on with a call once its decision is recorded (or could not be).
@@ -108,6 +132,8 @@ extension GatewaySession {
                     let (record, approval) = try await store.beginToolCall(verdict.call, approvalExpiresAt: expiresAt)
                     heldCalls.removeValue(forKey: call.key)
                     act(on: verdict.decision, call, callId: record.id, approval: approval, forwarded: forwarded)
+                } catch is CancellationError {
+                    endGovernance(call, cancelled: true)
                 } catch {
                     refuseUnrecorded(id: call.id, tool: call.tool, modern: call.modern, error: error)
                     endGovernance(call)
@@ -210,7 +236,7 @@ extension GatewaySession {
             // Recorded from a task of its own: this one is cancelled, and the store honours cancellation.
             await Task {
                 _ = try? await store.resolveApproval(id: approval.id, status: .expired, decidedBy: "riskkernel", reason: reason)
-                _ = try? await store.completeToolCall(id: callId, outcome: outcome)
+                try? await store.completeToolCall(id: callId, outcome: outcome)
             }.value
             logger.notice("approval \(approval.id) for tool \(tool) ended: \(reason)")
             if shuttingDown { sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: "approval was not decided before \(reason)")) }
@@ -248,7 +274,7 @@ extension GatewaySession {
             } else {
                 reason = "approval \(approval.id) expired: \(decided.reason ?? "no decision in time")"
             }
-            _ = try? await store.completeToolCall(
+            try? await store.completeToolCall(
                 id: callId, outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
             logger.notice("refused tool \(tool): \(reason)")
             sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: reason))

@@ -28,7 +28,8 @@ public actor GatewaySession {
     public let runId: String
 
     var pendingUpstream: [String: PendingUpstream] = [:]
-    /// Calls waiting for a person, by request id key.
+    /// The tasks of calls waiting for something (the tool catalogue, a person's approval), by
+    /// request id key; a cancellation cancels them.
     var heldCalls: [String: Task<Void, Never>] = [:]
     /// Tool definitions by name, from the upstream's `tools/list`.
     var toolCatalogue: [String: JSONValue] = [:]
@@ -254,7 +255,7 @@ public actor GatewaySession {
         for (key, kind) in pending {
             switch kind {
             case .toolCall(let callId, let tool, let started):
-                _ = try? await store.completeToolCall(
+                try? await store.completeToolCall(
                     id: callId,
                     outcome: ToolCallOutcome(status: .failed, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
                 logger.error("tool \(tool) failed: \(reason)")
@@ -312,8 +313,13 @@ public actor GatewaySession {
         _ outcome: Result<[Result<Written, any Error>], any Error>, to group: [GroupCommit<Request, Written>.Entry]
     ) {
         switch outcome {
-        case .success(let results): for (entry, result) in zip(group, results) { entry.then(result) }
-        case .failure(let error): for entry in group { entry.then(.failure(error)) }
+        case .success(let results) where results.count == group.count:
+            for (entry, result) in zip(group, results) { entry.then(result) }
+        case .success(let results):
+            let error = StoreError.unavailable("the store returned \(results.count) results for \(group.count) writes")
+            for entry in group { entry.then(.failure(error)) }
+        case .failure(let error):
+            for entry in group { entry.then(.failure(error)) }
         }
     }
 

@@ -3,7 +3,8 @@
 ///
 /// Each write's continuation (`then`) runs only once the transaction that holds the write has
 /// committed, so nothing is forwarded or answered before its record is durable; with many calls in
-/// flight they share one commit instead of paying one each. The session writes a group once the
+/// flight they share one commit instead of paying one each. (With a store that cannot write on the
+/// session's thread, each group is written from a task, and groups may overlap.) The session writes a group once the
 /// work already queued on its thread (such as the rest of a burst of lines) has run, so a lone
 /// call waits for nothing but its own transaction. Used only on the session's thread.
 final class GroupCommit<Request: Sendable, Written: Sendable> {

@@ -36,7 +36,7 @@ public enum LineReader {
             var splitter = LineSplitter(maxLineBytes: maxLineBytes)
             var buffer = [UInt8](repeating: 0, count: chunkSize)
             while true {
-                let count = buffer.withUnsafeMutableBytes { Glibc.read(fileDescriptor, $0.baseAddress, chunkSize) }
+                let count = buffer.withUnsafeMutableBytes { readBytes(fileDescriptor, $0.baseAddress, chunkSize) }
                 if count < 0, errno == EINTR { continue }
                 guard count > 0 else { break }
                 buffer.withUnsafeBufferPointer { pointer in
@@ -49,6 +49,11 @@ public enum LineReader {
         thread.stackSize = 1 << 20
         thread.start()
     }
+}
+
+/// `read(2)`, named apart from ``LineReader/read(from:maxLineBytes:chunkSize:onEvent:onEnd:)``.
+private func readBytes(_ fileDescriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fileDescriptor, buffer, count)
 }
 
 /// Splits a byte stream into lines with a length limit. Pure; fed by ``LineReader``.

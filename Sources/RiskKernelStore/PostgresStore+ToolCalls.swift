@@ -37,13 +37,19 @@ extension PostgresStore {
             var results: [Result<Written, any Error>] = []
             for item in items {
                 try await connection.rows("SAVEPOINT item")
+                let written: Written
                 do {
-                    results.append(.success(try await body(connection, item)))
-                    try await connection.rows("RELEASE SAVEPOINT item")
+                    written = try await body(connection, item)
                 } catch {
+                    // A conflict with another transaction retries the whole group, as a lone write would.
+                    if PostgresErrors.isRetryable(error) { throw error }
                     try await connection.rows("ROLLBACK TO SAVEPOINT item")
+                    try await connection.rows("RELEASE SAVEPOINT item")
                     results.append(.failure(error))
+                    continue
                 }
+                try await connection.rows("RELEASE SAVEPOINT item")
+                results.append(.success(written))
             }
             return results
         }

@@ -113,7 +113,7 @@ public final class SQLiteStore: Store {
                 let written = try body(db, item)
                 try db.cachedStatement(sql: "RELEASE SAVEPOINT item").execute()
                 return .success(written)
-            } catch let error as DatabaseError where endsTransaction(error) {
+            } catch let error as DatabaseError where endsTransaction(error) || !db.isInsideTransaction {
                 throw error
             } catch {
                 try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT item").execute()

@@ -31,8 +31,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// a ledger event describes appends that event to the run's hash chain in the same transaction.
 ///
 /// The writes on a call's path are `nonisolated(nonsending)`: they start, and resume after each
-/// wait, on the caller's executor (the gateway's own thread), not on the shared pool. A store that
-/// can also write without suspending conforms to ``SynchronousToolCallStore``.
+/// wait, on the caller's executor, not on the shared pool. A store that can also write without
+/// suspending conforms to ``SynchronousToolCallStore``, and the gateway then writes on its own thread.
 public protocol Store: Sendable {
     // MARK: Policies
     /// Inserts or replaces a policy by name; replacing keeps `createdAt`.
