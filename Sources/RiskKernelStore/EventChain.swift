@@ -60,26 +60,29 @@ public enum Timestamps {
     public static func now() -> Date { date(milliseconds: milliseconds(Date())) }
 
     /// `2026-11-23T08:29:28.123Z`: UTC, to the millisecond (truncated), as ISO 8601 writes it.
-    public static func iso8601(_ date: Date) -> String {
-        let total = milliseconds(date)
-        let (days, dayMilliseconds) = floorDivision(total, 86_400_000)
+    public static func iso8601(_ date: Date) -> String { iso8601(milliseconds: milliseconds(date)) }
+
+    /// ``iso8601(_:)`` of a time in milliseconds since 1970, exact before and after 1970.
+    public static func iso8601(milliseconds: Int64) -> String {
+        let (seconds, millis) = floorDivision(milliseconds, 1000)
+        let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        func digits(_ value: Int64, _ width: Int) -> String {
+        func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+            return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        let seconds = dayMilliseconds / 1000
-        return "\(digits(year, 4))-\(digits(month, 2))-\(digits(day, 2))T\(digits(seconds / 3600, 2)):\(digits(seconds / 60 % 60, 2)):"
-            + "\(digits(seconds % 60, 2)).\(digits(dayMilliseconds % 1000, 3))Z"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):"
+            + "\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
     }
 
-    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+    /// The quotient rounded down, and the non-negative remainder.
+    public static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let quotient = value / divisor - (value % divisor < 0 ? 1 : 0)
         return (quotient, value - quotient * divisor)
     }
 
     /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
-    static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = daysSinceEpoch + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
@@ -89,5 +92,15 @@ public enum Timestamps {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of ``civilDate(daysSinceEpoch:)``).
+    public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }
