@@ -22,13 +22,16 @@ public enum Gateway {
     /// on its own (its in-flight requests are failed and the run is marked `failed`; the gateway does
     /// not restart it, because a restarted server has lost the session the client negotiated), 2 when
     /// the gateway could not start.
+    ///
+    /// `spawned` is the upstream when the caller has already started it (so that its start-up
+    /// overlaps the gateway's own); otherwise it is started here, before the run is recorded.
     public static func run(
         configuration: GatewayConfiguration, store: any Store, logger: Logger,
-        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, tracer: (any GatewayTracer)? = nil
+        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, tracer: (any GatewayTracer)? = nil,
+        spawned: Result<UpstreamProcess, any Error>? = nil
     ) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        // The upstream starts first, so that its own start-up overlaps the gateway's store work.
-        let spawned = Result { try UpstreamProcess(command: configuration.upstreamCommand, environment: configuration.upstreamEnvironment) }
+        let spawned = spawned ?? Result { try UpstreamProcess(command: configuration.upstreamCommand, environment: configuration.upstreamEnvironment) }
         let run: RunRecord
         do {
             run = try await startRun(configuration: configuration, store: store, logger: logger)

@@ -109,6 +109,23 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LogSetup.logger(level: logLevel)
         let upstreamEnvironment = try buildUpstreamEnvironment()
+        // Started first, so that the server's own start-up overlaps the gateway's (store, policy, prices).
+        let spawned = Result { try UpstreamProcess(command: command, environment: upstreamEnvironment) }
+        let prepared: (configuration: GatewayConfiguration, store: any Store, tracer: (any GatewayTracer)?)
+        do {
+            prepared = try await prepare(upstreamEnvironment: upstreamEnvironment, logger: logger)
+        } catch {
+            if case .success(let upstream) = spawned { _ = await upstream.shutDown(grace: .seconds(1)) }
+            throw error
+        }
+        let status = await Gateway.run(
+            configuration: prepared.configuration, store: prepared.store, logger: logger, tracer: prepared.tracer, spawned: spawned)
+        await prepared.tracer?.shutdown()
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Everything the gateway needs besides its upstream: the tracer, the store, the policy, the prices.
+    func prepare(upstreamEnvironment: [String: String], logger: Logger) async throws -> (GatewayConfiguration, any Store, (any GatewayTracer)?) {
         let tracer = try GatewayTelemetry.makeTracer(endpoint: otelEndpoint, includeContent: otelIncludeContent, logger: logger)
         if inheritEnv { logger.warning("--inherit-env: the upstream server gets every variable of the gateway's environment") }
         let store = try await storeOptions.openStore(maxCheckpointsPerRun: maxCheckpoints)
@@ -130,9 +147,7 @@ struct GatewayCommand: AsyncParsableCommand {
             approvalTimeout: .milliseconds(Int64(approvalTimeout * 1000)), maxLineBytes: maxLineBytes,
             databaseHint: storeOptions.db ?? ProcessInfo.processInfo.environment["RISKKERNEL_DB"],
             autoCheckpoints: autoCheckpoint.contains("none") ? [] : AutoCheckpoints(autoCheckpoint.map { $0 == "steps" ? .steps : .policyChange }))
-        let status = await Gateway.run(configuration: configuration, store: store, logger: logger, tracer: tracer)
-        await tracer?.shutdown()
-        if status != 0 { throw ExitCode(status) }
+        return (configuration, store, tracer)
     }
 }
 
