@@ -185,7 +185,7 @@ struct Suite {
         say("riskkernel-bench: \(quick ? "quick" : "full") run; figures: \(Figure.allCases.filter(figures.contains).map(\.rawValue).joined(separator: ", "))")
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
         say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load) at start (other work on the machine inflates every figure)")
-        say("gateway: \(riskkernel)\nupstream: \(benchExecutable) upstream\(withFastMCP ? "\nfastmcp: \(python) \(fastmcpScript)" : "")\n")
+        say("gateway: \(shown(riskkernel))\nupstream: \(shown(benchExecutable)) upstream\(withFastMCP ? "\nfastmcp: \(python) \(fastmcpScript)" : "")\n")
         if figures.contains(.latency) || figures.contains(.throughput) { try proxies() }
         if figures.contains(.spawn) { try spawn() }
         if figures.contains(.memory) { try memory() }
@@ -199,6 +199,13 @@ struct Suite {
         } else {
             try? FileManager.default.removeItem(atPath: workDirectory)
         }
+    }
+
+    /// A path as printed: relative to the current directory when it lies below it, so that the
+    /// output can be pasted without naming the machine's folders.
+    func shown(_ path: String) -> String {
+        let directory = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(directory) ? String(path.dropFirst(directory.count)) : path
     }
 
     func sequentialCount(_ size: Int) -> Int {

@@ -14,7 +14,7 @@ struct DecideToolCallConformanceTests {
         let decided = try await store.decideToolCall(runId: runId, recentSince: nil, approvalExpiresAt: nil) { inputs in
             let call = NewToolCall(
                 runId: runId, requestId: "7", tool: "write_file", sideEffect: "write", arguments: ["path": "a", "text": "b"],
-                forwardedArguments: ["path": "/work/a", "text": "b"], decision: .allow)
+                forwardedArguments: ["path": "/srv/data/a", "text": "b"], decision: .allow)
             return (call, inputs.state.budgets.map(\.runId))
         }
         #expect(decided.verdict == [runId])
