@@ -96,7 +96,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore"]),
+        // Finds and runs a Python with jsonschema for the tests that check Protocol/*.schema.json.
+        .target(name: "JSONSchemaCheck", path: "Tests/JSONSchemaCheck"),
+        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck"]),
         .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore"]),
         .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore"]),
         .testTarget(
@@ -126,7 +128,7 @@ let package = Package(
             path: "Tests/Fuzz",
             exclude: ["corpus", "corpus-expectations.json", "make_corpus.py", "libfuzzer"]
         ),
-        .testTarget(name: "RiskKernelProvenanceTests", dependencies: ["RiskKernelProvenance", "RiskKernelStore", "RiskKernelCore"]),
+        .testTarget(name: "RiskKernelProvenanceTests", dependencies: ["RiskKernelProvenance", "RiskKernelStore", "RiskKernelCore", "JSONSchemaCheck"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchemaCheck
 import RiskKernelCore
 import Testing
 
@@ -6,33 +7,8 @@ import Testing
 /// checked with Python's jsonschema when it is there (the repository's .venv, else a python3 on PATH that has it).
 @Suite("policy schema")
 struct PolicySchemaTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let schema = root.appendingPathComponent("Protocol/policy.schema.json").path
-
-    static let python: String? = {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
-        let candidates = [root.appendingPathComponent(".venv/bin/python3").path] + path + ["/usr/bin/python3", "/usr/local/bin/python3"]
-        return candidates.first { path in
-            FileManager.default.isExecutableFile(atPath: path) && (try? run(path, ["-c", "import jsonschema"], input: Data()).status) == 0
-        }
-    }()
-
-    static func run(_ executable: String, _ arguments: [String], input: Data) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
+    static let schema = JSONSchemaPython.root.appendingPathComponent("Protocol/policy.schema.json").path
+    static let python = JSONSchemaPython.executable
 
     /// For each document (a JSON array of them on stdin), `ok` or its first error.
     func verdicts(_ documents: [JSONValue], python: String) throws -> [String] {
@@ -45,7 +21,7 @@ struct PolicySchemaTests {
                 errors = list(validator.iter_errors(document))
                 print("ok" if not errors else errors[0].message[:200].replace("\\n", " "))
             """
-        let output = try Self.run(python, ["-c", script, Self.schema], input: Data(CanonicalJSON.encode(.array(documents)))).output
+        let output = try JSONSchemaPython.run(python, ["-c", script, Self.schema], input: Data(CanonicalJSON.encode(.array(documents)))).output
         return output.split(separator: "\n").map(String.init)
     }
 

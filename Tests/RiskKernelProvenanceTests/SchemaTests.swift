@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchemaCheck
 import RiskKernelCore
 import Testing
 
@@ -8,32 +9,8 @@ import Testing
 /// (the repository's .venv, else python3 on PATH).
 @Suite("provenance bundle schema")
 struct SchemaTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let schema = root.appendingPathComponent("Protocol/provenance-bundle.schema.json").path
-
-    static let python: String? = {
-        let candidates = [root.appendingPathComponent(".venv/bin/python3").path, "/usr/bin/python3", "/usr/local/bin/python3"]
-        return candidates.first { path in
-            FileManager.default.isExecutableFile(atPath: path) && (try? run(path, ["-c", "import jsonschema"], input: Data()).status) == 0
-        }
-    }()
-
-    static func run(_ executable: String, _ arguments: [String], input: Data) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
+    static let schema = JSONSchemaPython.root.appendingPathComponent("Protocol/provenance-bundle.schema.json").path
+    static let python = JSONSchemaPython.executable
 
     /// The schema's errors for `payload` (empty when it is valid).
     func errors(_ payload: [UInt8], python: String) throws -> String {
@@ -44,7 +21,7 @@ struct SchemaTests {
             errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(sys.stdin)))
             print("\\n".join(e.message[:200] + " at " + "/".join(map(str, e.absolute_path)) for e in errors[:5]))
             """
-        return try Self.run(python, ["-c", script, Self.schema], input: Data(payload)).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try JSONSchemaPython.run(python, ["-c", script, Self.schema], input: Data(payload)).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("the payload of a bundle at each redaction level is valid; unredacted content is not", .enabled(if: python != nil, "needs python3 with jsonschema"))
