@@ -137,13 +137,11 @@ public enum PolicyParser {
             policy.approvalRules = try reader.entries(rules, at: "spec.approvalRules", reader.approvalRule)
         }
         if let sideEffects = spec["sideEffects"] {
-            let map = try reader.object(sideEffects, at: "spec.sideEffects", allowed: nil)
-            policy.sideEffects = try map.keys.sorted().map { key in
-                let path = "spec.sideEffects.\(key)"
-                guard let label = try reader.string(map[key], at: path, required: true), !label.isEmpty else {
+            policy.sideEffects = try reader.globKeyed(sideEffects, at: "spec.sideEffects") { tool, value, path in
+                guard let label = try reader.string(value, at: path, required: true), !label.isEmpty else {
                     throw context.error(path, "must be a non-empty side-effect label")
                 }
-                return SideEffectMapping(tool: try reader.glob(.string(key), at: path), label: label)
+                return SideEffectMapping(tool: tool, label: label)
             }
         }
         if let secrets = spec["secrets"] {
@@ -156,10 +154,8 @@ public enum PolicyParser {
             policy.rateLimits = try reader.entries(limits, at: "spec.rateLimits", reader.rateLimit)
         }
         if let prices = spec["toolPrices"] {
-            let map = try reader.object(prices, at: "spec.toolPrices", allowed: nil)
-            policy.toolPrices = try map.keys.sorted().map { key in
-                let path = "spec.toolPrices.\(key)"
-                return ToolPrice(tool: try reader.glob(.string(key), at: path), dollars: try reader.dollars(map[key]!, at: path))
+            policy.toolPrices = try reader.globKeyed(prices, at: "spec.toolPrices") { tool, value, path in
+                ToolPrice(tool: tool, dollars: try reader.dollars(value, at: path))
             }
         }
         if let pinning = spec["toolPinning"], pinning != .null {
@@ -280,6 +276,15 @@ struct FieldReader {
             }
         }
         return policy
+    }
+
+    /// Each member of an object of `GLOB: value`, in key order, read by `read` at `PATH.KEY`.
+    func globKeyed<Entry>(_ value: JSONValue, at path: String, _ read: (Glob, JSONValue, String) throws -> Entry) throws -> [Entry] {
+        let members = try object(value, at: path, allowed: nil)
+        return try members.keys.sorted().map { key in
+            let memberPath = "\(path).\(key)"
+            return try read(try glob(.string(key), at: memberPath), members[key]!, memberPath)
+        }
     }
 
     /// Each element of a list, read by `read` at `PATH[N]` (counting from 1).
