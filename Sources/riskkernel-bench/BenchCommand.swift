@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "riskkernel-bench",
         abstract: "Measure the RiskKernel gateway beside a direct connection and FastMCP's proxy, on one fast upstream.",
-        subcommands: [RunCommand.self, UpstreamCommand.self, CrashWriterCommand.self],
+        subcommands: [RunCommand.self, UpstreamCommand.self, RelayCommand.self, CrashWriterCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -29,7 +29,8 @@ struct RunCommand: AsyncParsableCommand {
             flight), spawn (spawn to initialize response), memory (gateway RSS over many calls), ledger
             (store appends per second, and a crash check), usage (`riskkernel usage --by model` over a
             large ledger), approval (release after `riskkernel approvals approve` returns).
-            Targets for latency and throughput: direct, gateway (default policy: secrets scanned, every
+            Targets for latency and throughput: direct, a bare relay (a process that copies bytes both
+            ways and does nothing else: the floor of any stdio proxy), gateway (default policy: secrets scanned, every
             decision and outcome committed to the ledger), the same gateway exporting OpenTelemetry
             spans to a local OTLP/HTTP receiver, gateway with the secrets scan off, gateway refusing by
             policy, and FastMCP's proxy (needs `fastmcp` in the Python given by --python).
@@ -162,6 +163,7 @@ struct Suite {
         let deny = try policyFile("bench-deny", "  toolAllowlist: [\"some_other_tool\"]\n")
         var targets = [
             Target(name: "direct", kind: .direct, command: upstream),
+            Target(name: "bare relay", kind: .direct, command: [benchExecutable, "relay", "--"] + upstream),
             Target(name: "gateway", kind: .gateway, command: gateway("allow", policy: allow, database: "\(workDirectory)/gateway.sqlite")),
         ]
         if let otlpSink {
@@ -307,7 +309,7 @@ struct Suite {
     }
 
     func order(_ name: String) -> Int {
-        ["direct": 0, "gateway": 1, "gateway traced": 2, "gateway secrets off": 3, "gateway denied": 4, "fastmcp proxy": 5][name] ?? 9
+        ["direct": 0, "bare relay": 1, "gateway": 2, "gateway traced": 3, "gateway secrets off": 4, "gateway denied": 5, "fastmcp proxy": 6][name] ?? 9
     }
 
     mutating func spawn() throws {
@@ -444,6 +446,9 @@ struct Suite {
             let median = gateway.median - direct.median
             let p99 = gateway.p99 - direct.p99
             table.add("added latency per sequential call, 100 B (median / p99)", "≤ 50 µs / ≤ 150 µs", "\(fmtMicros(median)) / \(fmtMicros(p99))", verdict(median <= 50 && p99 <= 150))
+            if let relay = results.latency["bare relay"]?[100] {
+                table.add("  bare relay (the floor of any stdio proxy), same figure", "floor", "\(fmtMicros(relay.median - direct.median)) / \(fmtMicros(relay.p99 - direct.p99))", "")
+            }
             if let fast = results.latency["fastmcp proxy"]?[100] {
                 table.add("  FastMCP proxy, same figure", "peer", "\(fmtMicros(fast.median - direct.median)) / \(fmtMicros(fast.p99 - direct.p99))", "")
             }
@@ -451,6 +456,9 @@ struct Suite {
         if let direct = results.throughput["direct"]?[100], let gateway = results.throughput["gateway"]?[100] {
             let ratio = gateway.perSecond / direct.perSecond
             table.add("pipelined calls/s, 64 in flight, 100 B, vs direct", "≥ 80%", String(format: "%.0f%% (%@ vs %@)", 100 * ratio, fmtRate(gateway.perSecond), fmtRate(direct.perSecond)), verdict(ratio >= 0.8))
+            if let relay = results.throughput["bare relay"]?[100] {
+                table.add("  bare relay (the floor of any stdio proxy), same figure", "floor", String(format: "%.0f%% (%@)", 100 * relay.perSecond / direct.perSecond, fmtRate(relay.perSecond)), "")
+            }
             if let fast = results.throughput["fastmcp proxy"]?[100] {
                 table.add("  FastMCP proxy, same figure", "peer", String(format: "%.0f%% (%@)", 100 * fast.perSecond / direct.perSecond, fmtRate(fast.perSecond)), "")
             }
