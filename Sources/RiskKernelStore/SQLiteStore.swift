@@ -17,6 +17,8 @@ public final class SQLiteStore: Store {
     public let decisionPollInterval: Duration
     /// The most checkpoints one run may hold.
     public let maxCheckpointsPerRun: Int
+    /// Model calls recorded by many tasks at once share a transaction.
+    let modelCallWrites: GroupedWrites<ModelCallWrite, SpendResult>
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date in one
     /// transaction. A database whose schema is newer than this binary is refused untouched.
@@ -60,8 +62,12 @@ public final class SQLiteStore: Store {
             if descriptor >= 0 { close(descriptor) }
             chmod(path, 0o600)
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
+        self.pool = pool
+        modelCallWrites = GroupedWrites { writes, done in
+            Self.writeGroup(pool, writes, done: done) { db, write in try Self.recordModelCall(db, runId: write.runId, write.call, at: write.time) }
+        }
     }
 
     /// Schema migrations applied to the file, and those this binary knows.
@@ -98,6 +104,20 @@ public final class SQLiteStore: Store {
             return try await pool.write { db in try Self.writeItems(db, items, body) }
         } catch where items.count == 1 {
             return [.failure(error)]
+        }
+    }
+
+    /// ``writeEach(_:_:)`` that calls back on GRDB's writer thread when the transaction is over,
+    /// for ``GroupedWrites``; a cancelled task cannot fail the writes of the others in its group.
+    static func writeGroup<Item: Sendable, Written: Sendable>(
+        _ pool: DatabasePool, _ items: [Item], done: @escaping @Sendable ([Result<Written, any Error>]) -> Void,
+        _ body: @escaping @Sendable (Database, Item) throws -> Written
+    ) {
+        pool.asyncWrite({ db in try writeItems(db, items, body) }) { _, result in
+            switch result {
+            case .success(let results): done(results)
+            case .failure(let error): done(items.map { _ in .failure(error) })
+            }
         }
     }
 
