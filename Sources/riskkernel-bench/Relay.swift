@@ -26,9 +26,11 @@ struct RelayCommand: ParsableCommand {
         let server = try Child(command, stderrPath: "/dev/stderr")
         let toServer = server.input
         let fromServer = server.output.fileDescriptor
+        // End of the client's input closes the server's, so that it exits like a direct server would.
         startThread { copyBytes(from: 0, to: toServer); close(toServer) }
         copyBytes(from: fromServer, to: 1)
-        server.finish()
+        var status: Int32 = 0
+        while waitpid(server.pid, &status, 0) < 0, errno == EINTR {}
     }
 }
 
