@@ -30,10 +30,11 @@ struct RunCommand: AsyncParsableCommand {
             (store appends per second, and a crash check), usage (`riskkernel usage --by model` over a
             large ledger), approval (release after `riskkernel approvals approve` returns).
             Targets for latency and throughput: direct, a bare relay (a process that copies bytes both
-            ways and does nothing else: the floor of any stdio proxy), gateway (default policy: secrets scanned, every
-            decision and outcome committed to the ledger), the same gateway exporting OpenTelemetry
-            spans to a local OTLP/HTTP receiver, gateway with the secrets scan off, gateway refusing by
-            policy, and FastMCP's proxy (needs `fastmcp` in the Python given by --python).
+            ways and does nothing else: the floor of any stdio proxy), gateway (default policy: secrets
+            scanned, every decision and outcome committed to the ledger), the same gateway exporting
+            OpenTelemetry spans to a local OTLP/HTTP receiver, gateway with the secrets scan off,
+            gateway refusing by policy, and FastMCP's proxy (needs `fastmcp` in the Python given by
+            --python).
             """)
 
     @Flag(help: "A short run (fewer calls and rows): about a minute.")
