@@ -104,11 +104,10 @@ public actor GatewaySession {
     private nonisolated func serve(
         _ fileDescriptor: Int32, handle: @escaping @Sendable (isolated GatewaySession, LineEvent) -> Void, onEnd: @escaping @Sendable () -> Void
     ) {
-        let executor = executor
         LineReader.read(
             from: fileDescriptor, maxLineBytes: configuration.maxLineBytes,
-            onEvent: { event in executor.submit { [self] in assumeIsolated { handle($0, event) } } },
-            onEnd: { executor.submit(onEnd) })
+            onEvent: { [self] event in afterQueuedWork { handle($0, event) } },
+            onEnd: { [executor] in executor.submit(onEnd) })
     }
 
     /// Handles one line (or oversized line) from the client.
@@ -312,15 +311,7 @@ public actor GatewaySession {
     private func deliver<Request, Written>(
         _ outcome: Result<[Result<Written, any Error>], any Error>, to group: [GroupCommit<Request, Written>.Entry]
     ) {
-        switch outcome {
-        case .success(let results) where results.count == group.count:
-            for (entry, result) in zip(group, results) { entry.then(result) }
-        case .success(let results):
-            let error = StoreError.unavailable("the store returned \(results.count) results for \(group.count) writes")
-            for entry in group { entry.then(.failure(error)) }
-        case .failure(let error):
-            for entry in group { entry.then(.failure(error)) }
-        }
+        for (entry, result) in zip(group, resultsPerItem(outcome, count: group.count)) { entry.then(result) }
     }
 
     /// Runs `work` on the session's thread after everything already queued there.

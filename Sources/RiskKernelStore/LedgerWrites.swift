@@ -36,6 +36,14 @@ enum LedgerWrites {
             completionTokens: 0, cachedPromptTokens: 0, dollars: dollars, priced: true, responseId: callId, step: nil, createdAt: now)
     }
 
+    /// Why the first halted member of `chain` (a run, then its ancestors) is halted, naming the
+    /// ancestor when it is not the run itself.
+    static func haltReason(of chain: [RunRecord]) -> String? {
+        guard let halted = chain.first(where: { $0.status == .halted }) else { return nil }
+        let reason = halted.haltReason ?? "halted"
+        return halted.id == chain.first?.id ? reason : "ancestor run \(halted.id) is halted: \(reason)"
+    }
+
     /// The budgets `spend` crosses: `ancestry` (the run then its ancestors, as read before the
     /// spend) with the spend added to each tree usage and every running member whose budget is now
     /// exhausted marked halted; `halts` lists those members and why.

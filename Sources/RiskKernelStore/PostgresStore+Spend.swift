@@ -60,7 +60,7 @@ extension PostgresStore {
             try await connection.rows("UPDATE runs SET status = 'halted', halt_reason = \(halt.reason), updated_at = \(ms(time)) WHERE id = \(halt.runId)")
             try await appendEvent(connection, runId: halt.runId, kind: "run.status", data: ["status": "halted", "from": "running", "reason": .string(halt.reason)], at: time)
         }
-        return SQLiteStore.haltReason(of: chain)
+        return LedgerWrites.haltReason(of: chain)
     }
 
     public func ledger(runId: String) async throws -> [LedgerEntry] {

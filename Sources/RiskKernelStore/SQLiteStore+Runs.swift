@@ -94,13 +94,6 @@ extension SQLiteStore {
         return chain
     }
 
-    /// Why the first halted member of `chain` is halted, naming the ancestor when it is not the run itself.
-    static func haltReason(of chain: [RunRecord]) -> String? {
-        guard let halted = chain.first(where: { $0.status == .halted }) else { return nil }
-        let reason = halted.haltReason ?? "halted"
-        return halted.id == chain.first?.id ? reason : "ancestor run \(halted.id) is halted: \(reason)"
-    }
-
     static func fetchRun(_ db: Database, id: String) throws -> RunRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(runColumns) FROM runs WHERE id = ?"), arguments: [id]).map(runRecord)
     }

@@ -69,7 +69,7 @@ extension SQLiteStore {
             try db.cachedStatement(sql: "UPDATE runs SET status = 'halted', halt_reason = ?, updated_at = ? WHERE id = ?").execute(arguments: [halt.reason, ms(time), halt.runId])
             try appendEvent(db, runId: halt.runId, kind: "run.status", data: ["status": "halted", "from": "running", "reason": .string(halt.reason)], at: time)
         }
-        return haltReason(of: chain)
+        return LedgerWrites.haltReason(of: chain)
     }
 
     public func ledger(runId: String) async throws -> [LedgerEntry] {

@@ -110,15 +110,10 @@ public final class SQLiteStore: Store {
     /// ``writeEach(_:_:)`` that calls back on GRDB's writer thread when the transaction is over,
     /// for ``GroupedWrites``; a cancelled task cannot fail the writes of the others in its group.
     static func writeGroup<Item: Sendable, Written: Sendable>(
-        _ pool: DatabasePool, _ items: [Item], done: @escaping @Sendable ([Result<Written, any Error>]) -> Void,
+        _ pool: DatabasePool, _ items: [Item], done: @escaping @Sendable (Result<[Result<Written, any Error>], any Error>) -> Void,
         _ body: @escaping @Sendable (Database, Item) throws -> Written
     ) {
-        pool.asyncWrite({ db in try writeItems(db, items, body) }) { _, result in
-            switch result {
-            case .success(let results): done(results)
-            case .failure(let error): done(items.map { _ in .failure(error) })
-            }
-        }
+        pool.asyncWrite({ db in try writeItems(db, items, body) }) { _, result in done(result) }
     }
 
     /// Writes the items inside the caller's transaction. Each item of a group runs in a savepoint,

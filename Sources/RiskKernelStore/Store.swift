@@ -176,7 +176,7 @@ public struct GovernanceState: Sendable, Hashable {
                 runId: member.id, budget: member.budget, usage: member.treeUsage,
                 elapsedSeconds: now.timeIntervalSince(member.createdAt), isOwn: member.id == run.id)
         }
-        self.init(run: run, budgets: scopes, haltReason: SQLiteStore.haltReason(of: ancestry))
+        self.init(run: run, budgets: scopes, haltReason: LedgerWrites.haltReason(of: ancestry))
     }
 }
 

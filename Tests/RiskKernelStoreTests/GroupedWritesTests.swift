@@ -6,9 +6,9 @@ import Testing
 /// A group writer whose groups are held until the test lets them finish.
 private final class HeldGroups: @unchecked Sendable {
     private let lock = NSLock()
-    private var groups: [(items: [Int], done: @Sendable ([Result<String, any Error>]) -> Void)] = []
+    private var groups: [(items: [Int], done: @Sendable (Result<[Result<String, any Error>], any Error>) -> Void)] = []
 
-    func write(_ items: [Int], _ done: @escaping @Sendable ([Result<String, any Error>]) -> Void) {
+    func write(_ items: [Int], _ done: @escaping @Sendable (Result<[Result<String, any Error>], any Error>) -> Void) {
         lock.lock()
         groups.append((items, done))
         lock.unlock()
@@ -25,7 +25,7 @@ private final class HeldGroups: @unchecked Sendable {
         lock.lock()
         let group = groups[index]
         lock.unlock()
-        group.done(group.items.map { $0 % 2 == 1 ? .failure(StoreError.invalidArgument("odd \($0)")) : .success("written \($0)") })
+        group.done(.success(group.items.map { $0 % 2 == 1 ? .failure(StoreError.invalidArgument("odd \($0)")) : .success("written \($0)") }))
     }
 
     func waitForGroups(_ count: Int) async throws {
@@ -69,7 +69,7 @@ struct GroupedWritesTests {
 
     @Test("a group writer that returns too few results fails the rest instead of leaving them waiting")
     func tooFewResults() async throws {
-        let writes = GroupedWrites<Int, String> { _, done in done([]) }
+        let writes = GroupedWrites<Int, String> { _, done in done(.success([])) }
         await #expect(throws: StoreError.self) { try await writes.write(1) }
     }
 
