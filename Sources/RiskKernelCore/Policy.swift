@@ -25,6 +25,8 @@ public struct Policy: Sendable, Hashable {
     public var toolPrices: [ToolPrice] = []
     /// `spec.toolPinning`: what a changed or new tool meets; `enforce` unless the policy says otherwise.
     public var toolPinning: ToolPinningMode
+    /// `spec.approvals`: the hold window and the life of an approval.
+    public var approvals = ApprovalSettings()
     /// The document the policy was read from, as JSON; this is what the store keeps.
     public var document: JSONValue
 

@@ -126,6 +126,7 @@ public enum PolicyParser {
         guard let specValue = root["spec"] else { return policy }
         let spec = try reader.object(specValue, at: "spec", allowed: [
             "budget", "toolAllowlist", "approvalRules", "sideEffects", "secrets", "argumentRules", "toolPinning", "rateLimits", "toolPrices",
+            "approvals",
         ])
         if let budget = spec["budget"] {
             policy.budget = try reader.budget(budget, at: "spec.budget")
@@ -160,6 +161,9 @@ public enum PolicyParser {
         }
         if let pinning = spec["toolPinning"], pinning != .null {
             policy.toolPinning = try reader.toolPinning(pinning, at: "spec.toolPinning")
+        }
+        if let approvals = spec["approvals"] {
+            policy.approvals = try reader.approvalSettings(approvals, at: "spec.approvals")
         }
         return policy
     }
@@ -306,6 +310,27 @@ struct FieldReader {
             throw context.error("\(path).per", "must be a duration such as 500ms, 30s, 1m, 1h or 1d (got \"\(perText)\")")
         }
         return RateLimit(tool: try glob(tool, at: "\(path).tool"), calls: Int(calls), per: per, perText: perText)
+    }
+
+    /// `{hold: DURATION, timeout: DURATION}`, each a positive number of seconds or a duration text
+    /// such as `25s`, `30m` or `1h`.
+    func approvalSettings(_ value: JSONValue, at path: String) throws -> ApprovalSettings {
+        let members = try object(value, at: path, allowed: ["hold", "timeout"])
+        func duration(_ key: String) throws -> Duration? {
+            guard let field = members[key], field != .null else { return nil }
+            let duration: Duration?
+            switch field {
+            case .integer(let seconds): duration = .seconds(seconds)
+            case .double(let seconds) where seconds.isFinite: duration = .milliseconds(Int64((seconds * 1000).rounded()))
+            case .string(let text): duration = RateLimit.parseDuration(text)
+            default: duration = nil
+            }
+            guard let duration, duration > .zero else {
+                throw context.error("\(path).\(key)", "must be a positive duration such as 25s, 30m or 1h, or a number of seconds (got \(CanonicalJSON.string(field)))")
+            }
+            return duration
+        }
+        return ApprovalSettings(hold: try duration("hold"), timeout: try duration("timeout"))
     }
 
     /// `enforce`, `warn` or `off`; `false` is `off` too, since YAML reads an unquoted `off` as false.

@@ -55,11 +55,19 @@ public enum Gateway {
         let recovery = Task { await recoverAbandonedRuns(store: store, sparing: run.id, logger: logger) }
         logger.info("run \(run.id) started: policy \(configuration.policyRef), upstream \(configuration.upstreamCommand.joined(separator: " ")) (pid \(upstream.processIdentifier))")
 
+        let approvalSecret: [UInt8]
+        do {
+            approvalSecret = try await store.approvalMatchSecret()
+        } catch {
+            logger.critical("cannot read the store's approval secret: \(error)")
+            _ = await upstream.shutDown(grace: .seconds(1))
+            _ = try? await store.setRunStatus(id: run.id, status: .failed, reason: "\(error)")
+            return 2
+        }
         let session = GatewaySession(
             configuration: configuration, store: store, runId: run.id, client: LineWriter(fileDescriptor: output),
-            upstream: upstream.writer, logger: logger, tracer: tracer)
+            upstream: upstream.writer, logger: logger, approvalSecret: approvalSecret, tracer: tracer)
         if configuration.resumeRunId != nil {
-            await session.adoptUnfinishedApprovals()
             if configuration.autoCheckpoints.contains(.policyChange), run.policyRef != configuration.policyRef {
                 logger.notice("run \(run.id) resumes under policy \(configuration.policyRef) (was \(run.policyRef ?? "none"))")
                 await session.autoCheckpoint(

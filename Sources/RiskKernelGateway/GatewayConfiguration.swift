@@ -32,8 +32,11 @@ public struct GatewayConfiguration: Sendable {
     public var runName: String?
     public var parentRunId: String?
     public var metadata: [String: String]
-    /// How long a held call waits for a person.
+    /// How long an approval can be decided and used (`--approval-timeout`, `spec.approvals.timeout`).
     public var approvalTimeout: Duration
+    /// How long a held call waits for a decision before it is answered with a pending result
+    /// (`--approval-hold`, `spec.approvals.hold`).
+    public var approvalHold: Duration
     /// The longest line accepted on either side.
     public var maxLineBytes: Int
     /// The database path shown in approval instructions (`--db`), if one was given.
@@ -46,7 +49,7 @@ public struct GatewayConfiguration: Sendable {
         upstreamCommand: [String], serverName: String? = nil, upstreamEnvironment: [String: String] = UpstreamEnvironment.build(from: ProcessInfo.processInfo.environment),
         policy: Policy = .permissive, budget: Budget? = nil, policyRef: String? = nil, prices: PriceTable = PriceTable(prices: []),
         resumeRunId: String? = nil, runName: String? = nil, parentRunId: String? = nil, metadata: [String: String] = [:],
-        approvalTimeout: Duration = .seconds(600), maxLineBytes: Int = 16 * 1024 * 1024, databaseHint: String? = nil,
+        approvalTimeout: Duration? = nil, approvalHold: Duration? = nil, maxLineBytes: Int = 16 * 1024 * 1024, databaseHint: String? = nil,
         maxStoredResultBytes: Int = 64 * 1024, autoCheckpoints: AutoCheckpoints = .all
     ) {
         self.upstreamCommand = upstreamCommand
@@ -60,7 +63,8 @@ public struct GatewayConfiguration: Sendable {
         self.runName = runName
         self.parentRunId = parentRunId
         self.metadata = metadata
-        self.approvalTimeout = approvalTimeout
+        self.approvalTimeout = approvalTimeout ?? policy.approvals.timeout ?? ApprovalSettings.defaultTimeout
+        self.approvalHold = approvalHold ?? policy.approvals.hold ?? ApprovalSettings.defaultHold
         self.maxLineBytes = maxLineBytes
         self.databaseHint = databaseHint
         self.maxStoredResultBytes = maxStoredResultBytes

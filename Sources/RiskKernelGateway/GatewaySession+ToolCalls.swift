@@ -12,6 +12,8 @@ struct ToolCallRequest: Sendable {
     var arguments: JSONValue
     /// Whether the request stamps `_meta` with its protocol version (2026-07-28 on).
     var modern: Bool
+    /// `params._meta.progressToken`: a held call sends progress with it while it waits.
+    var progressToken: JSONValue?
     /// The request as received.
     var raw: [UInt8]
 }
@@ -36,7 +38,9 @@ extension GatewaySession {
             return
         }
         activeWork += 1
-        let call = ToolCallRequest(id: id, key: JSONRPC.idKey(id), tool: tool, arguments: arguments, modern: modern, raw: raw)
+        let call = ToolCallRequest(
+            id: id, key: JSONRPC.idKey(id), tool: tool, arguments: arguments, modern: modern, progressToken: members["_meta"]?["progressToken"],
+            raw: raw)
         traceToolCallStarted(key: call.key, tool: tool, params: members, arguments: arguments)
         // Clients of the stateless protocol revisions never send notifications/initialized:
         // the catalogue is then loaded on the first call.
@@ -56,8 +60,7 @@ extension GatewaySession {
         }
     }
 
-    /// Adds the call's decision to the next group commit; ``decided(_:_:expiresAt:)`` goes on once
-    /// it is recorded.
+    /// Adds the call's decision to the next group commit; ``decided(_:_:)`` goes on once it is recorded.
     func submitDecision(_ call: ToolCallRequest) {
         let annotations = toolCatalogue[call.tool].map(ToolAnnotations.init(tool:))
         let sideEffect = SideEffectClassifier.classify(tool: call.tool, annotations: annotations, policy: configuration.policy)
@@ -65,12 +68,13 @@ extension GatewaySession {
         if let pinStatus, pinStatus != .pinned, configuration.policy.toolPinning == .warn {
             logger.warning("tool \(call.tool) is \(pinStatus.rawValue) (not pinned); forwarding under toolPinning: warn")
         }
-        let expiresAt = Date().addingTimeInterval(configuration.approvalTimeout.seconds)
         let rule = GovernanceRule(
             runId: runId, requestKey: call.key, tool: call.tool, arguments: call.arguments, sideEffect: sideEffect, policy: configuration.policy,
-            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
-            adoptable: adoptedApprovals.filter { $0.tool == call.tool }.map(\.arguments))
-        let request = DecisionRequest(runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()), approvalExpiresAt: expiresAt) { rule.decide($0) }
+            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName, approvalSecret: approvalSecret)
+        let request = DecisionRequest(
+            runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()),
+            approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: rule.approvalMatchKey()
+        ) { rule.decide($0) }
         decidingKeys.insert(call.key)
         let startsGroup = decisionCommits.add(request, key: call.key) { [self] result in
             decidingKeys.remove(call.key)
@@ -79,32 +83,24 @@ extension GatewaySession {
                 cancelAfterDecision(call, result)
                 return
             }
-            decided(call, result, expiresAt: expiresAt)
+            decided(call, result)
         }
         if startsGroup { afterQueuedWork { $0.writeDecisions() } }
     }
 
     /// Ends a call the client cancelled while its decision was being written: nothing is
-    /// forwarded, and a call that was recorded is recorded `cancelled`.
+    /// forwarded; a call that was recorded is recorded `cancelled`, except one held for approval,
+    /// whose approval stays pending for the agent's retry.
     func cancelAfterDecision(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>) {
-        if case .success(let recorded) = result, let record = recorded.call {
+        if case .success(let recorded) = result, let record = recorded.call, recorded.approval == nil, case .allow = recorded.verdict.decision {
             let outcome = ToolCallOutcome(status: .cancelled, isError: true, reason: "cancelled by the client before it was forwarded", durationMs: 0)
-            if let approval = recorded.approval {
-                activeWork += 1
-                Task {
-                    _ = try? await store.resolveApproval(id: approval.id, status: .expired, decidedBy: "riskkernel", reason: "cancelled by the client")
-                    try? await store.completeToolCall(id: record.id, outcome: outcome)
-                    activeWork -= 1
-                }
-            } else {
-                recordCancellation(callId: record.id, tool: call.tool, outcome: outcome)
-            }
+            recordOutcome(callId: record.id, tool: call.tool, outcome: outcome)
         }
         endGovernance(call, cancelled: true)
     }
 
     /// Goes on with a call once its decision is recorded (or could not be).
-    func decided(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>, expiresAt: Date) {
+    func decided(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>) {
         let recorded: RecordedDecision<GovernedCall>
         switch result {
         case .success(let value):
@@ -119,51 +115,37 @@ extension GatewaySession {
         }
         let verdict = recorded.verdict
         let forwarded = verdict.rewritten ? Self.replacingArguments(in: call.raw, with: verdict.arguments) : call.raw
-        if let record = recorded.call {
-            act(on: verdict.decision, call, callId: record.id, approval: recorded.approval, forwarded: forwarded)
-        } else if case .needsApproval(let rule) = verdict.decision, let adopted = takeAdoptedApproval(tool: call.tool, arguments: verdict.call.arguments) {
-            // Repeats a call whose approval a resumed run adopted.
-            logger.notice("tool \(call.tool) repeats the call of approval \(adopted.id) (\(adopted.status.rawValue)); reusing it")
-            hold(call, callId: adopted.toolCallId, rule: rule, approval: adopted, forwarded: forwarded)
-        } else {
-            // A concurrent repeat took the adopted approval first: this call is recorded as new.
-            heldCalls[call.key] = Task {
-                do {
-                    let (record, approval) = try await store.beginToolCall(verdict.call, approvalExpiresAt: expiresAt)
-                    heldCalls.removeValue(forKey: call.key)
-                    act(on: verdict.decision, call, callId: record.id, approval: approval, forwarded: forwarded)
-                } catch is CancellationError {
-                    endGovernance(call, cancelled: true)
-                } catch {
-                    refuseUnrecorded(id: call.id, tool: call.tool, modern: call.modern, error: error)
-                    endGovernance(call)
-                }
-            }
+        traceDecided(key: call.key, decision: verdict.decision)
+        if let prior = verdict.priorApproval {
+            // An identical retry: it waits on the approval asked for before, or runs on it.
+            logger.notice("tool \(call.tool) repeats the call of approval \(prior.id) (\(prior.status.rawValue))")
+            hold(call, approval: prior, announce: false, forwarded: forwarded)
+            return
         }
-    }
-
-    /// Forwards, refuses or holds a recorded call, as decided.
-    func act(on decision: Decision, _ call: ToolCallRequest, callId: String, approval: ApprovalRecord?, forwarded: [UInt8]) {
-        traceDecided(key: call.key, decision: decision)
-        switch decision {
+        guard let record = recorded.call else {
+            endGovernance(call)
+            return
+        }
+        switch verdict.decision {
         case .allow:
-            forward(id: call.id, key: call.key, callId: callId, tool: call.tool, raw: forwarded)
+            forward(id: call.id, key: call.key, callId: record.id, tool: call.tool, raw: forwarded)
         case .deny(let rule, let reason):
             logger.notice("refused tool \(call.tool) (rule \(rule)): \(reason)")
             sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
-        case .needsApproval(let rule):
-            if let approval {
-                hold(call, callId: callId, rule: rule, approval: approval, forwarded: forwarded)
+        case .needsApproval:
+            if let approval = recorded.approval {
+                hold(call, approval: approval, announce: true, forwarded: forwarded)
                 return
             }
         }
         endGovernance(call)
     }
 
-    /// Holds a call for its approval on a task of its own (which a cancellation stops).
-    func hold(_ call: ToolCallRequest, callId: String, rule: String, approval: ApprovalRecord, forwarded: [UInt8]) {
+    /// Holds a call for its approval on a task of its own, which a cancellation stops (the request
+    /// is then detached: the approval stays pending for the agent's retry).
+    func hold(_ call: ToolCallRequest, approval: ApprovalRecord, announce: Bool, forwarded: [UInt8]) {
         heldCalls[call.key] = Task {
-            await holdForApproval(id: call.id, key: call.key, callId: callId, tool: call.tool, rule: rule, approval: approval, modern: call.modern, raw: forwarded)
+            await holdForApproval(call, approval: approval, announce: announce, forwarded: forwarded)
             endGovernance(call)
         }
     }
@@ -189,8 +171,7 @@ extension GatewaySession {
     }
 
     func forward(id: JSONValue, key: String, callId: String, tool: String, raw: [UInt8]) {
-        pendingUpstream[key] = .toolCall(callId: callId, tool: tool, started: .now)
-        sendUpstream(traceUpstreamStarted(key: key, raw: raw), failingRequest: id)
+        sendRequestUpstream(traceUpstreamStarted(key: key, raw: raw), clientId: id, kind: .toolCall(callId: callId, tool: tool, started: .now))
         if let price = configuration.policy.price(of: tool) { charge(price, callId: callId, tool: tool) }
     }
 
@@ -208,77 +189,98 @@ extension GatewaySession {
         }
     }
 
-    func holdForApproval(
-        id: JSONValue, key: String, callId: String, tool: String, rule: String, approval: ApprovalRecord, modern: Bool, raw: [UInt8]
-    ) async {
+    /// Waits for a person's decision for at most the hold window (`--approval-hold`), sending
+    /// progress when the request carries a `progressToken`; then runs the call on its approval
+    /// (once), refuses it, or answers with a pending result naming the approval.
+    func holdForApproval(_ call: ToolCallRequest, approval: ApprovalRecord, announce: Bool, forwarded: [UInt8]) async {
+        if announce { announceApproval(approval, tool: call.tool) }
+        traceApprovalStarted(key: call.key, rule: approval.rule)
+        let holdEnd = min(Date().addingTimeInterval(configuration.approvalHold.seconds), approval.expiresAt ?? .distantFuture)
+        let decided: ApprovalRecord
+        do {
+            decided = try await waitForDecision(approval, until: holdEnd, call: call)
+        } catch {
+            // Cancelled by the client (or by shutdown): the request is detached, the approval stays
+            // pending for the agent's retry, and nothing is forwarded for it.
+            logger.notice("the wait of tool \(call.tool) for approval \(approval.id) ended (\(shuttingDown ? "shutdown" : "cancelled by the client")); the approval stays pending")
+            if shuttingDown { sendToClient(JSONRPC.resultResponse(id: call.id, result: ApprovalTexts.pendingResult(tool: call.tool, approval: approval, modern: call.modern))) }
+            return
+        }
+        traceApprovalEnded(key: call.key, status: decided.asOf(Date()).status)
+        switch HoldEnd(decided, at: Date()) {
+        case .pending:
+            logger.notice("tool \(call.tool) is still awaiting approval \(approval.id); answered with a pending result")
+            sendToClient(JSONRPC.resultResponse(id: call.id, result: ApprovalTexts.pendingResult(tool: call.tool, approval: decided, modern: call.modern)))
+        case .refuse(let reason):
+            logger.notice("refused tool \(call.tool): \(reason)")
+            // The approval's call ends refused (once, whichever waiter sees the decision first).
+            if decided.consumedBy == nil {
+                recordOutcome(
+                    callId: approval.toolCallId, tool: call.tool,
+                    outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: 0))
+            }
+            sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
+        case .run:
+            do {
+                _ = try await store.consumeApproval(id: approval.id, requestId: call.key)
+            } catch StoreError.notPending(_, let status) {
+                let reason = "approval \(approval.id) can no longer be used (it is \(status)); call again to ask a person anew"
+                logger.notice("refused tool \(call.tool): \(reason)")
+                sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
+                return
+            } catch {
+                sendToClient(JSONRPC.errorResponse(
+                    id: call.id, code: JSONRPCErrorCode.internalError,
+                    message: "RiskKernel could not record the approval of tool \"\(call.tool)\", so the call was not forwarded: \(error)"))
+                return
+            }
+            logger.notice("approval \(approval.id) granted by \(decided.decidedBy ?? "unknown"); forwarding tool \(call.tool)")
+            forward(id: call.id, key: call.key, callId: approval.toolCallId, tool: call.tool, raw: forwarded)
+        }
+    }
+
+    /// Waits for the approval's decision until `deadline`, sending `notifications/progress` every
+    /// few seconds meanwhile when the request asked for progress.
+    func waitForDecision(_ approval: ApprovalRecord, until deadline: Date, call: ToolCallRequest) async throws -> ApprovalRecord {
+        let store = self.store
+        guard let token = call.progressToken else { return try await store.waitForDecision(approvalId: approval.id, until: deadline) }
+        return try await withThrowingTaskGroup(of: ApprovalRecord?.self) { group in
+            group.addTask { try await store.waitForDecision(approvalId: approval.id, until: deadline) }
+            group.addTask {
+                var count = 0
+                while !Task.isCancelled {
+                    count += 1
+                    await self.sendToClient(JSONRPC.notification(
+                        method: "notifications/progress", params: ApprovalTexts.progress(token: token, count: count, tool: call.tool, approvalId: approval.id)))
+                    try await Task.sleep(for: Self.progressInterval)
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let decided = next { return decided }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// How often a held call with a `progressToken` is sent progress: below the 5 s the MCP
+    /// clients that reset their timeout on progress need.
+    static let progressInterval: Duration = .seconds(4)
+
+    /// Tells the client (a log message) and the gateway's log how to decide a new approval.
+    func announceApproval(_ approval: ApprovalRecord, tool: String) {
         let approveCommand = approvalCommand("approve", approval.id)
         let denyCommand = approvalCommand("deny", approval.id) + " --reason TEXT"
-        logger.notice("tool \(tool) needs approval (rule \(rule)): approve with `\(approveCommand)` or deny with `\(denyCommand)`")
+        logger.notice("tool \(tool) needs approval (rule \(approval.rule)): approve with `\(approveCommand)` or deny with `\(denyCommand)`")
         sendToClient(JSONRPC.notification(method: "notifications/message", params: [
             "level": "warning", "logger": "riskkernel",
             "data": [
-                "message": .string("RiskKernel is holding tool \"\(tool)\" for approval (rule \(rule)). Approve: \(approveCommand)"),
-                "approvalId": .string(approval.id), "tool": .string(tool), "rule": .string(rule),
+                "message": .string("RiskKernel is holding tool \"\(tool)\" for approval (rule \(approval.rule)). Approve: \(approveCommand)"),
+                "approvalId": .string(approval.id), "tool": .string(tool), "rule": .string(approval.rule),
                 "approveCommand": .string(approveCommand), "denyCommand": .string(denyCommand),
             ],
         ]))
-        traceApprovalStarted(key: key, rule: rule)
-        let started = ContinuousClock.now
-        let deadline = approval.expiresAt ?? Date().addingTimeInterval(configuration.approvalTimeout.seconds)
-        var decided: ApprovalRecord
-        do {
-            decided = try await store.waitForDecision(approvalId: approval.id, until: deadline)
-        } catch {
-            // Cancelled by the client (or shutdown): no response is sent for a cancelled request.
-            let reason = shuttingDown ? "the gateway shut down" : "cancelled by the client"
-            let store = self.store
-            let outcome = ToolCallOutcome(status: .cancelled, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds)
-            // Recorded from a task of its own: this one is cancelled, and the store honours cancellation.
-            await Task {
-                _ = try? await store.resolveApproval(id: approval.id, status: .expired, decidedBy: "riskkernel", reason: reason)
-                try? await store.completeToolCall(id: callId, outcome: outcome)
-            }.value
-            logger.notice("approval \(approval.id) for tool \(tool) ended: \(reason)")
-            if shuttingDown { sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: "approval was not decided before \(reason)")) }
-            return
-        }
-        if decided.status == .pending {
-            let seconds = (configuration.approvalTimeout.seconds).formatted(.number.precision(.fractionLength(0...3)))
-            do {
-                decided = try await store.resolveApproval(
-                    id: approval.id, status: .expired, decidedBy: "riskkernel", reason: "no decision within \(seconds) seconds")
-            } catch StoreError.notPending {
-                // Decided at the last moment: honour that decision.
-                decided = (try? await store.approval(id: approval.id)) ?? decided
-            } catch {
-                logger.error("could not expire approval \(approval.id): \(error)")
-            }
-        }
-        traceApprovalEnded(key: key, status: decided.status)
-        switch decided.status {
-        case .approved:
-            logger.notice("approval \(approval.id) granted by \(decided.decidedBy ?? "unknown"); forwarding tool \(tool)")
-            do {
-                try await store.markToolCallForwarded(id: callId)
-            } catch {
-                sendToClient(JSONRPC.errorResponse(
-                    id: id, code: JSONRPCErrorCode.internalError,
-                    message: "RiskKernel could not record the approval of tool \"\(tool)\", so the call was not forwarded: \(error)"))
-                return
-            }
-            forward(id: id, key: key, callId: callId, tool: tool, raw: raw)
-        case .denied, .expired, .pending:
-            let reason: String
-            if decided.status == .denied {
-                reason = "denied by \(decided.decidedBy ?? "an approver")" + (decided.reason.map { ": \($0)" } ?? "")
-            } else {
-                reason = "approval \(approval.id) expired: \(decided.reason ?? "no decision in time")"
-            }
-            try? await store.completeToolCall(
-                id: callId, outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
-            logger.notice("refused tool \(tool): \(reason)")
-            sendToClient(Self.refusal(id: id, tool: tool, modern: modern, reason: reason))
-        }
     }
 
     func approvalCommand(_ verb: String, _ approvalId: String) -> String {

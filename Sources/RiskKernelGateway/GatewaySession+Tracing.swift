@@ -54,7 +54,7 @@ extension GatewaySession {
     /// answer), the call is over.
     func traceGovernanceEnded(key: String) {
         guard tracer != nil else { return }
-        if case .toolCall? = pendingUpstream[key] { return }
+        if let upstreamId = upstreamIds[key], case .toolCall? = pendingUpstream[upstreamId]?.kind { return }
         traceToolCallEnded(key: key)
     }
 

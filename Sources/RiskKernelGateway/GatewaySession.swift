@@ -8,12 +8,20 @@ import RiskKernelStore
 /// `tools/list`, and answers the `riskkernel/` extension methods itself.
 public actor GatewaySession {
     /// What a request sent upstream is waiting for.
-    enum PendingUpstream {
+    enum PendingKind {
         case toolCall(callId: String, tool: String, started: ContinuousClock.Instant)
         case toolsList
         /// Any other client request, tracked so it can be failed if the upstream goes away.
         case passthrough
         case internalRequest(CheckedContinuation<JSONValue, Error>)
+    }
+
+    /// A request sent upstream under an id the gateway assigned.
+    struct PendingUpstream {
+        var kind: PendingKind
+        /// The client's id for it, and that id's key; `nil` for the gateway's own requests.
+        var clientId: JSONValue?
+        var clientKey: String?
     }
 
     let configuration: GatewayConfiguration
@@ -27,7 +35,12 @@ public actor GatewaySession {
     /// The run this gateway records into.
     public let runId: String
 
-    var pendingUpstream: [String: PendingUpstream] = [:]
+    /// Requests sent upstream and not answered yet, by the id the gateway gave them.
+    var pendingUpstream: [Int64: PendingUpstream] = [:]
+    /// The upstream id of each forwarded client request, by the client's id key.
+    var upstreamIds: [String: Int64] = [:]
+    /// The last id the gateway gave a request to the upstream.
+    var lastUpstreamId: Int64 = 0
     /// The tasks of calls waiting for something (the tool catalogue, a person's approval), by
     /// request id key; a cancellation cancels them.
     var heldCalls: [String: Task<Void, Never>] = [:]
@@ -45,15 +58,12 @@ public actor GatewaySession {
     /// The `io.modelcontextprotocol/` members of the latest client request's `_meta` (the
     /// 2026-07-28 revision's per-request protocol envelope), repeated on the gateway's own requests.
     var protocolEnvelope: JSONValue?
-    /// How long the gateway waits for the upstream to answer its own requests.
-    let internalRequestTimeout: Duration = .seconds(5)
-    var internalRequestCount = 0
     var shuttingDown = false
     /// Calls being decided or completed right now (their ledger writes are in flight).
     var activeWork = 0
     var checkpointLimitLogged = false
-    /// Approvals of a resumed run still waiting for their call to be repeated.
-    var adoptedApprovals: [ApprovalRecord] = []
+    /// The store's secret for approval match keys (``ApprovalMatchKey``).
+    let approvalSecret: [UInt8]
     /// Receives spans of governed calls; `nil` when no OpenTelemetry exporter is configured.
     let tracer: (any GatewayTracer)?
     /// The spans of tool calls in progress, by request id key (empty without a tracer).
@@ -73,8 +83,9 @@ public actor GatewaySession {
 
     public init(
         configuration: GatewayConfiguration, store: any Store, runId: String, client: LineWriter, upstream: LineWriter, logger: Logger,
-        pipeline: DecisionPipeline = .standard, tracer: (any GatewayTracer)? = nil
+        approvalSecret: [UInt8], pipeline: DecisionPipeline = .standard, tracer: (any GatewayTracer)? = nil
     ) {
+        self.approvalSecret = approvalSecret
         self.configuration = configuration
         self.store = store
         self.runId = runId
@@ -113,10 +124,10 @@ public actor GatewaySession {
     /// Handles one line (or oversized line) from the client.
     public func handleClientEvent(_ event: LineEvent) {
         switch event {
-        case .oversized(let count, _):
+        case .oversized(let count, let head, _):
             logger.warning("refused a client message of \(count) bytes (limit \(configuration.maxLineBytes))")
             sendToClient(JSONRPC.errorResponse(
-                id: .null, code: JSONRPCErrorCode.invalidRequest,
+                id: JSONRPC.leadingId(in: head) ?? .null, code: JSONRPCErrorCode.invalidRequest,
                 message: "Invalid Request: message of \(count) bytes exceeds the limit of \(configuration.maxLineBytes) bytes"))
         case .line(let bytes):
             switch JSONRPC.classify(bytes) {
@@ -144,8 +155,7 @@ public actor GatewaySession {
             } else if method.hasPrefix(ExtensionMethods.prefix) || method.lowercased().hasPrefix(ExtensionMethods.prefix) {
                 Task { await self.answerExtension(id: id, method: method, params: params) }
             } else {
-                pendingUpstream[JSONRPC.idKey(id)] = method == "tools/list" ? .toolsList : .passthrough
-                sendUpstream(raw, failingRequest: id)
+                sendRequestUpstream(raw, clientId: id, kind: method == "tools/list" ? .toolsList : .passthrough)
             }
         case .notification(let method, let params):
             if method.lowercased().hasPrefix(ExtensionMethods.prefix) {
@@ -153,12 +163,19 @@ public actor GatewaySession {
                 return
             }
             if method == "notifications/cancelled", let requestId = params?["requestId"] {
-                clientCancelled(requestId)
+                // The upstream knows the request by the gateway's id, if it saw it at all.
+                guard let upstreamId = clientCancelled(requestId) else { return }
+                var members = params?.objectValue ?? [:]
+                members["requestId"] = .integer(upstreamId)
+                sendUpstream(JSONRPC.notification(method: method, params: .object(members)))
+                return
             }
-            sendUpstream(raw, failingRequest: nil)
+            sendUpstream(raw)
             if method == "notifications/initialized" { refreshCatalogue() }
         case .response:
-            sendUpstream(raw, failingRequest: nil)
+            // An answer to a request of the upstream's own (sampling, elicitation, roots): its ids
+            // are the upstream's, in the other direction, and pass unchanged.
+            sendUpstream(raw)
         }
     }
 
@@ -167,17 +184,20 @@ public actor GatewaySession {
     /// Handles one line (or oversized line) from the upstream server.
     public func handleUpstreamEvent(_ event: LineEvent) {
         switch event {
-        case .oversized(let count, let head):
+        case .oversized(let count, let head, let tail):
             let reason = "the upstream server sent a message of \(count) bytes, over the limit of \(configuration.maxLineBytes) (--max-line-bytes)"
             logger.error("\(reason)")
-            guard let id = JSONRPC.leadingId(in: head) else { return }
-            let error: JSONValue = ["code": .integer(JSONRPCErrorCode.internalError), "message": .string(reason)]
-            let body: JSONValue = ["jsonrpc": "2.0", "id": id, "error": error]
-            handleUpstreamResponse(id: id, body: body, raw: CanonicalJSON.encode(body))
+            guard let id = TopLevelId.value(head: head, tail: tail) else { return }
+            answerUnreadable(upstreamId: id, reason: reason, forward: nil)
         case .line(let bytes):
             switch JSONRPC.classify(bytes) {
             case .failure(let rejection):
-                logger.warning("dropped an invalid message from the upstream server: \(rejection.message)")
+                // Not a message the gateway can read whole; its id decides who waits for it.
+                guard let id = TopLevelId.value(in: bytes) else {
+                    logger.warning("dropped an invalid message from the upstream server: \(rejection.message)")
+                    return
+                }
+                answerUnreadable(upstreamId: id, reason: "the upstream server's answer is not valid JSON-RPC (\(rejection.message))", forward: bytes)
             case .success((.response(let id, let body), _)):
                 handleUpstreamResponse(id: id, body: body, raw: bytes)
             case .success((.notification(let method, _), _)):
@@ -189,10 +209,58 @@ public actor GatewaySession {
         }
     }
 
+    /// Takes the request the upstream answered with `id`; an id the gateway did not give (or gave
+    /// and saw answered) is dropped with a log line, never forwarded.
+    func takePending(upstreamId id: JSONValue) -> PendingUpstream? {
+        guard case .integer(let number) = id, let pending = pendingUpstream.removeValue(forKey: number) else {
+            logger.warning("dropped a response from the upstream server with id \(CanonicalJSON.string(id)), which answers no request the gateway sent")
+            return nil
+        }
+        if let clientKey = pending.clientKey { upstreamIds.removeValue(forKey: clientKey) }
+        return pending
+    }
+
+    /// An answer the gateway cannot read whole (over the size limit, or refused by the strict
+    /// parser). A request the gateway need not look inside gets the bytes unchanged (`forward`)
+    /// when there are any; a governed one (a tool call, a listing) is answered with an error that
+    /// names why, and a tool call's outcome is recorded.
+    func answerUnreadable(upstreamId: JSONValue, reason: String, forward bytes: [UInt8]?) {
+        guard let pending = takePending(upstreamId: upstreamId) else { return }
+        let errorBody: JSONValue = ["jsonrpc": "2.0", "id": upstreamId, "error": ["code": .integer(JSONRPCErrorCode.internalError), "message": .string(reason)]]
+        switch pending.kind {
+        case .passthrough:
+            if let bytes, let clientId = pending.clientId, let spliced = TopLevelId.replacing(in: bytes, with: clientId) {
+                sendToClient(spliced)
+            } else {
+                answered(pending, body: errorBody, raw: CanonicalJSON.encode(errorBody))
+            }
+        default:
+            logger.error("answered a request with an error: \(reason)")
+            answered(pending, body: errorBody, raw: CanonicalJSON.encode(errorBody))
+        }
+    }
+
     func handleUpstreamResponse(id: JSONValue, body: JSONValue, raw: [UInt8]) {
-        let key = JSONRPC.idKey(id)
-        switch pendingUpstream.removeValue(forKey: key) {
-        case .toolCall(let callId, let tool, let started)?:
+        guard let pending = takePending(upstreamId: id) else { return }
+        answered(pending, body: body, raw: raw)
+    }
+
+    /// Goes on with a request the upstream answered: `body` and `raw` carry the gateway's id, and
+    /// what reaches the client carries the client's.
+    func answered(_ pending: PendingUpstream, body upstreamBody: JSONValue, raw upstreamRaw: [UInt8]) {
+        if case .internalRequest(let continuation) = pending.kind {
+            continuation.resume(returning: upstreamBody)
+            return
+        }
+        guard let clientId = pending.clientId, let key = pending.clientKey else { return }
+        var body = upstreamBody
+        if case .object(var members) = body {
+            members["id"] = clientId
+            body = .object(members)
+        }
+        let raw = TopLevelId.replacing(in: upstreamRaw, with: clientId) ?? CanonicalJSON.encode(body)
+        switch pending.kind {
+        case .toolCall(let callId, let tool, let started):
             let elapsed = ContinuousClock.now - started
             let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
             traceUpstreamAnswered(key: key, body: checkedBody)
@@ -206,21 +274,19 @@ public actor GatewaySession {
                 activeWork -= 1
             }
             if startsGroup { afterQueuedWork { $0.writeOutcomes() } }
-        case .toolsList?:
-            // Filtered once the gateway's own listing has checked the pins.
-            if catalogueLoad == nil { refreshCatalogue() }
+        case .toolsList:
+            // The client's own listing is answered from the upstream's answer to it: its tools are
+            // checked against their pins here, so a slow first listing never leaves it empty.
             activeWork += 1
             Task {
-                await self.catalogueLoad?.value
+                await self.observeListing(body)
                 self.sendToClient(self.filteredToolsList(body) ?? raw)
                 self.activeWork -= 1
             }
-        case .passthrough?:
+        case .passthrough:
             sendToClient(raw)
-        case .internalRequest(let continuation)?:
-            continuation.resume(returning: body)
-        case nil:
-            sendToClient(raw)
+        case .internalRequest:
+            break
         }
     }
 
@@ -251,19 +317,22 @@ public actor GatewaySession {
         let reason = exitStatus.map { "the upstream server exited with status \($0)" } ?? "the upstream server closed its output"
         let pending = pendingUpstream
         pendingUpstream = [:]
-        for (key, kind) in pending {
-            switch kind {
+        upstreamIds = [:]
+        for request in pending.values {
+            switch request.kind {
             case .toolCall(let callId, let tool, let started):
                 try? await store.completeToolCall(
                     id: callId,
                     outcome: ToolCallOutcome(status: .failed, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
                 logger.error("tool \(tool) failed: \(reason)")
-                traceToolCallEnded(key: key, error: reason)
-                sendToClient(JSONRPC.errorResponse(id: Self.id(fromKey: key), code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
+                if let key = request.clientKey { traceToolCallEnded(key: key, error: reason) }
             case .toolsList, .passthrough:
-                sendToClient(JSONRPC.errorResponse(id: Self.id(fromKey: key), code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
+                break
             case .internalRequest(let continuation):
                 continuation.resume(throwing: UpstreamSpawnError(command: configuration.upstreamCommand.first ?? "", reason: reason))
+            }
+            if let clientId = request.clientId {
+                sendToClient(JSONRPC.errorResponse(id: clientId, code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
             }
         }
     }
@@ -325,26 +394,35 @@ public actor GatewaySession {
         client.writeLine(bytes)
     }
 
-    /// Forwards to the upstream; a request that cannot be delivered is answered with an error.
-    func sendUpstream(_ bytes: [UInt8], failingRequest id: JSONValue?) {
-        guard upstream.writeLine(bytes) else {
-            if let id {
-                pendingUpstream.removeValue(forKey: JSONRPC.idKey(id))
-                traceToolCallEnded(key: JSONRPC.idKey(id), error: "the upstream server is not running")
-                sendToClient(JSONRPC.errorResponse(
-                    id: id, code: JSONRPCErrorCode.upstreamUnavailable, message: "the upstream server is not running"))
-            }
-            return
-        }
+    /// Forwards a notification or a response to the upstream.
+    func sendUpstream(_ bytes: [UInt8]) {
+        _ = upstream.writeLine(bytes)
     }
 
-    static func id(fromKey key: String) -> JSONValue {
-        (try? JSONParser.parse(key)) ?? .null
+    /// Forwards a client request under an id the gateway assigns (the client's id comes back on
+    /// the response); a request that cannot be delivered is answered with an error. Returns the id.
+    @discardableResult
+    func sendRequestUpstream(_ raw: [UInt8], clientId: JSONValue, kind: PendingKind) -> Int64 {
+        lastUpstreamId += 1
+        let upstreamId = lastUpstreamId
+        let clientKey = JSONRPC.idKey(clientId)
+        pendingUpstream[upstreamId] = PendingUpstream(kind: kind, clientId: clientId, clientKey: clientKey)
+        upstreamIds[clientKey] = upstreamId
+        let bytes = TopLevelId.replacing(in: raw, with: .integer(upstreamId)) ?? raw
+        if !upstream.writeLine(bytes) {
+            pendingUpstream.removeValue(forKey: upstreamId)
+            upstreamIds.removeValue(forKey: clientKey)
+            traceToolCallEnded(key: clientKey, error: "the upstream server is not running")
+            sendToClient(JSONRPC.errorResponse(id: clientId, code: JSONRPCErrorCode.upstreamUnavailable, message: "the upstream server is not running"))
+        }
+        return upstreamId
     }
 
     // MARK: Tool catalogue and tools/list
 
-    /// Lists the upstream's tools (all pages) so that calls can be classified by their annotations.
+    /// Lists the upstream's tools (all pages) so that calls can be classified by their annotations
+    /// and checked against their pins. The upstream may take as long as it needs (a slow start
+    /// holds the first calls, never empties the listing); an error answer is tried again.
     func refreshCatalogue() {
         // Stateless protocol revisions need the client's protocol envelope on every request.
         let envelope = protocolEnvelope
@@ -353,53 +431,71 @@ public actor GatewaySession {
         let generation = catalogueGeneration
         catalogueLoad = Task {
             defer { if self.catalogueGeneration == generation { self.catalogueReady = true } }
-            var cursor: JSONValue?
-            var definitions: [String: JSONValue] = [:]
-            for _ in 0..<100 {
-                var params: [String: JSONValue] = [:]
-                if let cursor { params["cursor"] = cursor }
-                if let envelope { params["_meta"] = envelope }
-                guard let response = try? await self.internalRequest(method: "tools/list", params: .object(params)),
-                      let tools = response["result"]?["tools"]?.arrayValue
-                else {
-                    self.logger.warning("could not list the upstream's tools; unknown tools are classified as \"write\"")
-                    self.pinsUnverified = true
+            for attempt in 1...Self.listingAttempts {
+                if let definitions = await self.listUpstreamTools(envelope: envelope) {
+                    self.toolCatalogue = definitions
+                    await self.checkPins(definitions)
                     return
                 }
-                for tool in tools { if let name = tool["name"]?.stringValue { definitions[name] = tool } }
-                cursor = response["result"]?["nextCursor"]
-                if cursor == nil || cursor == .null { break }
+                guard attempt < Self.listingAttempts, !self.shuttingDown else { break }
+                try? await Task.sleep(for: .milliseconds(500 * attempt))
             }
-            self.toolCatalogue = definitions
-            await self.checkPins(definitions)
+            self.logger.warning("could not list the upstream's tools; unknown tools are classified as \"write\"")
+            self.pinsUnverified = true
         }
     }
 
-    /// Sends a request of the gateway's own upstream; fails after ``internalRequestTimeout``.
-    func internalRequest(method: String, params: JSONValue) async throws -> JSONValue {
-        internalRequestCount += 1
-        let id = JSONValue.string("riskkernel-internal-\(internalRequestCount)")
-        let key = JSONRPC.idKey(id)
-        let message = CanonicalJSON.encode(["jsonrpc": "2.0", "id": id, "method": .string(method), "params": params])
-        let timeout = internalRequestTimeout
-        let expiry = Task {
-            try await Task.sleep(for: timeout)
-            self.expireInternalRequest(key: key, method: method)
+    /// How many times the gateway asks for the upstream's tools before it gives up.
+    static let listingAttempts = 3
+
+    /// Every page of the upstream's tools by name, or `nil` when a page could not be read.
+    func listUpstreamTools(envelope: JSONValue?) async -> [String: JSONValue]? {
+        var cursor: JSONValue?
+        var definitions: [String: JSONValue] = [:]
+        for _ in 0..<100 {
+            var params: [String: JSONValue] = [:]
+            if let cursor { params["cursor"] = cursor }
+            if let envelope { params["_meta"] = envelope }
+            guard let response = try? await internalRequest(method: "tools/list", params: .object(params)),
+                  let tools = response["result"]?["tools"]?.arrayValue
+            else { return nil }
+            for tool in tools { if let name = tool["name"]?.stringValue { definitions[name] = tool } }
+            cursor = response["result"]?["nextCursor"]
+            if cursor == nil || cursor == .null { break }
         }
-        defer { expiry.cancel() }
+        return definitions
+    }
+
+    /// The client's own `tools/list` answer: a whole listing (one page) is checked against the
+    /// pins at once, so the client is never answered from a listing the gateway has not finished;
+    /// a page of a longer one waits for the gateway's own listing.
+    func observeListing(_ body: JSONValue) async {
+        guard let result = body["result"], let tools = result["tools"]?.arrayValue else { return }
+        let next = result["nextCursor"]
+        if (next == nil || next == .null) && !catalogueReady {
+            var definitions = toolCatalogue
+            for tool in tools { if let name = tool["name"]?.stringValue { definitions[name] = tool } }
+            toolCatalogue = definitions
+            await checkPins(definitions)
+            return
+        }
+        if catalogueLoad == nil { refreshCatalogue() }
+        await catalogueLoad?.value
+    }
+
+    /// Sends a request of the gateway's own to the upstream, under an id from the gateway's id
+    /// space; waits until it is answered or the upstream goes away.
+    func internalRequest(method: String, params: JSONValue) async throws -> JSONValue {
+        lastUpstreamId += 1
+        let upstreamId = lastUpstreamId
+        let message = CanonicalJSON.encode(["jsonrpc": "2.0", "id": .integer(upstreamId), "method": .string(method), "params": params])
         return try await withCheckedThrowingContinuation { continuation in
-            pendingUpstream[key] = .internalRequest(continuation)
+            pendingUpstream[upstreamId] = PendingUpstream(kind: .internalRequest(continuation))
             if !upstream.writeLine(message) {
-                pendingUpstream.removeValue(forKey: key)
+                pendingUpstream.removeValue(forKey: upstreamId)
                 continuation.resume(throwing: UpstreamSpawnError(command: configuration.upstreamCommand.first ?? "", reason: "not running"))
             }
         }
-    }
-
-    func expireInternalRequest(key: String, method: String) {
-        guard case .internalRequest(let continuation)? = pendingUpstream.removeValue(forKey: key) else { return }
-        continuation.resume(throwing: UpstreamSpawnError(
-            command: configuration.upstreamCommand.first ?? "", reason: "no answer to \(method) within \(internalRequestTimeout)"))
     }
 
     /// A `tools/list` response with only the tools the policy allows (and, under `toolPinning:

@@ -10,6 +10,10 @@ struct GovernedCall: Sendable {
     var arguments: JSONValue
     /// Whether argument rules rewrote the arguments.
     var rewritten: Bool
+    /// An approval asked for earlier for exactly this call (same match key, same run tree) that
+    /// the call goes on with instead of asking again: `pending` (the call waits on it) or
+    /// `approved` (the call runs on it, once). Nothing new is recorded for the call then.
+    var priorApproval: ApprovalRecord?
 
     var decision: Decision { call.decision }
 }
@@ -27,30 +31,62 @@ struct GovernanceRule: Sendable {
     var secretScanner: SecretScanner
     var pinStatus: ToolPinStatus?
     var server: String
-    /// The recorded arguments of approvals of this tool that a resumed run adopted.
-    var adoptable: [JSONValue]
+    /// The store's secret for approval match keys.
+    var approvalSecret: [UInt8]
 
     /// How far back the run tree's calls are needed, or `nil` when no rate limit applies to the tool.
     func rateLimitWindowStart(now: Date) -> Date? {
         policy.rateLimits.filter { $0.tool.matches(tool) }.map(\.per).max().map { now.addingTimeInterval(-$0.seconds) }
     }
 
-    /// Runs the pipeline over the run's state; the call to record is `nil` when it repeats a call
-    /// whose adopted approval it will reuse.
-    func decide(_ inputs: DecisionInputs) -> (call: NewToolCall?, verdict: GovernedCall) {
-        let context = ToolCallContext(
+    func context(_ inputs: DecisionInputs?) -> ToolCallContext {
+        ToolCallContext(
             tool: tool, arguments: arguments, sideEffect: sideEffect, policy: policy,
-            budgets: inputs.state.budgets, haltReason: inputs.state.haltReason, secretScanner: secretScanner,
-            pinStatus: pinStatus, server: server, recentToolCalls: inputs.recentCalls.map { RecentToolCalls(now: inputs.now, calls: $0) })
-        let result = pipeline.decide(context)
+            budgets: inputs?.state.budgets ?? [], haltReason: inputs?.state.haltReason, secretScanner: secretScanner,
+            pinStatus: pinStatus, server: server, recentToolCalls: inputs.flatMap { inputs in inputs.recentCalls.map { RecentToolCalls(now: inputs.now, calls: $0) } })
+    }
+
+    /// The match key of the call if the policy holds it for approval, worked out before the run's
+    /// state is read: the steps that read the state never rewrite arguments, so the arguments a
+    /// held call will forward are known already. `nil` for a call no approval rule holds.
+    func approvalMatchKey() -> String? {
+        let preview = pipeline.decide(context(nil))
+        guard case .needsApproval = preview.decision else { return nil }
+        return ApprovalMatchKey.make(secret: approvalSecret, server: server, tool: tool, arguments: preview.arguments)
+    }
+
+    /// Runs the pipeline over the run's state. A call held for approval goes on with the run tree's
+    /// approval for exactly this call when there is one: it waits on a pending one, runs on an
+    /// approved one (nothing new is recorded, the call to record is `nil`), and is refused for the
+    /// rest of the life of a denied one; an expired (or no) approval asks anew.
+    func decide(_ inputs: DecisionInputs) -> (call: NewToolCall?, verdict: GovernedCall) {
+        let result = pipeline.decide(context(inputs))
         let rewritten = result.arguments != arguments
         // The ledger, approvals and exports never hold a detected secret.
         let recorded = secretScanner.redacting(arguments)
-        let call = NewToolCall(
+        var call = NewToolCall(
             runId: runId, requestId: requestKey, tool: tool, sideEffect: sideEffect, arguments: recorded,
             forwardedArguments: rewritten ? secretScanner.redacting(result.arguments) : nil, decision: result.decision)
-        let verdict = GovernedCall(call: call, arguments: result.arguments, rewritten: rewritten)
-        if case .needsApproval = result.decision, adoptable.contains(recorded) { return (nil, verdict) }
-        return (call, verdict)
+        var verdict = GovernedCall(call: call, arguments: result.arguments, rewritten: rewritten)
+        guard case .needsApproval = result.decision else { return (call, verdict) }
+        let matchKey = ApprovalMatchKey.make(secret: approvalSecret, server: server, tool: tool, arguments: result.arguments)
+        call.approvalMatchKey = matchKey
+        verdict.call = call
+        guard let prior = inputs.matchingApproval, prior.matchKey == matchKey else { return (call, verdict) }
+        switch prior.asOf(inputs.now).status {
+        case .pending, .approved:
+            verdict.priorApproval = prior
+            return (nil, verdict)
+        case .denied:
+            let until = prior.expiresAt.map { " until \(Timestamps.iso8601($0))" } ?? ""
+            call.decision = .deny(
+                rule: "approval",
+                reason: ApprovalTexts.denial(prior) + "; identical calls are refused\(until) (approval \(prior.id))")
+            call.approvalMatchKey = nil
+            verdict.call = call
+            return (call, verdict)
+        case .expired:
+            return (call, verdict)
+        }
     }
 }

@@ -11,8 +11,9 @@ public enum LineEvent: Sendable, Equatable {
     /// A complete line without its newline (a trailing `\r` is kept; JSON ignores it as whitespace).
     case line([UInt8])
     /// A line longer than the limit; its bytes were discarded without being held in memory,
-    /// except for its first ``LineSplitter/headBytes`` (enough to find a response's id).
-    case oversized(byteCount: Int, head: [UInt8])
+    /// except for its first and last ``LineSplitter/headBytes`` (enough to find a message's id,
+    /// whether it is written first or last).
+    case oversized(byteCount: Int, head: [UInt8], tail: [UInt8])
 }
 
 /// Reads newline-delimited messages from a file descriptor on a dedicated thread, never holding
@@ -68,6 +69,7 @@ public struct LineSplitter {
     private var pending: [[UInt8]] = []
     private var pendingCount = 0
     private var head: [UInt8] = []
+    private var tail: [UInt8] = []
     /// Bytes of the current line dropped because it is over the limit, or `nil` while within it.
     private var discarded: Int?
 
@@ -103,11 +105,17 @@ public struct LineSplitter {
         if let dropped = discarded {
             discarded = dropped + segment.count
             if head.count < Self.headBytes { head.append(contentsOf: segment.prefix(Self.headBytes - head.count)) }
+            keepTail(segment)
         } else if pendingCount + segment.count > maxLineBytes {
             discarded = pendingCount + segment.count
             head = []
-            for part in pending where head.count < Self.headBytes { head.append(contentsOf: part.prefix(Self.headBytes - head.count)) }
+            tail = []
+            for part in pending {
+                if head.count < Self.headBytes { head.append(contentsOf: part.prefix(Self.headBytes - head.count)) }
+                part.withUnsafeBufferPointer { keepTail($0) }
+            }
             head.append(contentsOf: segment.prefix(Self.headBytes - head.count))
+            keepTail(segment)
             pending = []
             pendingCount = 0
         } else if !segment.isEmpty {
@@ -116,11 +124,22 @@ public struct LineSplitter {
         }
     }
 
+    /// Keeps the last ``headBytes`` of the oversized line.
+    private mutating func keepTail(_ segment: UnsafeBufferPointer<UInt8>) {
+        if segment.count >= Self.headBytes {
+            tail = Array(segment.suffix(Self.headBytes))
+        } else {
+            tail.append(contentsOf: segment)
+            if tail.count > Self.headBytes { tail.removeFirst(tail.count - Self.headBytes) }
+        }
+    }
+
     private mutating func flushLine(emit: (LineEvent) -> Void) {
         if let dropped = discarded {
-            emit(.oversized(byteCount: dropped, head: head))
+            emit(.oversized(byteCount: dropped, head: head, tail: tail))
             discarded = nil
             head = []
+            tail = []
         } else if !pending.allSatisfy({ $0.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }) {
             if pending.count == 1 {
                 emit(.line(pending[0]))

@@ -232,6 +232,14 @@ enum PostgresSchema {
         ("v5-usage-by-model-index", [
             "CREATE INDEX ledger_usage_by_model ON ledger_entries(kind, model, created_at, prompt_tokens, completion_tokens, dollars_micros)",
         ]),
+        ("v6-approval-match-keys", [
+            "ALTER TABLE approvals ADD COLUMN forwarded_arguments TEXT",
+            "ALTER TABLE approvals ADD COLUMN match_key TEXT",
+            "ALTER TABLE approvals ADD COLUMN consumed_by TEXT",
+            "ALTER TABLE approvals ADD COLUMN consumed_at BIGINT",
+            "CREATE INDEX approvals_by_match_key ON approvals(match_key, created_at)",
+            "CREATE TABLE store_secrets (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+        ]),
     ]
 
     static var identifiers: [String] { migrations.map(\.identifier) }

@@ -14,22 +14,16 @@ extension PostgresStore {
     }
 
     public func listApprovals(status: ApprovalStatus?, runId: String?) async throws -> [ApprovalRecord] {
-        try await read { connection in
-            switch (status, runId) {
-            case let (status?, runId?):
-                return try await connection.rows(
-                    "SELECT * FROM approvals WHERE status = \(status.rawValue) AND run_id = \(runId) ORDER BY created_at DESC, rowid DESC"
-                ).map(Self.approvalRecord)
-            case let (status?, nil):
-                return try await connection.rows("SELECT * FROM approvals WHERE status = \(status.rawValue) ORDER BY created_at DESC, rowid DESC")
-                    .map(Self.approvalRecord)
-            case let (nil, runId?):
+        let now = Date()
+        // A pending approval past its expiry reads as expired, so the status is filtered after reading.
+        let records = try await read { connection in
+            if let runId {
                 return try await connection.rows("SELECT * FROM approvals WHERE run_id = \(runId) ORDER BY created_at DESC, rowid DESC")
                     .map(Self.approvalRecord)
-            case (nil, nil):
-                return try await connection.rows("SELECT * FROM approvals ORDER BY created_at DESC, rowid DESC").map(Self.approvalRecord)
             }
+            return try await connection.rows("SELECT * FROM approvals ORDER BY created_at DESC, rowid DESC").map(Self.approvalRecord)
         }
+        return records.map { $0.asOf(now) }.filter { status == nil || $0.status == status }
     }
 
     public func resolveApproval(id: String, status: ApprovalStatus, decidedBy: String?, reason: String?) async throws -> ApprovalRecord {
@@ -38,10 +32,10 @@ extension PostgresStore {
         return try await write { connection in
             let changed = try await connection.rows("""
                 UPDATE approvals SET status = \(status.rawValue), decided_by = \(decidedBy), reason = \(reason), decided_at = \(Self.ms(now))
-                WHERE id = \(id) AND status = 'pending' RETURNING id
+                WHERE id = \(id) AND status = 'pending' AND (expires_at IS NULL OR expires_at > \(Self.ms(now))) RETURNING id
                 """)
             guard let approval = try await Self.fetchApproval(connection, id: id) else { throw StoreError.notFound("approval \(id)") }
-            guard !changed.isEmpty else { throw StoreError.notPending(id: id, status: approval.status.rawValue) }
+            guard !changed.isEmpty else { throw StoreError.notPending(id: id, status: approval.asOf(now).status.rawValue) }
             var data: [String: JSONValue] = [
                 "approvalId": .string(id), "callId": .string(approval.toolCallId), "status": .string(status.rawValue),
             ]
@@ -63,7 +57,7 @@ extension PostgresStore {
         while true {
             let ticket = await signals.register(approvalId)
             do {
-                guard let approval = try await approval(id: approvalId) else { throw StoreError.notFound("approval \(approvalId)") }
+                guard let approval = try await approval(id: approvalId)?.asOf(Date()) else { throw StoreError.notFound("approval \(approvalId)") }
                 let remaining = deadline.timeIntervalSinceNow
                 if approval.status != .pending || remaining <= 0 {
                     await signals.unregister(ticket)
@@ -81,6 +75,41 @@ extension PostgresStore {
         }
     }
 
+    nonisolated(nonsending) public func consumeApproval(id: String, requestId: String) async throws -> ApprovalRecord {
+        let now = Timestamps.now()
+        return try await write { connection in
+            let changed = try await connection.rows("""
+                UPDATE approvals SET consumed_by = \(requestId), consumed_at = \(Self.ms(now))
+                WHERE id = \(id) AND status = 'approved' AND consumed_by IS NULL AND (expires_at IS NULL OR expires_at > \(Self.ms(now)))
+                RETURNING id
+                """)
+            guard let approval = try await Self.fetchApproval(connection, id: id) else { throw StoreError.notFound("approval \(id)") }
+            guard !changed.isEmpty else { throw StoreError.notPending(id: id, status: ApprovalUse.unusableStatus(approval, at: now)) }
+            try await connection.rows("UPDATE tool_calls SET status = 'forwarded' WHERE id = \(approval.toolCallId)")
+            try await Self.appendEvent(connection, runId: approval.runId, kind: "approval.consumed", data: ApprovalUse.event(approval, requestId: requestId), at: now)
+            return approval
+        }
+    }
+
+    public func approvalMatchSecret() async throws -> [UInt8] {
+        let fresh = ApprovalUse.hex(ApprovalMatchKey.newSecret())
+        let name = ApprovalUse.secretName
+        let stored: String? = try await write { connection in
+            try await connection.rows("INSERT INTO store_secrets (name, value) VALUES (\(name), \(fresh)) ON CONFLICT (name) DO NOTHING")
+            return try await connection.row("SELECT value FROM store_secrets WHERE name = \(name)").map { try $0["value"] as String }
+        }
+        guard let stored, let secret = ApprovalUse.bytes(hex: stored) else { throw StoreError.unavailable("the store's approval secret is unreadable") }
+        return secret
+    }
+
+    /// The newest unused approval of the run's tree with `key`.
+    static func matchingApproval(_ connection: PostgresConnection, runId: String, key: String) async throws -> ApprovalRecord? {
+        var bindings = PostgresBindings()
+        bindings.append(runId)
+        bindings.append(key)
+        return try await connection.rows(PostgresQuery(unsafeSQL: RunTreeSQL.matchingApproval, binds: bindings)).first.map(approvalRecord)
+    }
+
     static func fetchApproval(_ connection: PostgresConnection, id: String) async throws -> ApprovalRecord? {
         try await connection.row("SELECT * FROM approvals WHERE id = \(id)").map(approvalRecord)
     }
@@ -92,7 +121,8 @@ extension PostgresStore {
             sideEffect: try row["side_effect"], arguments: json(try row["arguments"] as String) ?? .null, rule: try row["rule"],
             status: ApprovalStatus(rawValue: status) ?? .expired, decidedBy: try row["decided_by"], reason: try row["reason"],
             createdAt: date(try row["created_at"] as Int64), decidedAt: date(try row["decided_at"] as Int64?),
-            expiresAt: date(try row["expires_at"] as Int64?))
+            expiresAt: date(try row["expires_at"] as Int64?), forwardedArguments: json(try row["forwarded_arguments"] as String?),
+            matchKey: try row["match_key"], consumedBy: try row["consumed_by"], consumedAt: date(try row["consumed_at"] as Int64?))
     }
 }
 

@@ -15,7 +15,10 @@ extension PostgresStore {
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
         var recent: [RecentToolCall]?
         if let since = request.recentSince { recent = try await recentToolCalls(connection, runId: request.runId, since: since) }
-        let (call, verdict) = try request.decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
+        var matching: ApprovalRecord?
+        if let key = request.approvalMatchKey { matching = try await matchingApproval(connection, runId: request.runId, key: key)?.asOf(now) }
+        let (call, verdict) = try request.decide(DecisionInputs(
+            state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching))
         guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
         let (record, approval) = try await insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
@@ -84,9 +87,10 @@ extension PostgresStore {
         if let approvalId = written.approvalId, let rule = written.rule {
             let expires: Int64? = approvalExpiresAt.map(ms)
             try await connection.rows("""
-                INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, rule, status, created_at, expires_at)
-                VALUES (\(approvalId), \(call.runId), \(call.id), \(call.tool), \(call.sideEffect), \(arguments), \(rule), 'pending',
-                    \(ms(now)), \(expires))
+                INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, rule, status,
+                    created_at, expires_at)
+                VALUES (\(approvalId), \(call.runId), \(call.id), \(call.tool), \(call.sideEffect), \(arguments), \(forwarded),
+                    \(call.approvalMatchKey), \(rule), 'pending', \(ms(now)), \(expires))
                 """)
             try await appendEvent(
                 connection, runId: call.runId, kind: "approval.requested",
@@ -111,9 +115,13 @@ extension PostgresStore {
             let rows = try await connection.rows("""
                 UPDATE tool_calls SET status = \(outcome.status.rawValue), result = \(result), result_digest = \(outcome.resultDigest),
                     result_bytes = \(outcome.resultBytes), is_error = \(outcome.isError), reason = COALESCE(\(outcome.reason), reason),
-                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) RETURNING run_id
+                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) AND completed_at IS NULL RETURNING run_id
                 """)
-            guard let row = rows.first else { throw StoreError.notFound("tool call \(id)") }
+            guard let row = rows.first else {
+                // A call completes once: the first outcome stands.
+                if try await connection.row("SELECT 1 FROM tool_calls WHERE id = \(id)") != nil { return }
+                throw StoreError.notFound("tool call \(id)")
+            }
             let runId: String = try row["run_id"]
             try await Self.appendEvent(connection, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
         }

@@ -94,7 +94,8 @@ extension ApprovalRecord: JSONPresentable {
             "id": .string(id), "runId": .string(runId), "toolCallId": .string(toolCallId), "tool": .string(tool),
             "sideEffect": .string(sideEffect), "arguments": arguments, "rule": .string(rule), "status": .string(status.rawValue),
             "decidedBy": .optional(decidedBy), "reason": .optional(reason), "createdAt": .time(createdAt),
-            "decidedAt": .time(decidedAt), "expiresAt": .time(expiresAt),
+            "decidedAt": .time(decidedAt), "expiresAt": .time(expiresAt), "forwardedArguments": forwardedArguments ?? .null,
+            "consumedBy": .optional(consumedBy), "consumedAt": .time(consumedAt),
         ]
     }
 }

@@ -242,6 +242,8 @@ public struct NewToolCall: Sendable {
     /// The arguments to send upstream when a policy rewrote them.
     public var forwardedArguments: JSONValue?
     public var decision: Decision
+    /// For `needsApproval`: the approval's match key (``ApprovalMatchKey``), stored with it.
+    public var approvalMatchKey: String?
 
     public init(id: String = Identifiers.make("call"), runId: String, requestId: String, tool: String, sideEffect: String, arguments: JSONValue, forwardedArguments: JSONValue? = nil, decision: Decision) {
         self.forwardedArguments = forwardedArguments
@@ -285,19 +287,35 @@ public enum ApprovalStatus: String, Sendable, Codable, CaseIterable {
 public struct ApprovalRecord: Sendable, Hashable, Codable {
     public var id: String
     public var runId: String
+    /// The call the approval was asked for (the one that runs when it is used).
     public var toolCallId: String
     public var tool: String
     public var sideEffect: String
+    /// The model's arguments, with every detected secret redacted.
     public var arguments: JSONValue
     public var rule: String
+    /// As stored; past ``expiresAt`` a pending approval reads as `expired` (see ``ApprovalRecord/asOf(_:)``).
     public var status: ApprovalStatus
     public var decidedBy: String?
     public var reason: String?
     public var createdAt: Date
     public var decidedAt: Date?
     public var expiresAt: Date?
+    /// The arguments that run when the call is forwarded (rewritten by argument rules), redacted;
+    /// `nil` when they are the model's own.
+    public var forwardedArguments: JSONValue?
+    /// The keyed digest of the server, the tool and the arguments that will run
+    /// (``ApprovalMatchKey``): an identical retry finds the approval by it.
+    public var matchKey: String?
+    /// The request (id key) that ran the call on this approval; an approval is used once.
+    public var consumedBy: String?
+    public var consumedAt: Date?
 
-    public init(id: String, runId: String, toolCallId: String, tool: String, sideEffect: String, arguments: JSONValue, rule: String, status: ApprovalStatus, decidedBy: String?, reason: String?, createdAt: Date, decidedAt: Date?, expiresAt: Date?) {
+    public init(
+        id: String, runId: String, toolCallId: String, tool: String, sideEffect: String, arguments: JSONValue, rule: String,
+        status: ApprovalStatus, decidedBy: String?, reason: String?, createdAt: Date, decidedAt: Date?, expiresAt: Date?,
+        forwardedArguments: JSONValue? = nil, matchKey: String? = nil, consumedBy: String? = nil, consumedAt: Date? = nil
+    ) {
         self.id = id
         self.runId = runId
         self.toolCallId = toolCallId
@@ -311,6 +329,25 @@ public struct ApprovalRecord: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.decidedAt = decidedAt
         self.expiresAt = expiresAt
+        self.forwardedArguments = forwardedArguments
+        self.matchKey = matchKey
+        self.consumedBy = consumedBy
+        self.consumedAt = consumedAt
+    }
+
+    /// Whether the approval's life has ended at `now` (it can then be neither decided nor used).
+    public func isPastExpiry(_ now: Date) -> Bool {
+        expiresAt.map { $0 <= now } ?? false
+    }
+
+    /// The approval as it stands at `now`: a pending approval past its `expiresAt` is expired,
+    /// whether or not anything has swept it yet.
+    public func asOf(_ now: Date) -> ApprovalRecord {
+        guard status == .pending, isPastExpiry(now) else { return self }
+        var expired = self
+        expired.status = .expired
+        expired.reason = expired.reason ?? "no decision before it expired"
+        return expired
     }
 }
 

@@ -20,6 +20,13 @@ enum RunTreeSQL {
         ORDER BY created_at
         """
 
+    /// The newest approval of the tree with the match key `$2` that no call has used yet.
+    static let matchingApproval = treeOfRun + """
+        SELECT * FROM approvals
+        WHERE match_key = $2 AND consumed_by IS NULL AND run_id IN (SELECT id FROM tree)
+        ORDER BY created_at DESC, rowid DESC LIMIT 1
+        """
+
     /// Tool calls let through, grouped by tool, within `[$1, $2)` in milliseconds.
     static let callsByTool = """
         SELECT tool, COUNT(*) AS calls FROM tool_calls

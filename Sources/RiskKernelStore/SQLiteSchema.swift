@@ -189,6 +189,21 @@ enum SQLiteSchema {
                 CREATE INDEX ledger_usage_by_model ON ledger_entries(kind, model, created_at, prompt_tokens, completion_tokens, dollars_micros);
                 """)
         }
+        migrator.registerMigration("v6-approval-match-keys") { db in
+            // An identical retry finds its approval by a keyed digest of what will run; an approval
+            // is used by one request; the arguments that will run are shown to the approver.
+            try db.execute(sql: """
+                ALTER TABLE approvals ADD COLUMN forwarded_arguments TEXT;
+                ALTER TABLE approvals ADD COLUMN match_key TEXT;
+                ALTER TABLE approvals ADD COLUMN consumed_by TEXT;
+                ALTER TABLE approvals ADD COLUMN consumed_at INTEGER;
+                CREATE INDEX approvals_by_match_key ON approvals(match_key, created_at);
+                CREATE TABLE store_secrets (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

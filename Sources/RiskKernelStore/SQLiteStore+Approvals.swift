@@ -10,9 +10,10 @@ extension SQLiteStore {
     public func listApprovals(status: ApprovalStatus?, runId: String?) async throws -> [ApprovalRecord] {
         var conditions: [String] = []
         var arguments: [DatabaseValueConvertible?] = []
+        // A pending approval past its expiry reads as expired, so both are read for either.
         if let status {
-            conditions.append("status = ?")
-            arguments.append(status.rawValue)
+            conditions.append(status == .pending || status == .expired ? "status IN ('pending', 'expired')" : "status = ?")
+            if status != .pending, status != .expired { arguments.append(status.rawValue) }
         }
         if let runId {
             conditions.append("run_id = ?")
@@ -20,19 +21,23 @@ extension SQLiteStore {
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let statementArguments = StatementArguments(arguments)
+        let now = Date()
         return try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM approvals \(filter) ORDER BY created_at DESC, rowid DESC", arguments: statementArguments)
-                .map(Self.approvalRecord)
-        }
+                .map { Self.approvalRecord($0).asOf(now) }
+        }.filter { status == nil || $0.status == status }
     }
 
     public func resolveApproval(id: String, status: ApprovalStatus, decidedBy: String?, reason: String?) async throws -> ApprovalRecord {
         guard status != .pending else { throw StoreError.invalidArgument("an approval can only be decided as approved, denied or expired") }
         let now = Timestamps.now()
         return try await pool.write { db in
-            try db.cachedStatement(sql: "UPDATE approvals SET status = ?, decided_by = ?, reason = ?, decided_at = ? WHERE id = ? AND status = 'pending'").execute(arguments: [status.rawValue, decidedBy, reason, Self.ms(now), id])
+            try db.cachedStatement(sql: """
+                UPDATE approvals SET status = ?, decided_by = ?, reason = ?, decided_at = ?
+                WHERE id = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)
+                """).execute(arguments: [status.rawValue, decidedBy, reason, Self.ms(now), id, Self.ms(now)])
             guard let approval = try Self.fetchApproval(db, id: id) else { throw StoreError.notFound("approval \(id)") }
-            guard db.changesCount > 0 else { throw StoreError.notPending(id: id, status: approval.status.rawValue) }
+            guard db.changesCount > 0 else { throw StoreError.notPending(id: id, status: approval.asOf(now).status.rawValue) }
             var data: [String: JSONValue] = [
                 "approvalId": .string(id), "callId": .string(approval.toolCallId), "status": .string(status.rawValue),
             ]
@@ -45,10 +50,40 @@ extension SQLiteStore {
 
     public func waitForDecision(approvalId: String, until deadline: Date) async throws -> ApprovalRecord {
         while true {
-            guard let approval = try await approval(id: approvalId) else { throw StoreError.notFound("approval \(approvalId)") }
+            guard let approval = try await approval(id: approvalId)?.asOf(Date()) else { throw StoreError.notFound("approval \(approvalId)") }
             if approval.status != .pending || Date() >= deadline { return approval }
             try await Task.sleep(for: decisionPollInterval)
         }
+    }
+
+    nonisolated(nonsending) public func consumeApproval(id: String, requestId: String) async throws -> ApprovalRecord {
+        let now = Timestamps.now()
+        return try await pool.write { db in
+            try db.cachedStatement(sql: """
+                UPDATE approvals SET consumed_by = ?, consumed_at = ?
+                WHERE id = ? AND status = 'approved' AND consumed_by IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                """).execute(arguments: [requestId, Self.ms(now), id, Self.ms(now)])
+            guard let approval = try Self.fetchApproval(db, id: id) else { throw StoreError.notFound("approval \(id)") }
+            guard db.changesCount > 0 else { throw StoreError.notPending(id: id, status: ApprovalUse.unusableStatus(approval, at: now)) }
+            try db.cachedStatement(sql: "UPDATE tool_calls SET status = 'forwarded' WHERE id = ?").execute(arguments: [approval.toolCallId])
+            try Self.appendEvent(db, runId: approval.runId, kind: "approval.consumed", data: ApprovalUse.event(approval, requestId: requestId), at: now)
+            return approval
+        }
+    }
+
+    public func approvalMatchSecret() async throws -> [UInt8] {
+        let fresh = ApprovalUse.hex(ApprovalMatchKey.newSecret())
+        let stored = try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO store_secrets (name, value) VALUES (?, ?)", arguments: [ApprovalUse.secretName, fresh])
+            return try String.fetchOne(db, sql: "SELECT value FROM store_secrets WHERE name = ?", arguments: [ApprovalUse.secretName])
+        }
+        guard let stored, let secret = ApprovalUse.bytes(hex: stored) else { throw StoreError.unavailable("the store's approval secret is unreadable") }
+        return secret
+    }
+
+    /// The newest unused approval of the run's tree with `key`.
+    static func matchingApproval(_ db: Database, runId: String, key: String) throws -> ApprovalRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: RunTreeSQL.matchingApproval), arguments: [runId, key]).map(approvalRecord)
     }
 
     static func fetchApproval(_ db: Database, id: String) throws -> ApprovalRecord? {
@@ -61,6 +96,7 @@ extension SQLiteStore {
             id: row["id"], runId: row["run_id"], toolCallId: row["tool_call_id"], tool: row["tool"], sideEffect: row["side_effect"],
             arguments: json(row["arguments"]) ?? .null, rule: row["rule"], status: ApprovalStatus(rawValue: row["status"]) ?? .expired,
             decidedBy: row["decided_by"], reason: row["reason"], createdAt: date(row["created_at"])!,
-            decidedAt: date(row["decided_at"]), expiresAt: date(row["expires_at"]))
+            decidedAt: date(row["decided_at"]), expiresAt: date(row["expires_at"]), forwardedArguments: json(row["forwarded_arguments"]),
+            matchKey: row["match_key"], consumedBy: row["consumed_by"], consumedAt: date(row["consumed_at"]))
     }
 }

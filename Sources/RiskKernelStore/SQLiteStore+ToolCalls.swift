@@ -18,7 +18,9 @@ extension SQLiteStore: SynchronousToolCallStore {
         let ancestry = try ancestry(db, runId: request.runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
         let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
-        let (call, verdict) = try request.decide(DecisionInputs(state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now))
+        let matching = try request.approvalMatchKey.flatMap { try matchingApproval(db, runId: request.runId, key: $0) }?.asOf(now)
+        let (call, verdict) = try request.decide(DecisionInputs(
+            state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching))
         guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
         let (record, approval) = try insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
@@ -53,9 +55,13 @@ extension SQLiteStore: SynchronousToolCallStore {
         var approval: ApprovalRecord?
         if let approvalId = written.approvalId, let rule = written.rule {
             try db.cachedStatement(sql: """
-                    INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, rule, status, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                    """).execute(arguments: [approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, rule, ms(now), approvalExpiresAt.map(ms)])
+                    INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, rule, status,
+                        created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                    """).execute(arguments: [
+                    approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, forwarded, call.approvalMatchKey, rule, ms(now),
+                    approvalExpiresAt.map(ms),
+                ])
             try appendEvent(
                 db, runId: call.runId, kind: "approval.requested",
                 data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
@@ -83,13 +89,17 @@ extension SQLiteStore: SynchronousToolCallStore {
         let runId = try String.fetchOne(
             db.cachedStatement(sql: """
                 UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
-                    reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? RETURNING run_id
+                    reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL RETURNING run_id
                 """),
             arguments: [
                 outcome.status.rawValue, outcome.result.map(text), outcome.resultDigest, outcome.resultBytes, outcome.isError,
                 outcome.reason, outcome.durationMs, ms(now), completion.id,
             ])
-        guard let runId else { throw StoreError.notFound("tool call \(completion.id)") }
+        guard let runId else {
+            // A call completes once: the first outcome stands.
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tool_calls WHERE id = ?"), arguments: [completion.id]) != nil { return }
+            throw StoreError.notFound("tool call \(completion.id)")
+        }
         try appendEvent(db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now)
     }
 

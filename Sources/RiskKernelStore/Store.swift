@@ -87,7 +87,8 @@ public protocol Store: Sendable {
     nonisolated(nonsending) func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?)
     /// Marks a stored tool call as forwarded upstream.
     nonisolated(nonsending) func markToolCallForwarded(id: String) async throws
-    /// Stores how tool calls ended, in one transaction; a call that is not found fails alone.
+    /// Stores how tool calls ended, in one transaction; a call that is not found fails alone. A call
+    /// completes once: a later outcome for a call already completed changes nothing.
     nonisolated(nonsending) func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>]
     func toolCall(id: String) async throws -> ToolCallRecord?
     /// A run's tool calls, oldest first.
@@ -97,10 +98,20 @@ public protocol Store: Sendable {
     func approval(id: String) async throws -> ApprovalRecord?
     /// Newest first.
     func listApprovals(status: ApprovalStatus?, runId: String?) async throws -> [ApprovalRecord]
-    /// Decides an approval only while it is pending; otherwise throws ``StoreError/notPending(id:status:)``.
+    /// Decides an approval only while it is pending and not past its `expiresAt`; otherwise throws
+    /// ``StoreError/notPending(id:status:)``.
     func resolveApproval(id: String, status: ApprovalStatus, decidedBy: String?, reason: String?) async throws -> ApprovalRecord
-    /// Waits until the approval is no longer pending or `deadline` passes; returns it as last read.
+    /// Waits until the approval is no longer pending (decided, or past its `expiresAt`) or
+    /// `deadline` passes; returns it as last read (``ApprovalRecord/asOf(_:)``).
     func waitForDecision(approvalId: String, until deadline: Date) async throws -> ApprovalRecord
+    /// Runs the held call on an approved approval, once: marks the approval used by `requestId`
+    /// (the request id key of the call that is forwarded) and its call `forwarded`, and appends an
+    /// `approval.consumed` event; all in one transaction. Throws ``StoreError/notPending(id:status:)``
+    /// when the approval is not approved, was used already, or is past its `expiresAt`.
+    nonisolated(nonsending) func consumeApproval(id: String, requestId: String) async throws -> ApprovalRecord
+    /// The secret that keys approval match keys (``ApprovalMatchKey``): made on first use and kept
+    /// in the store, so that every gateway on the store computes the same keys.
+    func approvalMatchSecret() async throws -> [UInt8]
 
     // MARK: Facts
     func putFact(namespace: String, key: String, value: JSONValue, runId: String?) async throws -> FactRecord
@@ -212,16 +223,20 @@ public struct DecisionRequest<Verdict: Sendable>: Sendable {
     public var recentSince: Date?
     /// When a `needsApproval` call's approval expires.
     public var approvalExpiresAt: Date?
+    /// When given, the newest unused approval of the run tree with this match key is read for the
+    /// decision (``DecisionInputs/matchingApproval``), so that an identical retry attaches to it.
+    public var approvalMatchKey: String?
     /// Chooses, from the run's state, the call to record (or `nil`) and what to tell the caller.
     public var decide: @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
 
     public init(
-        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
+        runId: String, recentSince: Date?, approvalExpiresAt: Date?, approvalMatchKey: String? = nil,
         decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
     ) {
         self.runId = runId
         self.recentSince = recentSince
         self.approvalExpiresAt = approvalExpiresAt
+        self.approvalMatchKey = approvalMatchKey
         self.decide = decide
     }
 }
@@ -244,11 +259,15 @@ public struct DecisionInputs: Sendable {
     public var recentCalls: [RecentToolCall]?
     /// The transaction's clock.
     public var now: Date
+    /// The newest unused approval of the run tree with the request's match key, as it stands at
+    /// `now`; `nil` when none was asked for or none exists.
+    public var matchingApproval: ApprovalRecord?
 
-    public init(state: GovernanceState, recentCalls: [RecentToolCall]?, now: Date) {
+    public init(state: GovernanceState, recentCalls: [RecentToolCall]?, now: Date, matchingApproval: ApprovalRecord? = nil) {
         self.state = state
         self.recentCalls = recentCalls
         self.now = now
+        self.matchingApproval = matchingApproval
     }
 }
 

@@ -26,9 +26,15 @@ struct ApprovalsCommand: AsyncParsableCommand {
                     approval.id, approval.status.rawValue, Formatting.terminalSafe(approval.tool), Formatting.terminalSafe(approval.sideEffect),
                     Formatting.terminalSafe(approval.rule), approval.runId, Formatting.time(approval.createdAt),
                     Formatting.terminalSafe(approval.decidedBy ?? "-"),
-                    Formatting.truncate(Formatting.terminalSafe(CanonicalJSON.string(approval.arguments)), 60))
+                    Formatting.truncate(Formatting.terminalSafe(Self.argumentsText(approval)), 60))
             }
             print(table.render())
+        }
+
+        /// The arguments that will run, and the model's own before them when a rule rewrote them.
+        static func argumentsText(_ approval: ApprovalRecord) -> String {
+            guard let forwarded = approval.forwardedArguments else { return CanonicalJSON.string(approval.arguments) }
+            return "runs \(CanonicalJSON.string(forwarded)) (model sent \(CanonicalJSON.string(approval.arguments)))"
         }
     }
 

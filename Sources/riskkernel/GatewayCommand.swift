@@ -56,8 +56,15 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Attach metadata to the run (repeatable).", valueName: "key=value"))
     var metadata: [String] = []
 
-    @Option(help: ArgumentHelp("How long a call held for approval waits before it is refused.", valueName: "seconds"))
-    var approvalTimeout: Double = 600
+    @Option(help: ArgumentHelp(
+        "How long an approval can be decided and used: the agent's identical retry attaches to it until then (default: the policy's spec.approvals.timeout, else 3600).",
+        valueName: "seconds"))
+    var approvalTimeout: Double?
+
+    @Option(help: ArgumentHelp(
+        "How long a held call waits for a decision before it is answered with a pending result naming the approval; keep it below the client's tool-call timeout (default: the policy's spec.approvals.hold, else 25).",
+        valueName: "seconds"))
+    var approvalHold: Double?
 
     @Option(help: ArgumentHelp("The longest message accepted on either side, in bytes.", valueName: "bytes"))
     var maxLineBytes: Int = 16 * 1024 * 1024
@@ -94,7 +101,8 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("give the upstream server's command after `--`, e.g. `riskkernel gateway -- uvx mcp-server-time`") }
-        guard approvalTimeout > 0 else { throw ValidationError("--approval-timeout must be positive") }
+        if let approvalTimeout, !(approvalTimeout > 0) { throw ValidationError("--approval-timeout must be positive") }
+        if let approvalHold, !(approvalHold > 0) { throw ValidationError("--approval-hold must be positive") }
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         if let budgetDollars, Money(dollars: budgetDollars) == nil { throw ValidationError("--budget-dollars must be an amount like 2.50") }
         if runId != nil, parentRun != nil { throw ValidationError("--parent-run applies to new runs; a resumed run keeps its parent") }
@@ -144,7 +152,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let configuration = GatewayConfiguration(
             upstreamCommand: command, serverName: serverName, upstreamEnvironment: upstreamEnvironment, policy: policy, budget: policy.budget.overridden(by: overrides), policyRef: reference,
             prices: priceTable, resumeRunId: runId, runName: runName, parentRunId: parentRun, metadata: runMetadata,
-            approvalTimeout: .milliseconds(Int64(approvalTimeout * 1000)), maxLineBytes: maxLineBytes,
+            approvalTimeout: approvalTimeout.map { .milliseconds(Int64($0 * 1000)) }, approvalHold: approvalHold.map { .milliseconds(Int64($0 * 1000)) },
+            maxLineBytes: maxLineBytes,
             databaseHint: storeOptions.db ?? ProcessInfo.processInfo.environment["RISKKERNEL_DB"],
             autoCheckpoints: autoCheckpoint.contains("none") ? [] : AutoCheckpoints(autoCheckpoint.map { $0 == "steps" ? .steps : .policyChange }))
         return (configuration, store, tracer)

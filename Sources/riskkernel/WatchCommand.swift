@@ -56,9 +56,18 @@ extension ApprovalsCommand {
                tool:        \(Formatting.terminalSafe(approval.tool))
                side effect: \(Formatting.terminalSafe(approval.sideEffect))
                rule:        \(Formatting.terminalSafe(approval.rule))
-               arguments:   \(PrettyJSON.string(approval.arguments, indent: "               ").split(separator: "\n").map { Formatting.terminalSafe(String($0)) }.joined(separator: "\n"))
-               requested:   \(Formatting.time(approval.createdAt))
+            \(argumentLines(approval))
+               requested:   \(Formatting.time(approval.createdAt))\(approval.expiresAt.map { "\n   expires:     \(Formatting.time($0))" } ?? "")
             """
+        }
+
+        /// The arguments that will run (pretty-printed), and the model's own when a rule rewrote them.
+        static func argumentLines(_ approval: ApprovalRecord) -> String {
+            func pretty(_ value: JSONValue) -> String {
+                PrettyJSON.string(value, indent: "               ").split(separator: "\n").map { Formatting.terminalSafe(String($0)) }.joined(separator: "\n")
+            }
+            guard let forwarded = approval.forwardedArguments else { return "   arguments:   \(pretty(approval.arguments))" }
+            return "   will run:    \(pretty(forwarded))\n   model sent:  \(pretty(approval.arguments))"
         }
 
         static func ask(_ prompt: String, _ keyboard: KeyboardLines) async -> String? {

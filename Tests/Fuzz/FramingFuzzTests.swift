@@ -140,7 +140,7 @@ struct FramingFuzzTests {
                 let describe = { (events: [LineEvent]) in events.map { event -> String in
                     switch event {
                     case .line(let line): return "line(\(line.count))"
-                    case .oversized(let count, let head): return "oversized(\(count), head \(head.count))"
+                    case .oversized(let count, let head, let tail): return "oversized(\(count), head \(head.count), tail \(tail.count))"
                     }
                 } }
                 Issue.record("limit \(limit), \(stream.count) bytes: got \(describe(got)), expected \(describe(expected))")
@@ -157,7 +157,7 @@ struct FramingFuzzTests {
         var lines = stream.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
         if stream.last == 0x0A || stream.isEmpty { lines.removeLast() }
         return lines.compactMap { line in
-            if line.count > limit { return .oversized(byteCount: line.count, head: Array(line.prefix(LineSplitter.headBytes))) }
+            if line.count > limit { return .oversized(byteCount: line.count, head: Array(line.prefix(LineSplitter.headBytes)), tail: Array(line.suffix(LineSplitter.headBytes))) }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
             return .line(line)
         }

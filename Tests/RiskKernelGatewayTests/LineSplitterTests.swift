@@ -28,12 +28,12 @@ struct LineSplitterTests {
     @Test("an oversized line is reported by size and dropped without holding it")
     func oversized() {
         let events = split([String(repeating: "x", count: 10), String(repeating: "y", count: 30), "\n{}\n"], limit: 16)
-        #expect(events == [.oversized(byteCount: 40, head: Array((String(repeating: "x", count: 10) + String(repeating: "y", count: 30)).utf8)), .line(Array("{}".utf8))])
+        #expect(events == [.oversized(byteCount: 40, head: Array((String(repeating: "x", count: 10) + String(repeating: "y", count: 30)).utf8), tail: Array((String(repeating: "x", count: 10) + String(repeating: "y", count: 30)).utf8)), .line(Array("{}".utf8))])
     }
 
     @Test("an oversized last line without a newline is still reported")
     func oversizedAtEnd() {
-        #expect(split([String(repeating: "z", count: 20)], limit: 16) == [.oversized(byteCount: 20, head: Array(repeating: UInt8(ascii: "z"), count: 20))])
+        #expect(split([String(repeating: "z", count: 20)], limit: 16) == [.oversized(byteCount: 20, head: Array(repeating: UInt8(ascii: "z"), count: 20), tail: Array(repeating: UInt8(ascii: "z"), count: 20))])
     }
 
     @Test("a line of exactly the limit passes")

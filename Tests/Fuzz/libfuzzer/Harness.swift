@@ -27,7 +27,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         splitter.feed(buffer) { event in
             switch event {
             case .line(let line): total += line.count
-            case .oversized(let count, _): total += count
+            case .oversized(let count, _, _): total += count
             }
         }
     }

@@ -1,0 +1,302 @@
+"""Held calls that survive the clients people use (the MCP Python SDK client with a 5 s read timeout).
+
+A counting upstream records every execution, so each test can say exactly how many times a held call
+really ran: once per approval, never on its own, never with other arguments than the ones approved.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import mcp.types as types
+
+from conftest import ApprovalWatcher, gateway_session, run_test, text_of
+
+SERVER = Path(__file__).parent / "servers" / "counting_server.py"
+CLIENT_TIMEOUT = 5.0  # seconds: the read timeout the issue was reported with
+
+HELD = """\
+apiVersion: riskkernel/v1
+kind: Policy
+metadata: {name: held-messages}
+spec:
+  approvalRules:
+    - tool: send_message
+  secrets: {arguments: "off"}
+"""
+
+REWRITTEN = """\
+apiVersion: riskkernel/v1
+kind: Policy
+metadata: {name: rewritten-messages}
+spec:
+  approvalRules:
+    - tool: send_message
+  argumentRules:
+    - tool: send_message
+      argument: /to
+      in: [ceo@example.com]
+      action: rewrite
+      value: assistant@example.com
+"""
+
+ARGS = {"to": "ops@example.com", "body": "deploy now"}
+
+
+def executions(ledger: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in ledger.read_text().splitlines()] if ledger.exists() else []
+
+
+def upstream(tmp_path: Path) -> tuple[list[str], Path]:
+    ledger = tmp_path / "executions.jsonl"
+    return [sys.executable, str(SERVER), str(ledger)], ledger
+
+
+def approval_meta(result: types.CallToolResult) -> dict[str, Any]:
+    meta = result.meta or {}
+    assert "riskkernel.dev/approval" in meta, f"no approval in _meta: {result}"
+    return meta["riskkernel.dev/approval"]
+
+
+async def call(session, arguments: dict[str, Any] = ARGS, **kwargs: Any) -> types.CallToolResult:
+    return await session.call_tool("send_message", arguments, read_timeout_seconds=CLIENT_TIMEOUT, **kwargs)
+
+
+def test_pending_result_before_the_client_gives_up_then_the_retry_runs_once(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+
+    async def body():
+        async with gateway_session(gateway, command, "--policy-file", str(policy), "--approval-hold", "2") as session:
+            started = time.monotonic()
+            first = await call(session)
+            answered_after = time.monotonic() - started
+            pending = approval_meta(first)
+            # The person approves after the client would have given up.
+            await anyio.sleep(0.5)
+            await cli.run_async("approvals", "approve", pending["id"], "--by", "reviewer")
+            await anyio.sleep(1.5)
+            ran_before_retry = len(executions(ledger))
+            retried = await call(session)
+            again = await call(session)
+            return first, answered_after, pending, ran_before_retry, retried, again
+
+    first, answered_after, pending, ran_before_retry, retried, again = run_test(body)
+
+    assert first.is_error is True
+    text = text_of(first)
+    assert '"send_message"' in text and pending["id"] in text and "again" in text and "same arguments" in text
+    assert pending["status"] == "pending" and pending["id"].startswith("apr_")
+    assert pending["expiresAt"].endswith("Z")
+    assert answered_after < CLIENT_TIMEOUT, answered_after
+    assert ran_before_retry == 0, "an approval decided while no request waited ran on its own"
+    assert not retried.is_error, text_of(retried)
+    assert text_of(retried) == "sent to ops@example.com"
+    # The approval was used once: the next identical call asks anew.
+    assert approval_meta(again)["id"] != pending["id"]
+    assert executions(ledger) == [{"to": "ops@example.com", "body": "deploy now", "token": ""}]
+
+    approvals = cli.json("approvals", "list")
+    used = next(a for a in approvals if a["id"] == pending["id"])
+    assert used["status"] == "approved" and used["consumedBy"]
+    events = [e["kind"] for e in cli.audit(cli.only_run()["id"])]
+    assert events.count("approval.consumed") == 1
+    cli.run("audit", "verify")
+
+
+def test_identical_retry_attaches_and_a_denial_refuses_every_retry(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+
+    async def body():
+        async with gateway_session(gateway, command, "--policy-file", str(policy), "--approval-hold", "1") as session:
+            first = await call(session)
+            second = await call(session)
+            pending_before = cli.pending_approvals()
+            await cli.run_async("approvals", "deny", approval_meta(first)["id"], "--by", "reviewer", "--reason", "not during the freeze")
+            refused = [await call(session) for _ in range(3)]
+            return first, second, pending_before, refused
+
+    first, second, pending_before, refused = run_test(body)
+
+    assert approval_meta(second)["id"] == approval_meta(first)["id"], "the identical retry asked a person again"
+    assert len(pending_before) == 1
+    for result in refused:
+        assert result.is_error is True
+        assert "denied by reviewer: not during the freeze" in text_of(result)
+    assert len(cli.json("approvals", "list")) == 1, "a looping agent asked the person again after a denial"
+    assert executions(ledger) == []
+
+
+def test_cancelled_wait_keeps_the_approval_and_a_late_approval_runs_nothing(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+    watcher = ApprovalWatcher()
+
+    async def body():
+        async with gateway_session(
+            gateway, command, "--policy-file", str(policy), "--approval-hold", "20", watcher=watcher
+        ) as session:
+            # A client that gives up after 1 s and cancels its request.
+            try:
+                await session.call_tool("send_message", ARGS, read_timeout_seconds=1.0)
+                timed_out = False
+            except Exception:  # the SDK raises McpError on its read timeout
+                timed_out = True
+            notice = await watcher.next_for("send_message")
+            for request_id in range(0, 5):
+                await session.send_notification(
+                    types.CancelledNotification(params=types.CancelledNotificationParams(request_id=request_id))
+                )
+            await anyio.sleep(0.5)
+            still_pending = cli.pending_approvals()
+            await cli.run_async("approvals", "approve", notice["approvalId"], "--by", "reviewer")
+            await anyio.sleep(2)
+            ran_after_late_approval = len(executions(ledger))
+            retried = await call(session)
+            return timed_out, notice, still_pending, ran_after_late_approval, retried
+
+    timed_out, notice, still_pending, ran_after_late_approval, retried = run_test(body)
+
+    assert timed_out
+    assert [a["id"] for a in still_pending] == [notice["approvalId"]], "the cancellation expired the approval"
+    assert ran_after_late_approval == 0, "an approval with no waiting request was forwarded"
+    assert not retried.is_error, text_of(retried)
+    assert len(executions(ledger)) == 1
+
+
+def test_concurrent_identical_calls_run_once_on_one_approval(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+    watcher = ApprovalWatcher()
+
+    async def body():
+        results: list[types.CallToolResult] = []
+        async with gateway_session(
+            gateway, command, "--policy-file", str(policy), "--approval-hold", "4", watcher=watcher
+        ) as session:
+
+            async def one() -> None:
+                results.append(await call(session))
+
+            async with anyio.create_task_group() as group:
+                for _ in range(3):
+                    group.start_soon(one)
+                notice = await watcher.next_for("send_message")
+                await anyio.sleep(0.5)
+                await cli.run_async("approvals", "approve", notice["approvalId"], "--by", "reviewer")
+        return results
+
+    results = run_test(body)
+
+    assert len(results) == 3
+    succeeded = [r for r in results if not r.is_error]
+    assert len(succeeded) == 1, [text_of(r) for r in results]
+    assert len(executions(ledger)) == 1
+    assert len(cli.json("approvals", "list")) == 1
+
+
+def test_progress_while_held(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, _ = upstream(tmp_path)
+
+    async def body():
+        seen: list[tuple[float, float, str | None]] = []
+        started = time.monotonic()
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            seen.append((time.monotonic() - started, progress, message))
+
+        async with gateway_session(gateway, command, "--policy-file", str(policy), "--approval-hold", "9") as session:
+            result = await session.call_tool(
+                "send_message", ARGS, read_timeout_seconds=20.0, progress_callback=on_progress
+            )
+        return seen, result
+
+    seen, result = run_test(body)
+
+    assert result.is_error is True and approval_meta(result)["status"] == "pending"
+    assert len(seen) >= 3, seen
+    times = [at for at, _, _ in seen]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert times[0] < 5 and max(gaps) <= 5.0, seen
+    assert [p for _, p, _ in seen] == sorted({p for _, p, _ in seen}), "progress must increase"
+    assert all(message and "awaiting approval apr_" in message for _, _, message in seen)
+
+
+def test_approval_is_bound_to_the_real_arguments_and_to_what_runs(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+    token_one = "ghp_" + "a1B2c3D4e5" * 3 + "111111"
+    token_two = "ghp_" + "a1B2c3D4e5" * 3 + "222222"
+
+    async def body():
+        async with gateway_session(gateway, command, "--policy-file", str(policy), "--approval-hold", "1") as session:
+            first = await call(session, {**ARGS, "token": token_one})
+            await cli.run_async("approvals", "approve", approval_meta(first)["id"], "--by", "reviewer")
+            other = await call(session, {**ARGS, "token": token_two})
+            ran_with_other = len(executions(ledger))
+            same = await call(session, {**ARGS, "token": token_one})
+            return first, other, ran_with_other, same
+
+    first, other, ran_with_other, same = run_test(body)
+
+    # Both tokens redact to the same stored text, but the approval is bound to the real one.
+    assert approval_meta(other)["id"] != approval_meta(first)["id"]
+    assert ran_with_other == 0
+    assert not same.is_error, text_of(same)
+    assert [e["token"] for e in executions(ledger)] == [token_one]
+    stored = json.dumps(cli.json("approvals", "list"))
+    assert token_one not in stored and token_two not in stored
+
+
+def test_the_approver_sees_the_arguments_that_will_run(gateway, cli, tmp_path):
+    policy = gateway.policy_file(REWRITTEN)
+    command, ledger = upstream(tmp_path)
+
+    async def body():
+        async with gateway_session(gateway, command, "--policy-file", str(policy), "--approval-hold", "1") as session:
+            first = await call(session, {"to": "ceo@example.com", "body": "hi"})
+            [pending] = cli.pending_approvals()
+            await cli.run_async("approvals", "approve", pending["id"], "--by", "reviewer")
+            retried = await call(session, {"to": "ceo@example.com", "body": "hi"})
+            return first, pending, retried
+
+    first, pending, retried = run_test(body)
+
+    assert pending["arguments"]["to"] == "ceo@example.com"
+    assert pending["forwardedArguments"]["to"] == "assistant@example.com"
+    shown = cli.run("approvals", "list").stdout
+    assert "assistant@example.com" in shown
+    assert not retried.is_error, text_of(retried)
+    assert [e["to"] for e in executions(ledger)] == ["assistant@example.com"]
+
+
+def test_an_expired_approval_can_be_neither_decided_nor_used(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+
+    async def body():
+        async with gateway_session(
+            gateway, command, "--policy-file", str(policy), "--approval-hold", "1", "--approval-timeout", "2"
+        ) as session:
+            first = await call(session)
+            await anyio.sleep(2.5)
+            late = await anyio.run_process(
+                [str(cli.binary), "approvals", "approve", approval_meta(first)["id"], "--db", str(cli.db)], check=False
+            )
+            retried = await call(session)
+            return first, late, retried
+
+    first, late, retried = run_test(body)
+
+    assert late.returncode != 0
+    assert b"expired" in late.stderr + late.stdout
+    # The retry asks anew; nothing ran.
+    assert approval_meta(retried)["id"] != approval_meta(first)["id"]
+    assert executions(ledger) == []
