@@ -14,6 +14,10 @@ enum HoldEnd: Sendable, Equatable {
 
     init(_ approval: ApprovalRecord, at now: Date) {
         let current = approval.asOf(now)
+        if current.isPastExpiry(now), current.status != .denied {
+            self = .refuse(ApprovalTexts.expiry(current))
+            return
+        }
         switch current.status {
         case .approved where current.consumedBy == nil: self = .run
         case .approved: self = .refuse("approval \(current.id) was used by an identical call already; call again to ask a person anew")

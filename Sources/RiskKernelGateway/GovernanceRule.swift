@@ -59,6 +59,9 @@ struct GovernanceRule: Sendable {
     /// approval for exactly this call when there is one: it waits on a pending one, runs on an
     /// approved one (nothing new is recorded, the call to record is `nil`), and is refused for the
     /// rest of the life of a denied one; an expired (or no) approval asks anew.
+    ///
+    /// The store reads the matching approval by the key ``approvalMatchKey()`` worked out before
+    /// the transaction; it is used only if the arguments decided here give the same key.
     func decide(_ inputs: DecisionInputs) -> (call: NewToolCall?, verdict: GovernedCall) {
         let result = pipeline.decide(context(inputs))
         let rewritten = result.arguments != arguments
@@ -66,14 +69,15 @@ struct GovernanceRule: Sendable {
         let recorded = secretScanner.redacting(arguments)
         var call = NewToolCall(
             runId: runId, requestId: requestKey, tool: tool, sideEffect: sideEffect, arguments: recorded,
-            forwardedArguments: rewritten ? secretScanner.redacting(result.arguments) : nil, decision: result.decision)
+            forwardedArguments: rewritten ? Optional(secretScanner.redacting(result.arguments)) : nil, decision: result.decision)
         var verdict = GovernedCall(call: call, arguments: result.arguments, rewritten: rewritten)
         guard case .needsApproval = result.decision else { return (call, verdict) }
         let matchKey = ApprovalMatchKey.make(secret: approvalSecret, server: server, tool: tool, arguments: result.arguments)
         call.approvalMatchKey = matchKey
         verdict.call = call
-        guard let prior = inputs.matchingApproval, prior.matchKey == matchKey else { return (call, verdict) }
-        switch prior.asOf(inputs.now).status {
+        // An approval past its expiry is neither waited on nor used: the call asks anew.
+        guard let prior = inputs.matchingApproval, prior.matchKey == matchKey, !prior.isPastExpiry(inputs.now) else { return (call, verdict) }
+        switch prior.status {
         case .pending, .approved:
             verdict.priorApproval = prior
             return (nil, verdict)

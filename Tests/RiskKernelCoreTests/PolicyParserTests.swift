@@ -504,3 +504,36 @@ struct PolicyParserTests {
         #expect(PolicyError(file: "f", document: 2, field: "", message: "m").description == "f: document 2: m")
     }
 }
+
+@Suite("Policy parser: spec.approvals")
+struct ApprovalSettingsParserTests {
+    func parse(_ approvals: String) throws -> Policy {
+        try PolicyParser.parse("""
+            apiVersion: riskkernel/v1
+            kind: Policy
+            metadata: {name: p}
+            spec:
+              approvals: \(approvals)
+            """, file: "p.yaml")[0]
+    }
+
+    @Test("hold and timeout take durations or seconds")
+    func reads() throws {
+        let policy = try parse("{hold: 10s, timeout: 2h}")
+        #expect(policy.approvals.hold == .seconds(10))
+        #expect(policy.approvals.timeout == .seconds(7200))
+        #expect(try parse("{hold: 4.5}").approvals.hold == .milliseconds(4500))
+        #expect(try parse("{}").approvals == ApprovalSettings())
+    }
+
+    @Test("a bad value or an unknown field names the field")
+    func refuses() {
+        for (text, field) in [("{hold: 0}", "spec.approvals.hold"), ("{timeout: soon}", "spec.approvals.timeout"), ("{holds: 5s}", "spec.approvals.holds")] {
+            #expect {
+                _ = try parse(text)
+            } throws: { error in
+                String(describing: error).contains(field)
+            }
+        }
+    }
+}

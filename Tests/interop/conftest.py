@@ -358,10 +358,10 @@ def git_repo(tmp_path: Path, git_exe: str) -> GitRepo:
 class RawGateway:
     """A gateway driven over a raw pipe, one JSON-RPC line at a time (no SDK)."""
 
-    def __init__(self, argv: list[str], log: GatewayLog) -> None:
+    def __init__(self, argv: list[str], log: GatewayLog, env: dict[str, str] | None = None) -> None:
         self.log = log
         self._stderr = log.path.open("wb")
-        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env)
         self._buffer = b""
         self._next_id = 1000
 
@@ -373,8 +373,8 @@ class RawGateway:
     def send(self, message: Any) -> None:
         self.send_line(json.dumps(message).encode())
 
-    def read(self, timeout: float = 10.0) -> dict[str, Any]:
-        """The next message from the gateway."""
+    def read_line(self, timeout: float = 10.0) -> bytes:
+        """The next line from the gateway, as bytes."""
         import select
 
         assert self.process.stdout is not None
@@ -392,7 +392,11 @@ class RawGateway:
                 )
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        return line
+
+    def read(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The next message from the gateway."""
+        return json.loads(self.read_line(timeout))
 
     def read_response(self, id: Any, timeout: float = 10.0) -> dict[str, Any]:
         """The response with `id`, skipping notifications (a mismatched response fails)."""
@@ -445,8 +449,8 @@ def raw_gateway(gateway: Gateway) -> Iterator[Callable[..., RawGateway]]:
     """Starts gateways driven over a raw pipe; kills any still running at the end of the test."""
     started: list[RawGateway] = []
 
-    def start(upstream: Sequence[str | os.PathLike[str]], *options: str) -> RawGateway:
-        raw = RawGateway(gateway.argv(upstream, *options), gateway.new_log())
+    def start(upstream: Sequence[str | os.PathLike[str]], *options: str, env: dict[str, str] | None = None) -> RawGateway:
+        raw = RawGateway(gateway.argv(upstream, *options), gateway.new_log(), env)
         started.append(raw)
         return raw
 

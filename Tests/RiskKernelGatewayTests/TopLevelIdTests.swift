@@ -1,0 +1,113 @@
+import Foundation
+import RiskKernelCore
+import RiskKernelStore
+import Testing
+
+@testable import RiskKernelGateway
+
+/// The gateway finds and replaces a message's own id in its bytes: every id type, wherever the
+/// member stands, never a nested `"id"`, every other byte unchanged.
+@Suite("Top-level id splicing")
+struct TopLevelIdTests {
+    @Test("finds the id first, last or between, and never one inside params or result")
+    func finds() {
+        #expect(TopLevelId.value(in: Array(#"{"jsonrpc":"2.0","id":7,"result":{"id":99}}"#.utf8)) == 7)
+        #expect(TopLevelId.value(in: Array(#"{"result":{"id":"inner","content":[{"id":1}]},"jsonrpc":"2.0","id":"outer"}"#.utf8)) == "outer")
+        #expect(TopLevelId.value(in: Array(#"{"params":{"id":3},"method":"x","jsonrpc":"2.0"}"#.utf8)) == nil)
+        #expect(TopLevelId.value(in: Array(#" { "jsonrpc" : "2.0" , "\u0069d" : 12 , "result" : "a,\"}b" } "#.utf8)) == 12)
+        #expect(TopLevelId.value(in: Array(#"[{"id":1}]"#.utf8)) == nil)
+    }
+
+    @Test("finds the id of a message the strict parser refuses (a lone surrogate in a text)")
+    func unparsable() {
+        let bytes = Array(#"{"result":{"content":[{"type":"text","text":"\ud800"}]},"jsonrpc":"2.0","id":5}"#.utf8)
+        #expect((try? JSONParser.parse(bytes)) == nil)
+        #expect(TopLevelId.value(in: bytes) == 5)
+        let spliced = TopLevelId.replacing(in: bytes, with: "client-5")
+        #expect(spliced.map { String(decoding: $0, as: UTF8.self) } == #"{"result":{"content":[{"type":"text","text":"\ud800"}]},"jsonrpc":"2.0","id":"client-5"}"#)
+    }
+
+    @Test("finds a trailing id in the last bytes of an oversized message")
+    func trailing() {
+        #expect(TopLevelId.trailingId(in: Array(#"xxxxxx"}]},"jsonrpc":"2.0","id":7}"#.utf8)) == 7)
+        #expect(TopLevelId.trailingId(in: Array(#"xx"},"id" : "a\"b" }"#.utf8) + [0x0A]) == "a\"b")
+        #expect(TopLevelId.trailingId(in: Array(#"xxxx"}]}}"#.utf8)) == nil)
+        #expect(TopLevelId.trailingId(in: Array(#"x","myid":7}"#.utf8)) == nil)
+        #expect(TopLevelId.value(head: Array(#"{"result":{"content":"#.utf8), tail: Array(#"zz"},"id":-3}"#.utf8)) == -3)
+    }
+
+    @Test("property: any id, anywhere among the members, is found and replaced with every other byte kept", arguments: 0..<4)
+    func property(seed: Int) throws {
+        var random = SystemRandomNumberGenerator()
+        let ids: [JSONValue] = [
+            0, 1, -1, .integer(Int64.max), .integer(Int64.min), "", "1", "riskkernel-internal-1", "a\"b\\c", "\u{1F600}", "\u{0}",
+        ]
+        for _ in 0..<300 {
+            let id = ids.randomElement(using: &random)!
+            let replacement = ids.randomElement(using: &random)!
+            var members: [(String, String)] = [
+                ("jsonrpc", #""2.0""#),
+                ("result", #"{"id":"nested","content":[{"type":"text","text":"}{,\"id\":1"}],"n":18446744073709551615}"#),
+                ("id", String(decoding: CanonicalJSON.encode(id), as: UTF8.self)),
+            ]
+            members.shuffle(using: &random)
+            let spacing = [" ", "", "\n", "\t"].randomElement(using: &random)!
+            let text = "{" + members.map { "\(spacing)\"\($0.0)\"\(spacing):\(spacing)\($0.1)" }.joined(separator: ",") + "}"
+            let bytes = Array(text.utf8)
+            #expect(TopLevelId.value(in: bytes) == id, "\(text)")
+            let spliced = try #require(TopLevelId.replacing(in: bytes, with: replacement))
+            let parsed = try JSONParser.parse(spliced)
+            #expect(parsed["id"] == replacement)
+            let expected = text.replacingOccurrences(of: members.first { $0.0 == "id" }!.1, with: String(decoding: CanonicalJSON.encode(replacement), as: UTF8.self))
+            if !members.contains(where: { $0.0 != "id" && $0.1.contains(members.first { $0.0 == "id" }!.1) }) {
+                #expect(String(decoding: spliced, as: UTF8.self) == expected)
+            }
+        }
+    }
+}
+
+@Suite("A held call's end")
+struct HoldEndTests {
+    func approval(_ status: ApprovalStatus, expiresIn seconds: TimeInterval = 60, consumed: Bool = false) -> ApprovalRecord {
+        ApprovalRecord(
+            id: "apr_1", runId: "run_1", toolCallId: "call_1", tool: "send", sideEffect: "write", arguments: [:], rule: "tool=send",
+            status: status, decidedBy: status == .pending ? nil : "alice", reason: status == .denied ? "no" : nil, createdAt: Date(),
+            decidedAt: nil, expiresAt: Date().addingTimeInterval(seconds), consumedBy: consumed ? "1" : nil)
+    }
+
+    @Test("approved runs once; denied and expired refuse; undecided answers pending")
+    func ends() {
+        let now = Date()
+        #expect(HoldEnd(approval(.approved), at: now) == .run)
+        guard case .refuse(let used) = HoldEnd(approval(.approved, consumed: true), at: now) else {
+            Issue.record("a used approval ran again")
+            return
+        }
+        #expect(used.contains("used by an identical call"))
+        #expect(HoldEnd(approval(.denied), at: now) == .refuse("denied by alice: no"))
+        #expect(HoldEnd(approval(.pending), at: now) == .pending)
+        guard case .refuse(let expired) = HoldEnd(approval(.pending, expiresIn: -1), at: now) else {
+            Issue.record("an expired approval waited")
+            return
+        }
+        #expect(expired.contains("expired"))
+        // An approval decided after its expiry is not used.
+        guard case .refuse = HoldEnd(approval(.approved, expiresIn: -1), at: now) else {
+            Issue.record("approved past expiry ran")
+            return
+        }
+    }
+
+    @Test("a pending result names the tool and the approval and carries its state in _meta")
+    func pendingResult() {
+        let result = ApprovalTexts.pendingResult(tool: "send", approval: approval(.pending), modern: true)
+        #expect(result["isError"] == true)
+        #expect(result["resultType"] == "complete")
+        let text = result["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
+        #expect(text.contains("\"send\"") && text.contains("apr_1") && text.contains("same arguments"))
+        let meta = result["_meta"]?["riskkernel.dev/approval"]
+        #expect(meta?["id"] == "apr_1")
+        #expect(meta?["status"] == "pending")
+        #expect(meta?["expiresAt"]?.stringValue?.hasSuffix("Z") == true)
+    }
+}
