@@ -27,6 +27,8 @@ public struct Policy: Sendable, Hashable {
     public var toolPinning: ToolPinningMode
     /// `spec.approvals`: the hold window and the life of an approval.
     public var approvals = ApprovalSettings()
+    /// `spec.tasks`: MCP tasks governed (the default) or stripped.
+    public var tasks: TaskMode = .govern
     /// The document the policy was read from, as JSON; this is what the store keeps.
     public var document: JSONValue
 

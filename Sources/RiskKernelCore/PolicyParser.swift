@@ -126,7 +126,7 @@ public enum PolicyParser {
         guard let specValue = root["spec"] else { return policy }
         let spec = try reader.object(specValue, at: "spec", allowed: [
             "budget", "toolAllowlist", "approvalRules", "sideEffects", "secrets", "argumentRules", "toolPinning", "rateLimits", "toolPrices",
-            "approvals",
+            "approvals", "tasks",
         ])
         if let budget = spec["budget"] {
             policy.budget = try reader.budget(budget, at: "spec.budget")
@@ -164,6 +164,17 @@ public enum PolicyParser {
         }
         if let approvals = spec["approvals"] {
             policy.approvals = try reader.approvalSettings(approvals, at: "spec.approvals")
+        }
+        if let tasks = spec["tasks"], tasks != .null {
+            // YAML reads an unquoted `off` as false.
+            if tasks == .bool(false) {
+                policy.tasks = .off
+            } else {
+                guard let text = try reader.string(tasks, at: "spec.tasks", required: true), let mode = TaskMode(rawValue: text) else {
+                    throw context.error("spec.tasks", "must be govern or off (got \(CanonicalJSON.string(tasks)))")
+                }
+                policy.tasks = mode
+            }
         }
         return policy
     }

@@ -37,6 +37,8 @@ extension GatewaySession {
             sendToClient(JSONRPC.errorResponse(id: id, code: JSONRPCErrorCode.upstreamUnavailable, message: "the gateway is shutting down"))
             return
         }
+        // Under `spec.tasks: off` the upstream is asked plainly, so its answer is the result itself.
+        let raw = configuration.policy.tasks == .off && members["task"] != nil ? Self.withoutTaskParameter(raw) ?? raw : raw
         activeWork += 1
         let call = ToolCallRequest(
             id: id, key: JSONRPC.idKey(id), tool: tool, arguments: arguments, modern: modern, progressToken: members["_meta"]?["progressToken"],

@@ -11,6 +11,12 @@ public actor GatewaySession {
     enum PendingKind {
         case toolCall(callId: String, tool: String, started: ContinuousClock.Instant)
         case toolsList
+        /// `initialize`: its capabilities lose `tasks` under `spec.tasks: off`.
+        case initialize
+        /// `tasks/get`, `tasks/result` or `tasks/cancel` of a task a governed call created.
+        case task(method: String, taskId: String)
+        /// `tasks/list`: only the tasks governed calls of this run created are shown.
+        case taskList
         /// Any other client request, tracked so it can be failed if the upstream goes away.
         case passthrough
         case internalRequest(CheckedContinuation<JSONValue, Error>)
@@ -44,6 +50,8 @@ public actor GatewaySession {
     /// The tasks of calls waiting for something (the tool catalogue, a person's approval), by
     /// request id key; a cancellation cancels them.
     var heldCalls: [String: Task<Void, Never>] = [:]
+    /// The tasks that governed calls of this run created, by task id.
+    var governedTasks: [String: GovernedTask] = [:]
     /// Tool definitions by name, from the upstream's `tools/list`.
     var toolCatalogue: [String: JSONValue] = [:]
     var catalogueLoad: Task<Void, Never>?
@@ -154,8 +162,15 @@ public actor GatewaySession {
                     id: id, code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: method \"\(method)\" is not \"tools/call\""))
             } else if method.hasPrefix(ExtensionMethods.prefix) || method.lowercased().hasPrefix(ExtensionMethods.prefix) {
                 Task { await self.answerExtension(id: id, method: method, params: params) }
+            } else if method.hasPrefix("tasks/") {
+                routeTaskRequest(id: id, method: method, params: params, raw: raw)
             } else {
-                sendRequestUpstream(raw, clientId: id, kind: method == "tools/list" ? .toolsList : .passthrough)
+                let kind: PendingKind = switch method {
+                case "tools/list": .toolsList
+                case "initialize": .initialize
+                default: .passthrough
+                }
+                sendRequestUpstream(raw, clientId: id, kind: kind)
             }
         case .notification(let method, let params):
             if method.lowercased().hasPrefix(ExtensionMethods.prefix) {
@@ -200,7 +215,11 @@ public actor GatewaySession {
                 answerUnreadable(upstreamId: id, reason: "the upstream server's answer is not valid JSON-RPC (\(rejection.message))", forward: bytes)
             case .success((.response(let id, let body), _)):
                 handleUpstreamResponse(id: id, body: body, raw: bytes)
-            case .success((.notification(let method, _), _)):
+            case .success((.notification(let method, let params), let message)):
+                if method == "notifications/tasks/status" {
+                    relayTaskStatus(params: params, message: message, raw: bytes)
+                    return
+                }
                 sendToClient(bytes)
                 if method == "notifications/tools/list_changed" { refreshCatalogue() }
             case .success((.request, _)):
@@ -261,19 +280,21 @@ public actor GatewaySession {
         let raw = TopLevelId.replacing(in: upstreamRaw, with: clientId) ?? CanonicalJSON.encode(body)
         switch pending.kind {
         case .toolCall(let callId, let tool, let started):
-            let elapsed = ContinuousClock.now - started
-            let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
-            traceUpstreamAnswered(key: key, body: checkedBody)
-            activeWork += 1
-            // Answered once the outcome is recorded, in the next group commit.
-            let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed))
-            let startsGroup = outcomeCommits.add(completion, key: key) { [self] result in
-                if case .failure(let error) = result { logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
+            if let taskId = Self.createdTaskId(body) {
+                // A task handle, not the result: the result comes through tasks/result, governed there.
+                governedTasks[taskId] = GovernedTask(callId: callId, tool: tool, started: started)
+                let (_, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
                 sendToClient(checkedRaw)
                 traceToolCallEnded(key: key)
-                activeWork -= 1
+                return
             }
-            if startsGroup { afterQueuedWork { $0.writeOutcomes() } }
+            complete(callId: callId, tool: tool, key: key, started: started, body: body, raw: raw)
+        case .initialize:
+            sendToClient(configuration.policy.tasks == .off ? Self.withoutTaskCapability(body) ?? raw : raw)
+        case .task(let method, let taskId):
+            answeredTask(method: method, taskId: taskId, key: key, body: body, raw: raw)
+        case .taskList:
+            sendToClient(governedTaskList(body) ?? raw)
         case .toolsList:
             // The client's own listing is answered from the upstream's answer to it: its tools are
             // checked against their pins here, so a slow first listing never leaves it empty.
@@ -288,6 +309,23 @@ public actor GatewaySession {
         case .internalRequest:
             break
         }
+    }
+
+    /// Records a call's outcome in the next group commit, then answers the client with its result
+    /// (credentials redacted or withheld as the policy says).
+    func complete(callId: String, tool: String, key: String, started: ContinuousClock.Instant, body: JSONValue, raw: [UInt8]) {
+        let elapsed = ContinuousClock.now - started
+        let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
+        traceUpstreamAnswered(key: key, body: checkedBody)
+        activeWork += 1
+        let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed))
+        let startsGroup = outcomeCommits.add(completion, key: key) { [self] result in
+            if case .failure(let error) = result { logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
+            sendToClient(checkedRaw)
+            traceToolCallEnded(key: key)
+            activeWork -= 1
+        }
+        if startsGroup { afterQueuedWork { $0.writeOutcomes() } }
     }
 
     /// A tool call's response with the credentials in its result redacted or the result withheld,
@@ -326,7 +364,7 @@ public actor GatewaySession {
                     outcome: ToolCallOutcome(status: .failed, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
                 logger.error("tool \(tool) failed: \(reason)")
                 if let key = request.clientKey { traceToolCallEnded(key: key, error: reason) }
-            case .toolsList, .passthrough:
+            case .toolsList, .passthrough, .initialize, .task, .taskList:
                 break
             case .internalRequest(let continuation):
                 continuation.resume(throwing: UpstreamSpawnError(command: configuration.upstreamCommand.first ?? "", reason: reason))
@@ -499,18 +537,20 @@ public actor GatewaySession {
     }
 
     /// A `tools/list` response with only the tools the policy allows (and, under `toolPinning:
-    /// enforce`, whose definition is the one pinned), or `nil` to forward it unchanged.
+    /// enforce`, whose definition is the one pinned; under `spec.tasks: off`, without
+    /// `execution.taskSupport`), or `nil` to forward it unchanged.
     func filteredToolsList(_ body: JSONValue) -> [UInt8]? {
         guard case .object(var members) = body, case .object(var result)? = members["result"],
               let tools = result["tools"]?.arrayValue
         else { return nil }
         for tool in tools { if let name = tool["name"]?.stringValue { toolCatalogue[name] = tool } }
         let enforcePins = configuration.policy.toolPinning == .enforce
-        let allowed = tools.filter { tool in
+        var allowed = tools.filter { tool in
             guard let name = tool["name"]?.stringValue, configuration.policy.allows(tool: name) else { return false }
             return !enforcePins || ToolDefinition(tool: tool)?.hash == toolPins[name]?.pinnedHash
         }
-        guard allowed.count != tools.count else { return nil }
+        if configuration.policy.tasks == .off { allowed = allowed.map(Self.withoutTaskSupport) }
+        guard allowed != tools else { return nil }
         result["tools"] = .array(allowed)
         members["result"] = .object(result)
         return CanonicalJSON.encode(.object(members))

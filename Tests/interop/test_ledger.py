@@ -137,7 +137,7 @@ def test_session_is_recorded_with_decisions_and_a_hash_chain(gateway, cli, time_
         "tool.decided", "tool.completed",  # get_current_time
         "tool.decided",  # delete_everything, refused
         "model.recorded", "checkpoint.created",  # the step's automatic checkpoint
-        "tool.decided", "approval.requested", "approval.decided", "tool.completed",  # convert_time
+        "tool.decided", "approval.requested", "approval.decided", "approval.consumed", "tool.completed",  # convert_time
         "run.status",
     ]
     decisions = [event["data"]["decision"] for event in events if event["kind"] == "tool.decided"]

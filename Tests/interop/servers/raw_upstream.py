@@ -12,6 +12,14 @@ Tools (each `tools/call` is answered in the shape its name says):
   then the real answer.
 Any other request method is answered with a result holding `\\ud800` too (a reply the gateway need
 not look inside). `RAW_UPSTREAM_SLOW_LIST=SECONDS` makes the first `tools/list` take that long.
+
+`RAW_UPSTREAM_TASKS=1` makes it a server with MCP tasks (2025-11-25): it declares
+`capabilities.tasks`, its tools `execution.taskSupport: optional`; a `tools/call` with
+`params.task` is answered with a task (`t1`, `t2`, …) and a status notification for it and for a
+task nobody created (`t-foreign`); `tasks/get` says completed, `tasks/result` answers with a text
+holding a GitHub token, `tasks/list` lists every task including `t-foreign`. Without `params.task`,
+`tools/call` answers `plain answer`. Every request it receives is appended to
+`RAW_UPSTREAM_LOG` when that is set.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ import json
 import os
 import sys
 import time
+
+TOKEN = "ghp_" + "Zq9Xw8Vu7T" * 4
 
 TOOLS = [
     {"name": name, "description": f"{name} tool", "inputSchema": {"type": "object", "properties": {"n": {"type": "integer", "maximum": 18446744073709551615}}}}
@@ -32,25 +42,54 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
+def task(task_id: str, status: str) -> dict:
+    return {"taskId": task_id, "status": status, "createdAt": "2026-12-01T10:00:00Z", "lastUpdatedAt": "2026-12-01T10:00:00Z", "ttl": 60000}
+
+
 def main() -> None:
     slow_list = float(os.environ.get("RAW_UPSTREAM_SLOW_LIST", "0"))
+    tasks = os.environ.get("RAW_UPSTREAM_TASKS") == "1"
+    log = os.environ.get("RAW_UPSTREAM_LOG")
+    created: list[str] = []
     listed = False
     for line in sys.stdin:
         if not line.strip():
             continue
         message = json.loads(line)
+        if log:
+            with open(log, "a") as handle:
+                handle.write(line if line.endswith("\n") else line + "\n")
         method, id_ = message.get("method"), message.get("id")
         if id_ is None:
             continue
         id_text = json.dumps(id_)
         if method == "initialize":
-            result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}}, "serverInfo": {"name": "raw-upstream", "version": "1"}}
+            capabilities: dict = {"tools": {}}
+            if tasks:
+                capabilities["tasks"] = {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}}
+            result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": capabilities, "serverInfo": {"name": "raw-upstream", "version": "1"}}
             write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": result}))
         elif method == "tools/list":
             if not listed and slow_list:
                 time.sleep(slow_list)
             listed = True
-            write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"tools": TOOLS}}))
+            tools = [{**tool, "execution": {"taskSupport": "optional"}} for tool in TOOLS] if tasks else TOOLS
+            write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"tools": tools}}))
+        elif tasks and method == "tools/call" and "task" in message["params"]:
+            task_id = f"t{len(created) + 1}"
+            created.append(task_id)
+            write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"task": task(task_id, "working")}}))
+            for other in (task_id, "t-foreign"):
+                write(json.dumps({"jsonrpc": "2.0", "method": "notifications/tasks/status", "params": task(other, "working")}))
+        elif tasks and method == "tools/call":
+            write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"content": [{"type": "text", "text": "plain answer"}]}}))
+        elif tasks and method == "tasks/get":
+            write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": task(message["params"]["taskId"], "completed")}))
+        elif tasks and method == "tasks/result":
+            text = "the deploy token is " + TOKEN
+            write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"content": [{"type": "text", "text": text}]}}))
+        elif tasks and method == "tasks/list":
+            write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"tasks": [task(t, "completed") for t in created + ["t-foreign"]]}}))
         elif method == "tools/call":
             name = message["params"]["name"]
             arguments = message["params"].get("arguments", {})
