@@ -29,6 +29,8 @@ public struct Policy: Sendable, Hashable {
     public var approvals = ApprovalSettings()
     /// `spec.tasks`: MCP tasks governed (the default) or stripped.
     public var tasks: TaskMode = .govern
+    /// `spec.sampling`: the upstream's requests to the client's model allowed (the default) or denied.
+    public var sampling: SamplingMode = .allow
     /// The document the policy was read from, as JSON; this is what the store keeps.
     public var document: JSONValue
 

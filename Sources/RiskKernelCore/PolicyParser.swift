@@ -126,7 +126,7 @@ public enum PolicyParser {
         guard let specValue = root["spec"] else { return policy }
         let spec = try reader.object(specValue, at: "spec", allowed: [
             "budget", "toolAllowlist", "approvalRules", "sideEffects", "secrets", "argumentRules", "toolPinning", "rateLimits", "toolPrices",
-            "approvals", "tasks",
+            "approvals", "tasks", "sampling",
         ])
         if let budget = spec["budget"] {
             policy.budget = try reader.budget(budget, at: "spec.budget")
@@ -175,6 +175,12 @@ public enum PolicyParser {
                 }
                 policy.tasks = mode
             }
+        }
+        if let sampling = spec["sampling"], sampling != .null {
+            guard let text = try reader.string(sampling, at: "spec.sampling", required: true), let mode = SamplingMode(rawValue: text) else {
+                throw context.error("spec.sampling", "must be allow or deny (got \(CanonicalJSON.string(sampling)))")
+            }
+            policy.sampling = mode
         }
         return policy
     }

@@ -222,7 +222,11 @@ public actor GatewaySession {
                 }
                 sendToClient(bytes)
                 if method == "notifications/tools/list_changed" { refreshCatalogue() }
-            case .success((.request, _)):
+            case .success((.request(let id, let method, let params), _)):
+                if method == "sampling/createMessage" {
+                    governSampling(id: id, params: params, raw: bytes)
+                    return
+                }
                 sendToClient(bytes)
             }
         }

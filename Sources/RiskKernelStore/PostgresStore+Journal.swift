@@ -38,6 +38,14 @@ extension PostgresStore {
         }
     }
 
+    public func recordSampling(runId: String, _ request: SamplingRequest) async throws {
+        let now = Timestamps.now()
+        try await write { connection in
+            guard try await Self.fetchRun(connection, id: runId, lock: false) != nil else { throw StoreError.notFound("run \(runId)") }
+            try await Self.appendEvent(connection, runId: runId, kind: "sampling.requested", data: request.event, at: now)
+        }
+    }
+
     public func createCheckpoint(runId: String, name: String, payload: JSONValue) async throws -> CheckpointRecord {
         let now = Timestamps.now()
         let limit = configuration.maxCheckpointsPerRun

@@ -37,6 +37,14 @@ extension SQLiteStore {
         }
     }
 
+    public func recordSampling(runId: String, _ request: SamplingRequest) async throws {
+        let now = Timestamps.now()
+        try await pool.write { db in
+            guard try Self.fetchRun(db, id: runId) != nil else { throw StoreError.notFound("run \(runId)") }
+            try Self.appendEvent(db, runId: runId, kind: "sampling.requested", data: request.event, at: now)
+        }
+    }
+
     public func createCheckpoint(runId: String, name: String, payload: JSONValue) async throws -> CheckpointRecord {
         let now = Timestamps.now()
         let limit = maxCheckpointsPerRun

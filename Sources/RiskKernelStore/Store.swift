@@ -113,6 +113,11 @@ public protocol Store: Sendable {
     /// in the store, so that every gateway on the store computes the same keys.
     func approvalMatchSecret() async throws -> [UInt8]
 
+    // MARK: Sampling
+    /// Records a request of the upstream server to the client's model: a `sampling.requested`
+    /// event in the run's chain (no content).
+    func recordSampling(runId: String, _ request: SamplingRequest) async throws
+
     // MARK: Facts
     func putFact(namespace: String, key: String, value: JSONValue, runId: String?) async throws -> FactRecord
     func fact(namespace: String, key: String) async throws -> FactRecord?

@@ -98,9 +98,47 @@ def test_a_slow_first_listing_holds_the_first_calls_and_never_empties_the_tools(
     raw.initialize()
     started = time.monotonic()
     listing = raw.request("tools/list", timeout=30)
-    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray"]
+    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray", "sample"]
     response = call(raw, "c1", "echo", {"n": 1}, timeout=30)
     assert json.loads(response["result"]["content"][0]["text"]) == {"n": 1}, response
     assert time.monotonic() - started >= 6
     raw.close_stdin()
     assert raw.wait() == 0
+
+
+SAMPLING_DENIED = """\
+apiVersion: riskkernel/v1
+kind: Policy
+metadata: {name: no-sampling}
+spec:
+  sampling: deny
+"""
+
+
+def test_sampling_is_recorded_and_relayed_or_denied(raw_gateway, cli, gateway, tmp_path):
+    raw = raw_gateway(UPSTREAM)
+    raw.initialize()
+    raw.send({"jsonrpc": "2.0", "id": "c1", "method": "tools/call", "params": {"name": "sample", "arguments": {}}})
+    request = raw.read()
+    assert request["method"] == "sampling/createMessage"
+    raw.send({"jsonrpc": "2.0", "id": request["id"], "result": {"role": "assistant", "content": {"type": "text", "text": "model says hi"}, "model": "m"}})
+    assert raw.read_response("c1")["result"]["content"][0]["text"] == "model says hi"
+    raw.close_stdin()
+    assert raw.wait() == 0
+    run_id = cli.only_run()["id"]
+    events = [e for e in cli.audit(run_id) if e["kind"] == "sampling.requested"]
+    assert [e["data"] for e in events] == [
+        {"method": "sampling/createMessage", "modelHints": ["claude-sonnet"], "toolsOffered": True, "decision": "allow"}
+    ]
+    assert "secret prompt text" not in json.dumps(cli.audit(run_id))
+
+    policy = gateway.policy_file(SAMPLING_DENIED)
+    denied = raw_gateway(UPSTREAM, "--policy-file", str(policy))
+    denied.initialize()
+    answer = denied.request("tools/call", {"name": "sample", "arguments": {}})
+    assert "sampling refused: RiskKernel refused the sampling request" in answer["result"]["content"][0]["text"]
+    denied.close_stdin()
+    assert denied.wait() == 0
+    runs = cli.runs()
+    newest = runs[0]["id"]
+    assert [e["data"]["decision"] for e in cli.audit(newest) if e["kind"] == "sampling.requested"] == ["deny"]

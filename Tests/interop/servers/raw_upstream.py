@@ -8,6 +8,8 @@ Tools (each `tools/call` is answered in the shape its name says):
   servers write it (`{"result":…,"jsonrpc":"2.0","id":7}`);
 - `surrogate`: a text holding the lone surrogate escape `\\ud800`, as a browser's JSON.stringify
   writes it (strict parsers refuse it);
+- `sample`: asks the client's model first (`sampling/createMessage` with a model hint and a tool),
+  then answers with what came back (the result's text, or the error's message);
 - `stray`: first a response with an id nobody sent, and one with the id `riskkernel-internal-1`,
   then the real answer.
 Any other request method is answered with a result holding `\\ud800` too (a reply the gateway need
@@ -33,7 +35,7 @@ TOKEN = "ghp_" + "Zq9Xw8Vu7T" * 4
 
 TOOLS = [
     {"name": name, "description": f"{name} tool", "inputSchema": {"type": "object", "properties": {"n": {"type": "integer", "maximum": 18446744073709551615}}}}
-    for name in ("echo", "big_last", "surrogate", "stray")
+    for name in ("echo", "big_last", "surrogate", "stray", "sample")
 ]
 
 
@@ -93,7 +95,18 @@ def main() -> None:
         elif method == "tools/call":
             name = message["params"]["name"]
             arguments = message["params"].get("arguments", {})
-            if name == "big_last":
+            if name == "sample":
+                write(json.dumps({"jsonrpc": "2.0", "id": "sampling-1", "method": "sampling/createMessage", "params": {
+                    "messages": [{"role": "user", "content": {"type": "text", "text": "secret prompt text"}}],
+                    "modelPreferences": {"hints": [{"name": "claude-sonnet"}]}, "maxTokens": 10,
+                    "tools": [{"name": "lookup", "inputSchema": {"type": "object"}}]}}))
+                answer = json.loads(sys.stdin.readline())
+                if log:
+                    with open(log, "a") as handle:
+                        handle.write(json.dumps(answer) + "\n")
+                text = answer["result"]["content"]["text"] if "result" in answer else "sampling refused: " + answer["error"]["message"]
+                write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"content": [{"type": "text", "text": text}]}}))
+            elif name == "big_last":
                 text = "x" * int(arguments.get("size", 100000))
                 write('{"result":{"content":[{"type":"text","text":"' + text + '"}]},"jsonrpc":"2.0","id":' + id_text + "}")
             elif name == "surrogate":

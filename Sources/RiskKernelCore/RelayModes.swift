@@ -10,3 +10,12 @@ public enum TaskMode: String, Sendable, Hashable, CaseIterable {
     /// `tasks/*` requests are refused.
     case off
 }
+
+/// `spec.sampling`: whether the upstream server may ask the client's model for a completion
+/// (`sampling/createMessage`). Each request is recorded in the ledger either way (no content).
+public enum SamplingMode: String, Sendable, Hashable, CaseIterable {
+    /// Relayed to the client. The default.
+    case allow
+    /// Answered with an error; the client's model is never asked.
+    case deny
+}
