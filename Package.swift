@@ -51,6 +51,8 @@ let package = Package(
                 "RiskKernelCore",
                 "RiskKernelStore",
                 .product(name: "Logging", package: "swift-log"),
+                // Approval webhooks (--notify-webhook).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // OpenTelemetry spans for the gateway's tool and model calls (implementations of

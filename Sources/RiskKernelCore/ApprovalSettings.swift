@@ -10,10 +10,13 @@ public struct ApprovalSettings: Sendable, Hashable {
     public var hold: Duration?
     /// How long an approval can be decided and used (`spec.approvals.timeout`).
     public var timeout: Duration?
+    /// Where a person is told of a new approval (`spec.approvals.notify`).
+    public var notify: [ApprovalNotifyTarget]
 
-    public init(hold: Duration? = nil, timeout: Duration? = nil) {
+    public init(hold: Duration? = nil, timeout: Duration? = nil, notify: [ApprovalNotifyTarget] = []) {
         self.hold = hold
         self.timeout = timeout
+        self.notify = notify
     }
 
     /// The hold when neither the policy nor `--approval-hold` sets one: 25 s, below the 30 s of the
@@ -23,4 +26,21 @@ public struct ApprovalSettings: Sendable, Hashable {
     public static let defaultHold: Duration = .seconds(25)
     /// An approval's life when neither the policy nor `--approval-timeout` sets one: one hour.
     public static let defaultTimeout: Duration = .seconds(3600)
+}
+
+/// One place a person is told of a new approval: `desktop` (notify-send on Linux, osascript on
+/// macOS), `webhook: URL` (an HTTP POST of the approval as JSON, with a `text` field that Slack's
+/// incoming webhooks show) or `command: CMD` (run without a shell, the same JSON on its stdin).
+public enum ApprovalNotifyTarget: Sendable, Hashable, CustomStringConvertible {
+    case desktop
+    case webhook(String)
+    case command(String)
+
+    public var description: String {
+        switch self {
+        case .desktop: return "desktop"
+        case .webhook(let url): return "webhook \(url)"
+        case .command(let command): return "command \(command)"
+        }
+    }
 }

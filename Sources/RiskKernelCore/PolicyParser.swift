@@ -332,7 +332,7 @@ struct FieldReader {
     /// `{hold: DURATION, timeout: DURATION}`, each a positive number of seconds or a duration text
     /// such as `25s`, `30m` or `1h`.
     func approvalSettings(_ value: JSONValue, at path: String) throws -> ApprovalSettings {
-        let members = try object(value, at: path, allowed: ["hold", "timeout"])
+        let members = try object(value, at: path, allowed: ["hold", "timeout", "notify"])
         func duration(_ key: String) throws -> Duration? {
             guard let field = members[key], field != .null else { return nil }
             let duration: Duration?
@@ -347,7 +347,31 @@ struct FieldReader {
             }
             return duration
         }
-        return ApprovalSettings(hold: try duration("hold"), timeout: try duration("timeout"))
+        var notify: [ApprovalNotifyTarget] = []
+        if let targets = members["notify"] {
+            notify = try entries(targets, at: "\(path).notify") { entry, at in try notifyTarget(entry, at: at) }
+        }
+        return ApprovalSettings(hold: try duration("hold"), timeout: try duration("timeout"), notify: notify)
+    }
+
+    /// `desktop`, `{webhook: URL}` (http or https) or `{command: CMD}`.
+    func notifyTarget(_ value: JSONValue, at path: String) throws -> ApprovalNotifyTarget {
+        if value == .string("desktop") { return .desktop }
+        let members = try object(value, at: path, allowed: ["webhook", "command"])
+        switch (members["webhook"], members["command"]) {
+        case (let url?, nil):
+            guard let text = try string(url, at: "\(path).webhook", required: true),
+                  text.hasPrefix("http://") || text.hasPrefix("https://"), URL(string: text)?.host != nil
+            else { throw context.error("\(path).webhook", "must be an http or https URL") }
+            return .webhook(text)
+        case (nil, let command?):
+            guard let text = try string(command, at: "\(path).command", required: true), !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw context.error("\(path).command", "must be a command line")
+            }
+            return .command(text)
+        default:
+            throw context.error(path, "must be desktop, {webhook: URL} or {command: CMD}")
+        }
     }
 
     /// `enforce`, `warn` or `off`; `false` is `off` too, since YAML reads an unquoted `off` as false.

@@ -37,6 +37,8 @@ public struct GatewayConfiguration: Sendable {
     /// How long a held call waits for a decision before it is answered with a pending result
     /// (`--approval-hold`, `spec.approvals.hold`).
     public var approvalHold: Duration
+    /// Where people are told of new approvals (`--notify…` and `spec.approvals.notify`).
+    public var approvalNotify: [ApprovalNotifyTarget]
     /// The longest line accepted on either side.
     public var maxLineBytes: Int
     /// The database path shown in approval instructions (`--db`), if one was given.
@@ -49,7 +51,7 @@ public struct GatewayConfiguration: Sendable {
         upstreamCommand: [String], serverName: String? = nil, upstreamEnvironment: [String: String] = UpstreamEnvironment.build(from: ProcessInfo.processInfo.environment),
         policy: Policy = .permissive, budget: Budget? = nil, policyRef: String? = nil, prices: PriceTable = PriceTable(prices: []),
         resumeRunId: String? = nil, runName: String? = nil, parentRunId: String? = nil, metadata: [String: String] = [:],
-        approvalTimeout: Duration? = nil, approvalHold: Duration? = nil, maxLineBytes: Int = 16 * 1024 * 1024, databaseHint: String? = nil,
+        approvalTimeout: Duration? = nil, approvalHold: Duration? = nil, approvalNotify: [ApprovalNotifyTarget] = [], maxLineBytes: Int = 16 * 1024 * 1024, databaseHint: String? = nil,
         maxStoredResultBytes: Int = 64 * 1024, autoCheckpoints: AutoCheckpoints = .all
     ) {
         self.upstreamCommand = upstreamCommand
@@ -65,6 +67,7 @@ public struct GatewayConfiguration: Sendable {
         self.metadata = metadata
         self.approvalTimeout = approvalTimeout ?? policy.approvals.timeout ?? ApprovalSettings.defaultTimeout
         self.approvalHold = approvalHold ?? policy.approvals.hold ?? ApprovalSettings.defaultHold
+        self.approvalNotify = policy.approvals.notify + approvalNotify.filter { !policy.approvals.notify.contains($0) }
         self.maxLineBytes = maxLineBytes
         self.databaseHint = databaseHint
         self.maxStoredResultBytes = maxStoredResultBytes

@@ -275,6 +275,7 @@ extension GatewaySession {
         let approveCommand = approvalCommand("approve", approval.id)
         let denyCommand = approvalCommand("deny", approval.id) + " --reason TEXT"
         logger.notice("tool \(tool) needs approval (rule \(approval.rule)): approve with `\(approveCommand)` or deny with `\(denyCommand)`")
+        notifier.notify(ApprovalNotice(approval: approval, approveCommand: approveCommand, denyCommand: denyCommand))
         sendToClient(JSONRPC.notification(method: "notifications/message", params: [
             "level": "warning", "logger": "riskkernel",
             "data": [

@@ -72,6 +72,8 @@ public actor GatewaySession {
     var checkpointLimitLogged = false
     /// The store's secret for approval match keys (``ApprovalMatchKey``).
     let approvalSecret: [UInt8]
+    /// Tells people of new approvals (`--notify…`).
+    let notifier: ApprovalNotifier
     /// Receives spans of governed calls; `nil` when no OpenTelemetry exporter is configured.
     let tracer: (any GatewayTracer)?
     /// The spans of tool calls in progress, by request id key (empty without a tracer).
@@ -94,6 +96,7 @@ public actor GatewaySession {
         approvalSecret: [UInt8], pipeline: DecisionPipeline = .standard, tracer: (any GatewayTracer)? = nil
     ) {
         self.approvalSecret = approvalSecret
+        notifier = ApprovalNotifier(targets: configuration.approvalNotify, logger: logger)
         self.configuration = configuration
         self.store = store
         self.runId = runId

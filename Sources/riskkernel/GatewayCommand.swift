@@ -66,6 +66,15 @@ struct GatewayCommand: AsyncParsableCommand {
         valueName: "seconds"))
     var approvalHold: Double?
 
+    @Option(help: ArgumentHelp("Tell people of new approvals on the desktop: desktop (notify-send on Linux, osascript on macOS); with the policy's spec.approvals.notify.", valueName: "desktop"))
+    var notify: [String] = []
+
+    @Option(help: ArgumentHelp("POST each new approval as JSON to this URL (Slack incoming webhooks show its text field); repeatable.", valueName: "url"))
+    var notifyWebhook: [String] = []
+
+    @Option(help: ArgumentHelp("Run this command (no shell) for each new approval, with the approval as JSON on its stdin; repeatable.", valueName: "command"))
+    var notifyCommand: [String] = []
+
     @Option(help: ArgumentHelp("The longest message accepted on either side, in bytes.", valueName: "bytes"))
     var maxLineBytes: Int = 16 * 1024 * 1024
 
@@ -103,6 +112,10 @@ struct GatewayCommand: AsyncParsableCommand {
         guard !command.isEmpty else { throw ValidationError("give the upstream server's command after `--`, e.g. `riskkernel gateway -- uvx mcp-server-time`") }
         if let approvalTimeout, !(approvalTimeout > 0) { throw ValidationError("--approval-timeout must be positive") }
         if let approvalHold, !(approvalHold > 0) { throw ValidationError("--approval-hold must be positive") }
+        for target in notify where target != "desktop" { throw ValidationError("--notify takes desktop (got \(target)); use --notify-webhook URL or --notify-command CMD for the others") }
+        for url in notifyWebhook where !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
+            throw ValidationError("--notify-webhook must be an http or https URL (got \(url))")
+        }
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         if let budgetDollars, Money(dollars: budgetDollars) == nil { throw ValidationError("--budget-dollars must be an amount like 2.50") }
         if runId != nil, parentRun != nil { throw ValidationError("--parent-run applies to new runs; a resumed run keeps its parent") }
@@ -153,6 +166,7 @@ struct GatewayCommand: AsyncParsableCommand {
             upstreamCommand: command, serverName: serverName, upstreamEnvironment: upstreamEnvironment, policy: policy, budget: policy.budget.overridden(by: overrides), policyRef: reference,
             prices: priceTable, resumeRunId: runId, runName: runName, parentRunId: parentRun, metadata: runMetadata,
             approvalTimeout: approvalTimeout.map { .milliseconds(Int64($0 * 1000)) }, approvalHold: approvalHold.map { .milliseconds(Int64($0 * 1000)) },
+            approvalNotify: notify.map { _ in .desktop } + notifyWebhook.map { .webhook($0) } + notifyCommand.map { .command($0) },
             maxLineBytes: maxLineBytes,
             databaseHint: storeOptions.db ?? ProcessInfo.processInfo.environment["RISKKERNEL_DB"],
             autoCheckpoints: autoCheckpoint.contains("none") ? [] : AutoCheckpoints(autoCheckpoint.map { $0 == "steps" ? .steps : .policyChange }))

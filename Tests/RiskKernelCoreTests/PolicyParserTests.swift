@@ -537,3 +537,48 @@ struct ApprovalSettingsParserTests {
         }
     }
 }
+
+@Suite("Policy parser: spec.approvals.notify, spec.tasks, spec.sampling")
+struct RelaySettingsParserTests {
+    func parse(_ spec: String) throws -> Policy {
+        try PolicyParser.parse("""
+            apiVersion: riskkernel/v1
+            kind: Policy
+            metadata: {name: p}
+            spec:
+            \(spec)
+            """, file: "p.yaml")[0]
+    }
+
+    @Test("notify targets, task and sampling modes are read; YAML's bare off is off")
+    func reads() throws {
+        let policy = try parse("""
+              approvals:
+                notify: [desktop, {webhook: "https://hooks.example.com/x"}, {command: "page-oncall --urgent"}]
+              tasks: off
+              sampling: deny
+            """)
+        #expect(policy.approvals.notify == [.desktop, .webhook("https://hooks.example.com/x"), .command("page-oncall --urgent")])
+        #expect(policy.tasks == .off)
+        #expect(policy.sampling == .deny)
+        let defaults = try parse("  budget: {}")
+        #expect(defaults.tasks == .govern && defaults.sampling == .allow && defaults.approvals.notify.isEmpty)
+    }
+
+    @Test("a bad value names its field")
+    func refuses() {
+        let cases = [
+            ("  approvals: {notify: [email]}", "spec.approvals.notify[1]"),
+            ("  approvals: {notify: [{webhook: ftp://x}]}", "spec.approvals.notify[1].webhook"),
+            ("  tasks: maybe", "spec.tasks"),
+            ("  sampling: sometimes", "spec.sampling"),
+        ]
+        for (text, field) in cases {
+            #expect {
+                _ = try parse(text)
+            } throws: { error in
+                String(describing: error).contains(field)
+            }
+        }
+    }
+}

@@ -300,3 +300,87 @@ def test_an_expired_approval_can_be_neither_decided_nor_used(gateway, cli, tmp_p
     # The retry asks anew; nothing ran.
     assert approval_meta(retried)["id"] != approval_meta(first)["id"]
     assert executions(ledger) == []
+
+
+def test_people_are_told_where_they_are_and_a_slow_receiver_holds_nothing_up(gateway, cli, tmp_path):
+    import http.server
+    import os
+    import stat
+    import threading
+
+    received: list[dict[str, Any]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"type": self.headers["Content-Type"], "body": json.loads(body)})
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Silent(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            time.sleep(30)  # never answers in time
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    silent = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    for each in (server, silent):
+        threading.Thread(target=each.serve_forever, daemon=True).start()
+
+    # A stand-in notify-send on PATH, and a command that keeps what it reads on stdin.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    desktop_log = tmp_path / "desktop.txt"
+    command_log = tmp_path / "command.json"
+    notify_send = bin_dir / "notify-send"
+    notify_send.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {desktop_log}\n")
+    keeper = bin_dir / "keep-approval"
+    keeper.write_text(f"#!/bin/sh\ncat > {command_log}\n")
+    for script in (notify_send, keeper):
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+    policy = gateway.policy_file(HELD)
+    command, _ = upstream(tmp_path)
+    previous_path = os.environ["PATH"]
+    os.environ["PATH"] = f"{bin_dir}:{previous_path}"
+    try:
+        async def body():
+            async with gateway_session(
+                gateway, command, "--policy-file", str(policy), "--approval-hold", "1", "--notify", "desktop",
+                "--notify-webhook", f"http://127.0.0.1:{silent.server_address[1]}/hook",
+                "--notify-webhook", f"http://127.0.0.1:{server.server_address[1]}/hook",
+                "--notify-command", "keep-approval",
+            ) as session:
+                started = time.monotonic()
+                result = await call(session)
+                elapsed = time.monotonic() - started
+                for _ in range(100):
+                    if received and desktop_log.exists() and command_log.exists() and command_log.stat().st_size:
+                        break
+                    await anyio.sleep(0.1)
+                return result, elapsed
+
+        result, elapsed = run_test(body)
+    finally:
+        os.environ["PATH"] = previous_path
+        server.shutdown()
+        silent.shutdown()
+
+    approval_id = approval_meta(result)["id"]
+    assert elapsed < 4, "a slow webhook held the call up"
+    [hook] = received
+    assert hook["type"] == "application/json"
+    payload = hook["body"]
+    assert set(payload) == {
+        "approvalId", "tool", "sideEffect", "rule", "runId", "arguments", "expiresAt", "approveCommand", "denyCommand", "consoleUrl", "text",
+    }
+    assert payload["approvalId"] == approval_id and payload["tool"] == "send_message"
+    assert payload["arguments"] == ARGS
+    assert approval_id in payload["approveCommand"] and approval_id in payload["text"]
+    assert json.loads(command_log.read_text())["approvalId"] == approval_id
+    assert approval_id in desktop_log.read_text()
