@@ -51,7 +51,14 @@ extension GatewaySession {
             governedTasks[taskId] = task
             complete(callId: task.callId, tool: task.tool, key: key, started: task.started, body: body, raw: raw)
         default:
-            // tasks/get and tasks/cancel answer with the task; a failed or cancelled one ends the call.
+            // tasks/get and tasks/cancel answer with the task; a failed or cancelled one ends the
+            // call, and so does a completed one whose result comes inline.
+            if !task.ended, body["result"]?["status"]?.stringValue == "completed", let inline = body["result"]?["result"] {
+                task.ended = true
+                governedTasks[taskId] = task
+                let outcome = outcome(of: ["result": inline], elapsed: ContinuousClock.now - task.started)
+                recordOutcome(callId: task.callId, tool: task.tool, outcome: outcome)
+            }
             endTaskIfTerminal(taskId, status: body["result"]?["status"]?.stringValue, message: body["result"]?["statusMessage"]?.stringValue)
             sendToClient(withoutSecrets(body: body, raw: raw, tool: task.tool).1)
         }

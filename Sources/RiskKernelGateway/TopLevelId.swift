@@ -42,9 +42,21 @@ enum TopLevelId {
         JSONRPC.leadingId(in: head) ?? trailingId(in: tail)
     }
 
-    /// The value of a trailing `"id": VALUE}` (a string or an integer) at the end of `tail`.
+    /// The value of a trailing `"id": VALUE}` (a string or an integer) at the end of `tail`, or
+    /// before content that follows the object (the last few closing braces are tried).
     static func trailingId(in tail: [UInt8]) -> JSONValue? {
         var end = tail.count
+        for _ in 0..<8 {
+            guard let brace = tail[..<end].lastIndex(of: UInt8(ascii: "}")) else { return nil }
+            if let id = trailingId(in: tail, closingAt: brace) { return id }
+            end = brace
+        }
+        return nil
+    }
+
+    /// ``trailingId(in:)`` for the object that `tail[brace]` closes.
+    private static func trailingId(in tail: [UInt8], closingAt brace: Int) -> JSONValue? {
+        var end = brace + 1
         func skipSpaceBackward() { while end > 0, [0x20, 0x09, 0x0A, 0x0D].contains(tail[end - 1]) { end -= 1 } }
         skipSpaceBackward()
         guard end > 0, tail[end - 1] == UInt8(ascii: "}") else { return nil }

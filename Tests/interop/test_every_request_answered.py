@@ -98,7 +98,7 @@ def test_a_slow_first_listing_holds_the_first_calls_and_never_empties_the_tools(
     raw.initialize()
     started = time.monotonic()
     listing = raw.request("tools/list", timeout=30)
-    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray", "sample"]
+    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray", "sample", "broken"]
     response = call(raw, "c1", "echo", {"n": 1}, timeout=30)
     assert json.loads(response["result"]["content"][0]["text"]) == {"n": 1}, response
     assert time.monotonic() - started >= 6
@@ -142,3 +142,29 @@ def test_sampling_is_recorded_and_relayed_or_denied(raw_gateway, cli, gateway, t
     runs = cli.runs()
     newest = runs[0]["id"]
     assert [e["data"]["decision"] for e in cli.audit(newest) if e["kind"] == "sampling.requested"] == ["deny"]
+
+
+def test_property_every_answer_the_parser_refuses_at_every_size_gets_one_answer(raw_gateway, cli):
+    """Each kind of refused answer, below and above the line limit, id first or last: exactly one
+    answer per call, and nothing else reaches the client."""
+    raw = raw_gateway(UPSTREAM, "--max-line-bytes", "65536")
+    raw.initialize()
+    cases = [
+        (kind, size, id_last)
+        for kind in ("surrogate", "duplicate", "utf8", "nan", "garbage")
+        for size in (0, 100, 65000, 65600, 300000)
+        for id_last in (False, True)
+    ]
+    for number, (kind, size, id_last) in enumerate(cases):
+        id_ = f"b{number}" if number % 2 else number + 10_000
+        raw.send({"jsonrpc": "2.0", "id": id_, "method": "tools/call",
+                  "params": {"name": "broken", "arguments": {"kind": kind, "size": size, "idLast": id_last}}})
+        message = raw.read()
+        assert message.get("id") == id_, (kind, size, id_last, message)
+        assert "error" in message, (kind, size, id_last, message)
+    ping = raw.request("ping")  # answered by this upstream with a result the gateway need not read
+    assert "result" in ping, ping
+    raw.close_stdin()
+    assert raw.wait() == 0
+    calls = cli.only_run()["toolCalls"]
+    assert len(calls) == len(cases) and all(c["status"] == "failed" for c in calls), [c["status"] for c in calls]

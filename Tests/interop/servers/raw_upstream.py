@@ -10,6 +10,9 @@ Tools (each `tools/call` is answered in the shape its name says):
   writes it (strict parsers refuse it);
 - `sample`: asks the client's model first (`sampling/createMessage` with a model hint and a tool),
   then answers with what came back (the result's text, or the error's message);
+- `broken`: an answer a strict parser refuses, of kind `surrogate`, `duplicate` (a key twice),
+  `utf8` (an invalid byte), `nan` or `garbage` (content after the object), padded to `size` bytes,
+  with its id first or last (`idLast`);
 - `stray`: first a response with an id nobody sent, and one with the id `riskkernel-internal-1`,
   then the real answer.
 Any other request method is answered with a result holding `\\ud800` too (a reply the gateway need
@@ -35,13 +38,33 @@ TOKEN = "ghp_" + "Zq9Xw8Vu7T" * 4
 
 TOOLS = [
     {"name": name, "description": f"{name} tool", "inputSchema": {"type": "object", "properties": {"n": {"type": "integer", "maximum": 18446744073709551615}}}}
-    for name in ("echo", "big_last", "surrogate", "stray", "sample")
+    for name in ("echo", "big_last", "surrogate", "stray", "sample", "broken")
 ]
 
 
 def write(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def write_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def broken(id_text: str, kind: str, size: int, id_last: bool) -> bytes:
+    pad = b"x" * max(0, size)
+    text = {
+        "surrogate": b'"half \\ud800 ' + pad + b'"',
+        "duplicate": b'"' + pad + b'","text":"again"',
+        "utf8": b'"bad \xff ' + pad + b'"',
+        "nan": b'"' + pad + b'","n":NaN',
+        "garbage": b'"' + pad + b'"',
+    }[kind]
+    result = b'"result":{"content":[{"type":"text","text":' + text + b"}]}"
+    head, tail = (b'{"jsonrpc":"2.0",', b',"id":' + id_text.encode() + b"}") if id_last else (b'{"jsonrpc":"2.0","id":' + id_text.encode() + b",", b"}")
+    return head + result + tail + (b" trailing" if kind == "garbage" else b"")
 
 
 def task(task_id: str, status: str) -> dict:
@@ -95,7 +118,9 @@ def main() -> None:
         elif method == "tools/call":
             name = message["params"]["name"]
             arguments = message["params"].get("arguments", {})
-            if name == "sample":
+            if name == "broken":
+                write_bytes(broken(id_text, arguments["kind"], int(arguments["size"]), bool(arguments.get("idLast"))))
+            elif name == "sample":
                 write(json.dumps({"jsonrpc": "2.0", "id": "sampling-1", "method": "sampling/createMessage", "params": {
                     "messages": [{"role": "user", "content": {"type": "text", "text": "secret prompt text"}}],
                     "modelPreferences": {"hints": [{"name": "claude-sonnet"}]}, "maxTokens": 10,
