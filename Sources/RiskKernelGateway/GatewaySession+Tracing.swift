@@ -92,6 +92,6 @@ extension GatewaySession {
         for (name, value) in entries { meta[name] = .string(value) }
         params["_meta"] = .object(meta)
         message["params"] = .object(params)
-        return CanonicalJSON.encode(.object(message))
+        return JSONRPC.encode(.object(message))
     }
 }

@@ -173,7 +173,7 @@ public actor GatewaySession {
             guard let id = JSONRPC.leadingId(in: head) else { return }
             let error: JSONValue = ["code": .integer(JSONRPCErrorCode.internalError), "message": .string(reason)]
             let body: JSONValue = ["jsonrpc": "2.0", "id": id, "error": error]
-            handleUpstreamResponse(id: id, body: body, raw: CanonicalJSON.encode(body))
+            handleUpstreamResponse(id: id, body: body, raw: JSONRPC.encode(body))
         case .line(let bytes):
             switch JSONRPC.classify(bytes) {
             case .failure(let rejection):
@@ -243,7 +243,7 @@ public actor GatewaySession {
             ]
         }
         let checked = JSONValue.object(members)
-        return (checked, CanonicalJSON.encode(checked))
+        return (checked, JSONRPC.encode(checked))
     }
 
     /// The upstream closed its output: everything still waiting on it fails.
@@ -380,7 +380,7 @@ public actor GatewaySession {
         internalRequestCount += 1
         let id = JSONValue.string("riskkernel-internal-\(internalRequestCount)")
         let key = JSONRPC.idKey(id)
-        let message = CanonicalJSON.encode(["jsonrpc": "2.0", "id": id, "method": .string(method), "params": params])
+        let message = JSONRPC.encode(["jsonrpc": "2.0", "id": id, "method": .string(method), "params": params])
         let timeout = internalRequestTimeout
         let expiry = Task {
             try await Task.sleep(for: timeout)
@@ -417,7 +417,7 @@ public actor GatewaySession {
         guard allowed.count != tools.count else { return nil }
         result["tools"] = .array(allowed)
         members["result"] = .object(result)
-        return CanonicalJSON.encode(.object(members))
+        return JSONRPC.encode(.object(members))
     }
 }
 

@@ -21,14 +21,15 @@ struct WrittenToolCall {
         approvalId = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
     }
 
-    /// The `tool.decided` event's data; `arguments` and `forwarded` are the stored texts.
-    func event(arguments: String, forwarded: String?) -> JSONValue {
+    /// The `tool.decided` event's data. The digests are over the arguments' values
+    /// (``EventChain/digest(of:)``), not over their stored text, whose numbers are as written.
+    func event() -> JSONValue {
         var data: [String: JSONValue] = [
             "callId": .string(call.id), "requestId": .string(call.requestId), "tool": .string(call.tool),
-            "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.hexDigest(arguments.utf8)),
+            "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.digest(of: call.arguments)),
             "decision": .string(call.decision.kind),
         ]
-        if let forwarded { data["forwardedArgumentsDigest"] = .string(EventChain.hexDigest(forwarded.utf8)) }
+        if let forwarded = call.forwardedArguments { data["forwardedArgumentsDigest"] = .string(EventChain.digest(of: forwarded)) }
         if let rule { data["rule"] = .string(rule) }
         if let reason { data["reason"] = .string(reason) }
         return .object(data)

@@ -26,7 +26,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
                     approval.id, approval.status.rawValue, Formatting.terminalSafe(approval.tool), Formatting.terminalSafe(approval.sideEffect),
                     Formatting.terminalSafe(approval.rule), approval.runId, Formatting.time(approval.createdAt),
                     Formatting.terminalSafe(approval.decidedBy ?? "-"),
-                    Formatting.truncate(Formatting.terminalSafe(CanonicalJSON.string(approval.arguments)), 60))
+                    Formatting.truncate(Formatting.terminalSafe(CanonicalJSON.string(approval.arguments, numbers: .asWritten)), 60))
             }
             print(table.render())
         }
