@@ -299,9 +299,17 @@ struct JSONParserTests {
 
     // MARK: JSONValue accessors
 
+    @Test func nilIsAbsentNeverJSONNull() {
+        // JSON null is `.null`; `nil` in a `JSONValue?` is absent, also from a conditional.
+        func forwarded(_ rewritten: Bool) -> JSONValue? { rewritten ? ["dry_run": true] : nil }
+        #expect(forwarded(false) == nil)
+        #expect(forwarded(true) == ["dry_run": true])
+        let members: [String: JSONValue] = ["a": .null]
+        #expect(members["a"] == .some(.null) && members["b"] == nil)
+    }
 
     @Test func jsonValueAccessors() {
-        let value: JSONValue = ["s": "text", "i": 3, "d": 2.5, "b": true, "n": nil, "a": [1, 2]]
+        let value: JSONValue = ["s": "text", "i": 3, "d": 2.5, "b": true, "n": .null, "a": [1, 2]]
         #expect(value["s"]?.stringValue == "text")
         #expect(value["i"]?.int64Value == 3)
         #expect(value["i"]?.doubleValue == 3)

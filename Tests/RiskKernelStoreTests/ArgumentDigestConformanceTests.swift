@@ -7,6 +7,38 @@ import Testing
 /// on each backend.
 @Suite("Store conformance: argument digests and stored numbers")
 struct ArgumentDigestConformanceTests {
+    static let digestOfNull = EventChain.hexDigest(Array("null".utf8))
+
+    @Test("an un-rewritten call's forwardedArgumentsDigest is its argumentsDigest; a rewritten call's is the rewritten arguments'",
+          arguments: StoreBackend.allCases)
+    func forwardedDigest(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let run = try await store.createRun(NewRun(name: "r"))
+        let plain: JSONValue = ["path": "/srv/a", "count": 3]
+        for decision in [Decision.allow, .needsApproval(rule: "tool=t"), .deny(rule: "allowlist", reason: "no")] {
+            _ = try await store.beginToolCall(
+                NewToolCall(runId: run.id, requestId: "1", tool: "t", sideEffect: "write", arguments: plain, decision: decision),
+                approvalExpiresAt: nil)
+        }
+        // JSON null where a caller meant "not rewritten" is taken as absent.
+        _ = try await store.beginToolCall(
+            NewToolCall(runId: run.id, requestId: "1", tool: "t", sideEffect: "write", arguments: plain, forwardedArguments: .null, decision: .allow),
+            approvalExpiresAt: nil)
+        _ = try await store.beginToolCall(
+            NewToolCall(runId: run.id, requestId: "2", tool: "t", sideEffect: "write", arguments: ["dry_run": false],
+                        forwardedArguments: ["dry_run": true], decision: .allow),
+            approvalExpiresAt: nil)
+        let decided = try await store.events(runId: run.id).filter { $0.kind == "tool.decided" }.compactMap { $0.body["data"] }
+        #expect(decided.count == 5)
+        for data in decided.prefix(4) {
+            #expect(data["argumentsDigest"] == .string(EventChain.digest(of: plain)))
+            #expect(data["forwardedArgumentsDigest"] == data["argumentsDigest"])
+        }
+        #expect(decided[4]["argumentsDigest"] == .string(EventChain.digest(of: ["dry_run": false])))
+        #expect(decided[4]["forwardedArgumentsDigest"] == .string(EventChain.digest(of: ["dry_run": true])))
+        #expect(!decided.contains { $0["forwardedArgumentsDigest"] == .string(Self.digestOfNull) || $0["argumentsDigest"] == .string(Self.digestOfNull) })
+    }
+
     @Test("numbers are stored as written and read back so; digests are over the numbers' values, as before",
           arguments: StoreBackend.allCases)
     func exactNumbers(backend: StoreBackend) async throws {
