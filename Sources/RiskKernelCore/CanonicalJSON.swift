@@ -1,6 +1,7 @@
 import Foundation
 
-/// The canonical JSON encoding that the ledger's hash chain and pin hashes are computed over.
+/// The canonical JSON encoding that the ledger's hash chain and pin hashes are computed over, and
+/// the encoding of every message the gateway writes.
 ///
 /// The rule (also in Protocol/canonical-json.md):
 /// - no whitespace outside strings;
@@ -10,34 +11,61 @@ import Foundation
 /// - integers in decimal without sign for non-negative values, without leading zeros;
 /// - a double with an integral value whose magnitude is below 2^53 is written as that integer;
 ///   any other double is written in Swift's shortest round-trip form (`1.5`, `1e-07`, `1.2e+20`);
+/// - a number the parser kept as text (``JSONValue/number(_:)``) is written as the double nearest
+///   its value, as above (``Numbers/doubles``, for hashes and digests), or as its text
+///   (``Numbers/asWritten``, for messages passed on and values stored);
 /// - `true`, `false`, `null` as literals.
 public enum CanonicalJSON {
-    /// The canonical bytes of `value`.
-    public static func encode(_ value: JSONValue) -> [UInt8] {
+    /// How ``JSONValue/number(_:)`` values are written; every other value is written the same way
+    /// by both.
+    public enum Numbers: Sendable, Hashable {
+        /// As the double nearest the number's value: the same bytes as before numbers kept their
+        /// text, and the same bytes for `1`, `1.0` and `1e0`. Hashes and digests (the event chain,
+        /// tool pins, `argumentsDigest`, `payloadDigest`) are computed over this form.
+        case doubles
+        /// As the text the number was written in, byte for byte: the form for messages passed on
+        /// to a peer and for values stored and given back, so that no number changes on the way
+        /// (`18446744073709551615` stays that, not `1.8446744073709552e+19`).
+        case asWritten
+    }
+
+    /// The canonical bytes of `value`, numbers as doubles: the bytes hashes are computed over.
+    public static func encode(_ value: JSONValue) -> [UInt8] { encode(value, numbers: .doubles) }
+
+    /// The canonical bytes of `value`, numbers in the given form.
+    public static func encode(_ value: JSONValue, numbers: Numbers) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        write(value, into: &output)
+        write(value, numbers: numbers, into: &output)
         return output
     }
 
-    /// The canonical text of `value`.
-    public static func string(_ value: JSONValue) -> String {
-        String(decoding: encode(value), as: UTF8.self)
+    /// The canonical text of `value`, numbers as doubles.
+    public static func string(_ value: JSONValue) -> String { string(value, numbers: .doubles) }
+
+    /// The canonical text of `value`, numbers in the given form.
+    public static func string(_ value: JSONValue, numbers: Numbers) -> String {
+        String(decoding: encode(value, numbers: numbers), as: UTF8.self)
     }
 
     /// Writes `value` in canonical form to the end of `output`.
-    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    public static func write(_ value: JSONValue, numbers: Numbers = .doubles, into output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .integer(let number): output.append(contentsOf: String(number).utf8)
         case .double(let number): output.append(contentsOf: format(number).utf8)
+        case .number(let text):
+            switch numbers {
+            case .asWritten: output.append(contentsOf: text.utf8)
+            case .doubles: output.append(contentsOf: format(Double(text) ?? .nan).utf8)
+            }
         case .string(let text): writeString(text, into: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
-                write(element, into: &output)
+                write(element, numbers: numbers, into: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -47,7 +75,7 @@ public enum CanonicalJSON {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
                 writeString(key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(members[key]!, into: &output)
+                write(members[key]!, numbers: numbers, into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }

@@ -14,6 +14,11 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// object is an error (two readers could otherwise disagree about which value counts), invalid
 /// UTF-8 is an error, nesting deeper than `maxDepth` is an error, and a number that does not fit
 /// a finite `Double` is an error. Trailing content after the value is an error.
+///
+/// Numbers: an integer that fits `Int64` is `.integer`; a number that ``CanonicalJSON`` writes back
+/// exactly as written is `.double`; any other number (an integer beyond 64 bits, `1.10`, `1e2`,
+/// `-0`, more digits than a double holds) is `.number` with its text, so that no number changes
+/// when a message is passed on.
 public struct JSONParser {
     public static let defaultMaxDepth = 128
 
@@ -226,6 +231,7 @@ public struct JSONParser {
             var isInteger = true
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < bytes.count else { throw error("invalid number") }
+            let integerStart = index
             if bytes[index] == UInt8(ascii: "0") {
                 index += 1
             } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
@@ -233,15 +239,20 @@ public struct JSONParser {
             } else {
                 throw error("invalid number")
             }
+            let integerEnd = index
+            var fraction = index..<index
+            var hasExponent = false
             if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
                 isInteger = false
                 index += 1
                 let digits = index
                 while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
                 guard index > digits else { throw error("invalid number: no digits after '.'") }
+                fraction = digits..<index
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 isInteger = false
+                hasExponent = true
                 index += 1
                 if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
                 let digits = index
@@ -249,11 +260,33 @@ public struct JSONParser {
                 guard index > digits else { throw error("invalid number: no digits in exponent") }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            if isInteger, let value = Int64(text) { return .integer(value) }
+            // Only `-0` among the integers that fit would be written back differently (as `0`).
+            if isInteger, let value = Int64(text), value != 0 || bytes[start] != UInt8(ascii: "-") { return .integer(value) }
             guard let value = Double(text), value.isFinite else {
                 throw JSONParseError(offset: start, reason: "number out of range")
             }
-            return .double(value)
+            // A double is kept only when the canonical encoding writes it back as it came; any other
+            // number keeps its text, so that passing a message on never changes one.
+            if !isInteger,
+               (!hasExponent && writesBackAsWritten(integer: integerStart..<integerEnd, fraction: fraction)) || CanonicalJSON.format(value) == text {
+                return .double(value)
+            }
+            return .number(text)
+        }
+
+        /// Whether a decimal without exponent is written back unchanged, decided from its digits
+        /// alone for the common case, which spares formatting the double: at most 15 significant
+        /// digits (so the double's shortest form has exactly these digits), no trailing zero in
+        /// the fraction, and at most three zeros after the point when the integer part is 0
+        /// (Swift writes `0.0001` but `1e-05`). `false` means "not decided here".
+        func writesBackAsWritten(integer: Range<Int>, fraction: Range<Int>) -> Bool {
+            guard !fraction.isEmpty, bytes[fraction.upperBound - 1] != UInt8(ascii: "0") else { return false }
+            if integer.count == 1, bytes[integer.lowerBound] == UInt8(ascii: "0") {
+                var zeros = 0
+                while bytes[fraction.lowerBound + zeros] == UInt8(ascii: "0") { zeros += 1 }
+                return zeros <= 3 && fraction.count - zeros <= 15
+            }
+            return integer.count + fraction.count <= 15
         }
     }
 }

@@ -46,6 +46,15 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         micros = NSDecimalNumber(decimal: rounded).int64Value
     }
 
+    /// Converts the text of a JSON number exactly (`5.10`, `1e2`, `0.000001`, `-0`). Returns `nil`
+    /// for more than six decimal places or an amount out of range.
+    init?(jsonNumber text: String) {
+        guard var decimal = JSONDecimal(text) else { return nil }
+        if !decimal.digits.isEmpty { decimal.exponent += 6 }
+        guard let micros = decimal.int64Value else { return nil }
+        self.init(micros: micros)
+    }
+
     /// The amount as a decimal number of dollars.
     public var dollars: Decimal { Decimal(micros) / Decimal(Self.microsPerDollar) }
 

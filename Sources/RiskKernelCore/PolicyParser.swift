@@ -262,6 +262,7 @@ struct FieldReader {
         switch value {
         case .integer(let whole): money = Money(dollars: String(whole))
         case .double(let amount): money = Money(dollars: amount)
+        case .number(let text): money = Money(jsonNumber: text)
         case .string(let text): money = Money(dollars: text)
         default: throw context.error(field, "must be a number of dollars, got \(Self.typeName(value))")
         }
@@ -407,7 +408,7 @@ struct FieldReader {
         switch value {
         case .null: return "null"
         case .bool: return "a boolean"
-        case .integer, .double: return "a number"
+        case .integer, .double, .number: return "a number"
         case .string: return "a string"
         case .array: return "a list"
         case .object: return "a mapping"

@@ -102,6 +102,7 @@ public struct PriceTable: Sendable {
                 case .string(let text): parsed = Money(dollars: text)
                 case .integer(let whole): parsed = Money(dollars: String(whole))
                 case .double(let amount): parsed = Money(dollars: amount)
+                case .number(let text): parsed = Money(jsonNumber: text)
                 default: parsed = nil
                 }
                 guard let parsed, parsed >= .zero else {

@@ -91,8 +91,9 @@ public enum Gateway {
         switch first {
         case .upstreamClosed:
             let status = await upstream.waitForExitBriefly()
-            // It closed its output but still runs: stop it, so that nothing is left behind.
-            if status == nil { _ = await upstream.shutDown(grace: .seconds(1)) }
+            // It closed its output but still runs, or it exited and left children in its process
+            // group: stop them, so that nothing is left behind.
+            _ = await upstream.shutDown(grace: .seconds(1))
             let reason = status.map { "the upstream server exited with status \($0)" } ?? "the upstream server closed its output"
             logger.error("\(reason); failing in-flight requests and ending run \(run.id) as failed")
             await session.upstreamClosed(exitStatus: status)

@@ -77,7 +77,7 @@ extension GatewaySession {
         else { return sendToClient(raw) }
         logger.warning("a status notification of task \(taskId) (tool \(task.tool)) contained a secret: redacted")
         members["params"] = secretScanner.redacting(payload)
-        sendToClient(CanonicalJSON.encode(.object(members)))
+        sendToClient(JSONRPC.encode(.object(members)))
     }
 
     /// Records the call of a task that failed or was cancelled (a completed one is recorded when
@@ -100,7 +100,7 @@ extension GatewaySession {
         guard governed.count != tasks.count else { return nil }
         result["tasks"] = .array(governed)
         members["result"] = .object(result)
-        return CanonicalJSON.encode(.object(members))
+        return JSONRPC.encode(.object(members))
     }
 
     /// The task id of a `CreateTaskResult` (`{"result": {"task": {"taskId": …}}}`, no content).
@@ -116,7 +116,7 @@ extension GatewaySession {
         else { return nil }
         result["capabilities"] = .object(capabilities)
         members["result"] = .object(result)
-        return CanonicalJSON.encode(.object(members))
+        return JSONRPC.encode(.object(members))
     }
 
     /// A tool definition without `execution.taskSupport` (under `spec.tasks: off`).
@@ -138,6 +138,6 @@ extension GatewaySession {
               params.removeValue(forKey: "task") != nil
         else { return nil }
         message["params"] = .object(params)
-        return CanonicalJSON.encode(.object(message))
+        return JSONRPC.encode(.object(message))
     }
 }

@@ -330,7 +330,7 @@ extension GatewaySession {
         guard case .object(var message)? = try? JSONParser.parse(raw), case .object(var params)? = message["params"] else { return raw }
         params["arguments"] = arguments
         message["params"] = .object(params)
-        return CanonicalJSON.encode(.object(message))
+        return JSONRPC.encode(.object(message))
     }
 
     static let protocolVersionMetaKey = "io.modelcontextprotocol/protocolVersion"

@@ -8,7 +8,7 @@ extension GatewaySession {
     /// A `tools/call` was accepted for governance: starts its span (and the decision span).
     func traceToolCallStarted(key: String, tool: String, params: [String: JSONValue], arguments: JSONValue) {
         guard let tracer else { return }
-        // Spelled out: JSONValue is nil-literal expressible, so `cond ? value : nil` would be `.null`.
+        // Spelled out: `content` is absent (nil), not JSON null, when the tracer takes no content.
         var content: JSONValue?
         if tracer.includesContent { content = secretScanner.redacting(arguments) }
         toolCallTraces[key] = tracer.startToolCall(ToolCallTraceStart(
@@ -92,6 +92,6 @@ extension GatewaySession {
         for (name, value) in entries { meta[name] = .string(value) }
         params["_meta"] = .object(meta)
         message["params"] = .object(params)
-        return CanonicalJSON.encode(.object(message))
+        return JSONRPC.encode(.object(message))
     }
 }

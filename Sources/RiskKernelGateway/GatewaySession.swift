@@ -239,7 +239,7 @@ public actor GatewaySession {
     /// and saw answered) is dropped with a log line, never forwarded.
     func takePending(upstreamId id: JSONValue) -> PendingUpstream? {
         guard case .integer(let number) = id, let pending = pendingUpstream.removeValue(forKey: number) else {
-            logger.warning("dropped a response from the upstream server with id \(CanonicalJSON.string(id)), which answers no request the gateway sent")
+            logger.warning("dropped a response from the upstream server with id \(JSONRPC.idKey(id)), which answers no request the gateway sent")
             return nil
         }
         if let clientKey = pending.clientKey { upstreamIds.removeValue(forKey: clientKey) }
@@ -258,11 +258,11 @@ public actor GatewaySession {
             if let bytes, let clientId = pending.clientId, let spliced = TopLevelId.replacing(in: bytes, with: clientId) {
                 sendToClient(spliced)
             } else {
-                answered(pending, body: errorBody, raw: CanonicalJSON.encode(errorBody))
+                answered(pending, body: errorBody, raw: JSONRPC.encode(errorBody))
             }
         default:
             logger.error("answered a request with an error: \(reason)")
-            answered(pending, body: errorBody, raw: CanonicalJSON.encode(errorBody))
+            answered(pending, body: errorBody, raw: JSONRPC.encode(errorBody))
         }
     }
 
@@ -284,7 +284,7 @@ public actor GatewaySession {
             members["id"] = clientId
             body = .object(members)
         }
-        let raw = TopLevelId.replacing(in: upstreamRaw, with: clientId) ?? CanonicalJSON.encode(body)
+        let raw = TopLevelId.replacing(in: upstreamRaw, with: clientId) ?? JSONRPC.encode(body)
         switch pending.kind {
         case .toolCall(let callId, let tool, let started):
             if let taskId = Self.createdTaskId(body) {
@@ -354,7 +354,7 @@ public actor GatewaySession {
             ]
         }
         let checked = JSONValue.object(members)
-        return (checked, CanonicalJSON.encode(checked))
+        return (checked, JSONRPC.encode(checked))
     }
 
     /// The upstream closed its output: everything still waiting on it fails.
@@ -533,7 +533,7 @@ public actor GatewaySession {
     func internalRequest(method: String, params: JSONValue) async throws -> JSONValue {
         lastUpstreamId += 1
         let upstreamId = lastUpstreamId
-        let message = CanonicalJSON.encode(["jsonrpc": "2.0", "id": .integer(upstreamId), "method": .string(method), "params": params])
+        let message = JSONRPC.encode(["jsonrpc": "2.0", "id": .integer(upstreamId), "method": .string(method), "params": params])
         return try await withCheckedThrowingContinuation { continuation in
             pendingUpstream[upstreamId] = PendingUpstream(kind: .internalRequest(continuation))
             if !upstream.writeLine(message) {
@@ -560,7 +560,7 @@ public actor GatewaySession {
         guard allowed != tools else { return nil }
         result["tools"] = .array(allowed)
         members["result"] = .object(result)
-        return CanonicalJSON.encode(.object(members))
+        return JSONRPC.encode(.object(members))
     }
 }
 

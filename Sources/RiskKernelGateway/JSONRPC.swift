@@ -55,7 +55,8 @@ public enum JSONRPC {
         case nil: id = .null
         case .string?, .integer?: id = rawId!
         case .null?: id = .null
-        case .double(let number)? where number.rounded() == number: id = rawId!
+        // An integral number written as a fraction, an exponent or beyond 64 bits (`1.0`, `1e2`).
+        case let number? where number.isIntegralNumber: id = number
         default:
             return .failure(JSONRPCRejection(
                 code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: id must be a string or an integer", id: .null))
@@ -98,17 +99,24 @@ public enum JSONRPC {
     public static func errorResponse(id: JSONValue, code: Int64, message: String, data: JSONValue? = nil) -> [UInt8] {
         var error: [String: JSONValue] = ["code": .integer(code), "message": .string(message)]
         if let data { error["data"] = data }
-        return CanonicalJSON.encode(["jsonrpc": "2.0", "id": id, "error": .object(error)])
+        return encode(["jsonrpc": "2.0", "id": id, "error": .object(error)])
     }
 
     /// The bytes of a success response.
     public static func resultResponse(id: JSONValue, result: JSONValue) -> [UInt8] {
-        CanonicalJSON.encode(["jsonrpc": "2.0", "id": id, "result": result])
+        encode(["jsonrpc": "2.0", "id": id, "result": result])
     }
 
     /// The bytes of a notification.
     public static func notification(method: String, params: JSONValue) -> [UInt8] {
-        CanonicalJSON.encode(["jsonrpc": "2.0", "method": .string(method), "params": params])
+        encode(["jsonrpc": "2.0", "method": .string(method), "params": params])
+    }
+
+    /// The bytes of a message the gateway writes to a peer (client or upstream): canonical JSON with
+    /// every number as it was written (``CanonicalJSON/Numbers/asWritten``), so that re-encoding a
+    /// message (a filtered `tools/list`, a redacted result, rewritten arguments) changes no number.
+    public static func encode(_ message: JSONValue) -> [UInt8] {
+        CanonicalJSON.encode(message, numbers: .asWritten)
     }
 
     /// The top-level `"id"` of a message that is too long to parse, read from its first bytes.
@@ -138,10 +146,14 @@ public enum JSONRPC {
         guard let value = try? JSONParser.parse(prefix), let id = value["id"] else { return nil }
         switch id {
         case .string, .integer: return id
-        default: return nil
+        default:
+            // An integral number written as a fraction, an exponent or beyond 64 bits, as `classify` takes it.
+            guard id.isIntegralNumber else { return nil }
+            return id
         }
     }
 
-    /// A key for matching a response to its request: the id's canonical text.
-    public static func idKey(_ id: JSONValue) -> String { CanonicalJSON.string(id) }
+    /// A key for matching a response to its request: the id's canonical text, with a number as it
+    /// was written (two ids that differ beyond a double's precision are two keys).
+    public static func idKey(_ id: JSONValue) -> String { CanonicalJSON.string(id, numbers: .asWritten) }
 }

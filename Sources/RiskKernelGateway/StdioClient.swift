@@ -78,7 +78,7 @@ public actor StdioClient {
         if closed { return Self.closedResponse(id) }
         return await withCheckedContinuation { continuation in
             waiting[id] = continuation
-            writer.writeLine(CanonicalJSON.encode(["jsonrpc": "2.0", "id": .integer(id), "method": .string(method), "params": params]))
+            writer.writeLine(JSONRPC.encode(["jsonrpc": "2.0", "id": .integer(id), "method": .string(method), "params": params]))
         }
     }
 

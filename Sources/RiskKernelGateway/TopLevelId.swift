@@ -23,6 +23,8 @@ enum TopLevelId {
         switch value {
         case .string, .integer: return value
         case .double(let number) where number.rounded() == number && abs(number) < 9.0e15: return .integer(Int64(number))
+        // An integer beyond 64 bits keeps its text.
+        case .number(let text) where !text.contains(where: { ".eE".contains($0) }): return value
         default: return nil
         }
     }
@@ -31,7 +33,7 @@ enum TopLevelId {
     static func replacing(in bytes: [UInt8], with id: JSONValue) -> [UInt8]? {
         guard let range = range(in: bytes) else { return nil }
         var spliced = bytes
-        spliced.replaceSubrange(range, with: CanonicalJSON.encode(id))
+        spliced.replaceSubrange(range, with: JSONRPC.encode(id))
         return spliced
     }
 

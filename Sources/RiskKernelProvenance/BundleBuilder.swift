@@ -20,8 +20,12 @@ public enum BundleBuilder {
     }
 
     /// The envelope around `statement`'s canonical bytes, with one signature per signer over its PAE.
+    /// Numbers are written as they were stored (``CanonicalJSON/Numbers/asWritten``), so that the
+    /// records a bundle carries, and those an import stores, are the ones the ledger holds; the
+    /// digests they are checked against are computed over their values, not over this text.
     public static func envelope(statement: JSONValue, signers: [any BundleSigner]) throws -> DSSEEnvelope {
-        var envelope = DSSEEnvelope(payloadType: BundleFormat.payloadType, payload: CanonicalJSON.encode(statement))
+        var envelope = DSSEEnvelope(
+            payloadType: BundleFormat.payloadType, payload: CanonicalJSON.encode(statement, numbers: .asWritten))
         let message = envelope.signedBytes
         envelope.signatures = try signers.map { DSSEEnvelope.Signature(keyid: $0.identity.keyid, sig: try $0.sign(message)) }
         return envelope

@@ -21,6 +21,13 @@ public enum EventChain {
         return hex(hasher.finalize())
     }
 
+    /// The digest of a value as events carry it (`argumentsDigest`, `forwardedArgumentsDigest`,
+    /// `payloadDigest`, `valueDigest`): the lower-case hex SHA-256 of its canonical JSON, numbers
+    /// written as doubles (``CanonicalJSON/Numbers/doubles``), whatever text they were stored in.
+    public static func digest(of value: JSONValue) -> String {
+        hexDigest(CanonicalJSON.encode(value))
+    }
+
     /// The lower-case hex SHA-256 of `bytes`.
     public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
         hex(SHA256.hash(data: Array(bytes)))

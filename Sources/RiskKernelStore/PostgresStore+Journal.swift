@@ -15,7 +15,7 @@ extension PostgresStore {
             if let runId {
                 try await Self.appendEvent(
                     connection, runId: runId, kind: "fact.put",
-                    data: ["namespace": .string(namespace), "key": .string(key), "valueDigest": .string(EventChain.hexDigest(Self.text(value).utf8))],
+                    data: ["namespace": .string(namespace), "key": .string(key), "valueDigest": .string(EventChain.digest(of: value))],
                     at: now)
             }
             return try await Self.fetchFact(connection, namespace: namespace, key: key)!
@@ -59,7 +59,7 @@ extension PostgresStore {
             let id = Identifiers.make("ckpt")
             let sequence = try await Self.appendEvent(
                 connection, runId: runId, kind: "checkpoint.created",
-                data: ["checkpointId": .string(id), "name": .string(name), "payloadDigest": .string(EventChain.hexDigest(Self.text(payload).utf8))],
+                data: ["checkpointId": .string(id), "name": .string(name), "payloadDigest": .string(EventChain.digest(of: payload))],
                 at: now)
             try await connection.rows("""
                 INSERT INTO checkpoints (id, run_id, name, payload, sequence, created_at)

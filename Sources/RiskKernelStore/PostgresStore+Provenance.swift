@@ -16,7 +16,7 @@ extension PostgresStore {
                 try await Self.insert(connection, record)
                 records.append(record)
             }
-            let digest = EventChain.hexDigest(Self.text(.array(records.map(\.json))).utf8)
+            let digest = EventChain.digest(of: .array(records.map(\.json)))
             try await Self.appendEvent(
                 connection, runId: runId, kind: "attribution.captured",
                 data: ["count": .integer(Int64(records.count)), "baseRef": .string(baseRef), "attributionsDigest": .string(digest)], at: now)
@@ -77,7 +77,7 @@ extension PostgresStore {
             for event in records.events {
                 try await connection.rows("""
                     INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at)
-                    VALUES (\(event.runId), \(event.sequence), \(event.kind), \(Self.text(event.body)), \(event.previousHash), \(event.hash),
+                    VALUES (\(event.runId), \(event.sequence), \(event.kind), \(CanonicalJSON.string(event.body)), \(event.previousHash), \(event.hash),
                         \(Self.ms(event.createdAt)))
                     """)
             }

@@ -82,7 +82,7 @@ extension PostgresStore {
                 \(written.status == .refused), \(ms(now)))
             """)
         try await addUsage(connection, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
-        try await appendEvent(connection, runId: call.runId, kind: "tool.decided", data: written.event(arguments: arguments, forwarded: forwarded), at: now)
+        try await appendEvent(connection, runId: call.runId, kind: "tool.decided", data: written.event(), at: now)
         var approval: ApprovalRecord?
         if let approvalId = written.approvalId, let rule = written.rule {
             let expires: Int64? = approvalExpiresAt.map(ms)

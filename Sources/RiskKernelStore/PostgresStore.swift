@@ -192,7 +192,8 @@ public final class PostgresStore: Store, MigrationStatusReporting {
 
     // MARK: Shared helpers
 
-    static func text(_ value: JSONValue) -> String { CanonicalJSON.string(value) }
+    /// The stored text of a JSON value, as in ``SQLiteStore``: numbers as they were written.
+    static func text(_ value: JSONValue) -> String { CanonicalJSON.string(value, numbers: .asWritten) }
 
     static func json(_ text: String?) -> JSONValue? {
         guard let text else { return nil }
@@ -218,7 +219,7 @@ public final class PostgresStore: Store, MigrationStatusReporting {
         let hash = EventChain.hash(previousHash: previousHash, body: body)
         try await connection.rows("""
             INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at)
-            VALUES (\(runId), \(sequence), \(kind), \(text(body)), \(previousHash), \(hash), \(ms(time)))
+            VALUES (\(runId), \(sequence), \(kind), \(CanonicalJSON.string(body)), \(previousHash), \(hash), \(ms(time)))
             """)
         try await connection.rows("UPDATE runs SET chain_length = \(sequence), chain_head = \(hash) WHERE id = \(runId)")
         return sequence

@@ -2,7 +2,8 @@ import Foundation
 import RiskKernelCore
 
 /// The JSON shapes of records, shared by the CLI's `--json` output, the extension methods and exports.
-/// Field names are camelCase; times are ISO 8601 in UTC; dollars are numbers with up to six decimals.
+/// Field names are camelCase; times are ISO 8601 in UTC; dollars are decimal strings with six
+/// decimals (`"0.008850"`), exact, as in provenance bundles and ledger events.
 public protocol JSONPresentable {
     var json: JSONValue { get }
 }
@@ -13,8 +14,9 @@ extension JSONValue {
 }
 
 extension Money: JSONPresentable {
-    /// Dollars as a JSON number (exact to the micro-dollar in its decimal text).
-    public var json: JSONValue { .double(Double(decimalString) ?? 0) }
+    /// Dollars as a decimal string with six decimals (`"0.008850"`): exact, and the same text in
+    /// every output (CLI `--json`, extension methods, checkpoint payloads, bundles, events).
+    public var json: JSONValue { .string(decimalString) }
 }
 
 extension Usage: JSONPresentable {

@@ -16,7 +16,7 @@ extension SQLiteStore {
             if let runId {
                 try Self.appendEvent(
                     db, runId: runId, kind: "fact.put",
-                    data: ["namespace": .string(namespace), "key": .string(key), "valueDigest": .string(EventChain.hexDigest(Self.text(value).utf8))],
+                    data: ["namespace": .string(namespace), "key": .string(key), "valueDigest": .string(EventChain.digest(of: value))],
                     at: now)
             }
             return try Self.fetchFact(db, namespace: namespace, key: key)!
@@ -57,7 +57,7 @@ extension SQLiteStore {
             let id = Identifiers.make("ckpt")
             let sequence = try Self.appendEvent(
                 db, runId: runId, kind: "checkpoint.created",
-                data: ["checkpointId": .string(id), "name": .string(name), "payloadDigest": .string(EventChain.hexDigest(Self.text(payload).utf8))],
+                data: ["checkpointId": .string(id), "name": .string(name), "payloadDigest": .string(EventChain.digest(of: payload))],
                 at: now)
             try db.execute(
                 sql: "INSERT INTO checkpoints (id, run_id, name, payload, sequence, created_at) VALUES (?, ?, ?, ?, ?, ?)",

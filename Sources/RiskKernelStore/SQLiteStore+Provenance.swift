@@ -24,7 +24,7 @@ extension SQLiteStore {
                 try Self.insert(db, record)
                 records.append(record)
             }
-            let digest = EventChain.hexDigest(Self.text(.array(records.map(\.json))).utf8)
+            let digest = EventChain.digest(of: .array(records.map(\.json)))
             try Self.appendEvent(
                 db, runId: runId, kind: "attribution.captured",
                 data: ["count": .integer(Int64(records.count)), "baseRef": .string(baseRef), "attributionsDigest": .string(digest)], at: now)
@@ -86,7 +86,7 @@ extension SQLiteStore {
             for event in records.events {
                 try db.execute(
                     sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [event.runId, event.sequence, event.kind, Self.text(event.body), event.previousHash, event.hash, Self.ms(event.createdAt)])
+                    arguments: [event.runId, event.sequence, event.kind, CanonicalJSON.string(event.body), event.previousHash, event.hash, Self.ms(event.createdAt)])
             }
             for step in records.steps {
                 try db.execute(

@@ -51,7 +51,7 @@ extension SQLiteStore: SynchronousToolCallStore {
                 written.reason, written.approvalId, written.status.rawValue, written.status == .refused, ms(now),
             ])
         try addUsage(db, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
-        try appendEvent(db, runId: call.runId, kind: "tool.decided", data: written.event(arguments: arguments, forwarded: forwarded), at: now)
+        try appendEvent(db, runId: call.runId, kind: "tool.decided", data: written.event(), at: now)
         var approval: ApprovalRecord?
         if let approvalId = written.approvalId, let rule = written.rule {
             try db.cachedStatement(sql: """

@@ -145,7 +145,10 @@ public final class SQLiteStore: Store {
             .contains(error.resultCode)
     }
 
-    static func text(_ value: JSONValue) -> String { CanonicalJSON.string(value) }
+    /// The stored text of a JSON value: canonical, with every number as it was written, so that a
+    /// value reads back as it was given. (Digests are computed over the value, ``EventChain/digest(of:)``,
+    /// not over this text.)
+    static func text(_ value: JSONValue) -> String { CanonicalJSON.string(value, numbers: .asWritten) }
 
     static func json(_ text: String?) -> JSONValue? {
         guard let text else { return nil }

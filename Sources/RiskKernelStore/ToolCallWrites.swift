@@ -21,14 +21,21 @@ struct WrittenToolCall {
         approvalId = if case .needsApproval = call.decision { Identifiers.make("apr") } else { nil }
     }
 
-    /// The `tool.decided` event's data; `arguments` and `forwarded` are the stored texts.
-    func event(arguments: String, forwarded: String?) -> JSONValue {
+    /// The `tool.decided` event's data. `argumentsDigest` is the digest of the arguments as recorded;
+    /// `forwardedArgumentsDigest` that of the arguments as the decision leaves them for the upstream:
+    /// the rewritten ones when a policy rewrote them, otherwise the same arguments (so the two
+    /// digests are equal exactly when nothing was rewritten).
+    func event() -> JSONValue {
+        let argumentsDigest = EventChain.digest(of: call.arguments)
+        // Absent (or JSON null, from a caller that wrote one) means that nothing was rewritten.
+        var forwarded = call.forwardedArguments
+        if forwarded == .null { forwarded = nil }
         var data: [String: JSONValue] = [
             "callId": .string(call.id), "requestId": .string(call.requestId), "tool": .string(call.tool),
-            "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(EventChain.hexDigest(arguments.utf8)),
+            "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(argumentsDigest),
+            "forwardedArgumentsDigest": .string(forwarded.map(EventChain.digest(of:)) ?? argumentsDigest),
             "decision": .string(call.decision.kind),
         ]
-        if let forwarded { data["forwardedArgumentsDigest"] = .string(EventChain.hexDigest(forwarded.utf8)) }
         if let rule { data["rule"] = .string(rule) }
         if let reason { data["reason"] = .string(reason) }
         return .object(data)

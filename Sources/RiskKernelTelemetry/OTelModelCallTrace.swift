@@ -25,11 +25,8 @@ final class OTelModelCallTrace: ModelCallTrace {
     func ended(result: JSONValue?, error: String?) {
         if let result {
             span.updateAttributes { attributes in
-                switch result["dollars"] {
-                case .double(let dollars)?: attributes[Names.dollars] = dollars
-                case .integer(let dollars)?: attributes[Names.dollars] = Double(dollars)
-                default: break
-                }
+                // Money is a decimal string (six decimals) everywhere, never a floating-point number.
+                if let dollars = result["dollars"]?.stringValue { attributes[Names.dollars] = dollars }
                 if let priced = result["priced"]?.boolValue { attributes[Names.priced] = priced }
                 if let halted = result["halted"]?.boolValue { attributes[Names.halted] = halted }
             }

@@ -33,8 +33,9 @@ struct ApprovalsCommand: AsyncParsableCommand {
 
         /// The arguments that will run, and the model's own before them when a rule rewrote them.
         static func argumentsText(_ approval: ApprovalRecord) -> String {
-            guard let forwarded = approval.forwardedArguments else { return CanonicalJSON.string(approval.arguments) }
-            return "runs \(CanonicalJSON.string(forwarded)) (model sent \(CanonicalJSON.string(approval.arguments)))"
+            func text(_ value: JSONValue) -> String { CanonicalJSON.string(value, numbers: .asWritten) }
+            guard let forwarded = approval.forwardedArguments else { return text(approval.arguments) }
+            return "runs \(text(forwarded)) (model sent \(text(approval.arguments)))"
         }
     }
 

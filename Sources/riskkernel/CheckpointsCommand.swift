@@ -50,7 +50,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
             for checkpoint in checkpoints {
                 table.add(
                     checkpoint.id, Formatting.terminalSafe(checkpoint.name), "\(checkpoint.sequence)", Formatting.time(checkpoint.createdAt),
-                    Formatting.truncate(Formatting.terminalSafe(CanonicalJSON.string(checkpoint.payload)), 60))
+                    Formatting.truncate(Formatting.terminalSafe(CanonicalJSON.string(checkpoint.payload, numbers: .asWritten)), 60))
             }
             print(table.render())
         }

@@ -85,7 +85,8 @@ enum Output {
     }
 }
 
-/// Indented JSON with sorted keys, for people and scripts alike.
+/// Indented JSON with sorted keys, for people and scripts alike; numbers as they were written
+/// (stored arguments, results and payloads print exactly as the agent or server sent them).
 enum PrettyJSON {
     static func string(_ value: JSONValue, indent: String = "") -> String {
         let inner = indent + "  "
@@ -97,7 +98,7 @@ enum PrettyJSON {
             return "{\n" + keys.map { inner + CanonicalJSON.string(.string($0)) + ": " + string(members[$0]!, indent: inner) }
                 .joined(separator: ",\n") + "\n\(indent)}"
         default:
-            return CanonicalJSON.string(value)
+            return CanonicalJSON.string(value, numbers: .asWritten)
         }
     }
 }

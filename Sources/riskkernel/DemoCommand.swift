@@ -91,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
                 "responseId": .string("resp_demo_\(step)"),
             ])
             let result = response["result"] ?? [:]
-            print("step \(step): gpt-4o 6000+800 tokens -> $\(result["dollars"].map(CanonicalJSON.string) ?? "?"), total $\(result["usage"]?["dollars"].map(CanonicalJSON.string) ?? "?"), halted: \(result["halted"]?.boolValue ?? false)\(result["haltReason"]?.stringValue.map { " (\($0))" } ?? "")")
+            print("step \(step): gpt-4o 6000+800 tokens -> $\(result["dollars"]?.stringValue ?? "?"), total $\(result["usage"]?["dollars"]?.stringValue ?? "?"), halted: \(result["halted"]?.boolValue ?? false)\(result["haltReason"]?.stringValue.map { " (\($0))" } ?? "")")
             if result["halted"]?.boolValue == true { break }
         }
         print("\nafter the halt, even an allowed call is refused:")

@@ -37,6 +37,11 @@ struct GatewayProcessTests {
         #expect(calls.map { $0["status"] } == ["succeeded", "refused"])
         #expect(calls[0]["durationMs"]?.doubleValue != nil)
         #expect(calls[0]["sideEffect"] == "write")
+        // Nothing was rewritten: each event's forwarded digest is its arguments' digest.
+        let decided = try await sandbox.cli(["audit", "export", "--run", runId]).stdout.split(separator: "\n")
+            .compactMap { try? JSONParser.parse(String($0)) }.filter { $0["kind"] == "tool.decided" }.compactMap { $0["data"] }
+        #expect(decided.count == 2)
+        #expect(decided.allSatisfy { $0["argumentsDigest"] != nil && $0["forwardedArgumentsDigest"] == $0["argumentsDigest"] })
     }
 
     @Test("approve and deny from a second process while other calls complete")
@@ -124,7 +129,7 @@ struct GatewayProcessTests {
         _ = await client.handshake()
         let first = await client.request("riskkernel/recordModelCall", ["provider": "openai", "model": "gpt-4o", "promptTokens": 400, "completionTokens": 100])
         #expect(first["result"]?["priced"] == true)
-        #expect(first["result"]?["dollars"]?.doubleValue == 0.002)
+        #expect(first["result"]?["dollars"] == "0.002000")
         #expect(first["result"]?["halted"] == false)
         let unknown = await client.request("riskkernel/recordModelCall", ["provider": "acme", "model": "mystery", "promptTokens": 600, "completionTokens": 0])
         #expect(unknown["result"]?["priced"] == false)
@@ -149,6 +154,45 @@ struct GatewayProcessTests {
         #expect(usage["groups"]?.arrayValue?.first?["key"] == "red")
         #expect(usage["total"]?["calls"] == 2)
         #expect(usage["total"]?["promptTokens"] == 1000)
+    }
+
+    @Test("money is a decimal string with six decimals in every output: extension answers, checkpoint payloads, usage, runs")
+    func moneyIsADecimalString() async throws {
+        let sandbox = Sandbox()
+        let client = try await sandbox.gateway(["--budget-dollars", "2.5"])
+        await client.start { _ in }
+        _ = await client.handshake()
+        // gpt-4o: 9 x $2.50/M + 3 x $10/M = $0.0000525, half up to the micro-dollar: $0.000053.
+        let spend = try #require(await client.request(
+            "riskkernel/recordModelCall", ["provider": "openai", "model": "gpt-4o", "promptTokens": 9, "completionTokens": 3])["result"])
+        #expect(spend["dollars"] == "0.000053")
+        #expect(spend["usage"]?["dollars"] == "0.000053")
+        #expect(spend["budget"]?["dollars"] == "2.500000")
+        let status = try #require(await client.request("riskkernel/status")["result"])
+        #expect(status["usage"]?["dollars"] == "0.000053")
+        #expect(status["treeUsage"]?["dollars"] == "0.000053")
+        #expect(status["budget"]?["dollars"] == "2.500000")
+        // The automatic checkpoint of the step.
+        let checkpoint = try #require(await client.request("riskkernel/latestCheckpoint")["result"])
+        #expect(checkpoint["name"] == "step-1")
+        #expect(checkpoint["payload"]?["usage"]?["dollars"] == "0.000053")
+        #expect(await client.close() == 0)
+
+        let usage = try #require(try await sandbox.cli(["usage", "--by", "model", "--json"]).json)
+        #expect(usage["groups"]?.arrayValue?.first?["dollars"] == "0.000053")
+        #expect(usage["total"]?["dollars"] == "0.000053")
+        let runs = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue)
+        #expect(runs.first?["usage"]?["dollars"] == "0.000053")
+        #expect(runs.first?["budget"]?["dollars"] == "2.500000")
+        let runId = try #require(runs.first?["id"]?.stringValue)
+        let shown = try #require(try await sandbox.cli(["runs", "show", runId, "--json"]).json)
+        #expect(shown["spend"] == ["models": "0.000053", "tools": "0.000000"])
+        #expect(shown["ledger"]?.arrayValue?.first?["dollars"] == "0.000053")
+        let tree = try #require(try await sandbox.cli(["runs", "tree", runId, "--json"]).json)
+        #expect(CanonicalJSON.string(tree).contains(#""dollars":"0.000053""#))
+        let checkpoints = try #require(try await sandbox.cli(["checkpoints", "list", "--run", runId, "--json"]).json?.arrayValue)
+        #expect(checkpoints.first?["payload"]?["usage"]?["dollars"] == "0.000053")
+        #expect(try await sandbox.cli(["audit", "verify", "--run", runId]).status == 0)
     }
 
     @Test("malformed input gets the right JSON-RPC error and the gateway keeps serving")

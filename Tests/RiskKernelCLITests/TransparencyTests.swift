@@ -29,9 +29,9 @@ struct TransparencyTests {
         let hello = await client.handshake()
         #expect(hello["result"]?["x-unknown"] == ["kept": true])
         #expect(await inbox.next()?["params"]?["data"] == "hello from upstream")
-        let echoed = await client.request("custom/method", ["a": [1, 2, ["b": nil]]])
+        let echoed = await client.request("custom/method", ["a": [1, 2, ["b": .null]]])
         #expect(echoed["result"]?["echo"] == "custom/method")
-        #expect(echoed["result"]?["params"] == ["a": [1, 2, ["b": nil]]])
+        #expect(echoed["result"]?["params"] == ["a": [1, 2, ["b": .null]]])
         await client.sendRaw(Array(#"{"jsonrpc":"2.0","id":"str-id-7","method":"custom/x","params":{},"extraField":42}"#.utf8))
         try await Task.sleep(for: .milliseconds(200))
         let answer = await client.takeUnmatchedResponses().first { $0["id"] == "str-id-7" }

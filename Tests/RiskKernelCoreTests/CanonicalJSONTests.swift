@@ -9,7 +9,7 @@ struct CanonicalJSONTests {
     // MARK: Layout and key order
 
     @Test func noWhitespaceAndSortedKeys() {
-        let value: JSONValue = ["b": 1, "a": [true, false, nil], "c": ["z": "last", "y": "first"]]
+        let value: JSONValue = ["b": 1, "a": [true, false, .null], "c": ["z": "last", "y": "first"]]
         #expect(canonical(value) == #"{"a":[true,false,null],"b":1,"c":{"y":"first","z":"last"}}"#)
     }
 
@@ -132,7 +132,7 @@ struct CanonicalJSONTests {
             "id": .integer(9_007_199_254_740_993),
             "ratio": 0.125,
             "text": "line\nbreak \"quoted\" \u{01} é 😀",
-            "list": [nil, true, ["nested": .array([])]],
+            "list": [.null, true, ["nested": .array([])]],
         ]
         #expect(try JSONParser.parse(CanonicalJSON.encode(value)) == value)
     }

@@ -40,24 +40,35 @@ struct JSONParserTests {
         #expect(try JSONParser.parse("0") == .integer(0))
         #expect(try JSONParser.parse("42") == .integer(42))
         #expect(try JSONParser.parse("-17") == .integer(-17))
-        #expect(try JSONParser.parse("-0") == .integer(0))
+        // `-0` would be written back as `0`: it keeps its text.
+        #expect(try JSONParser.parse("-0") == .number("-0"))
         #expect(try JSONParser.parse("9223372036854775807") == .integer(Int64.max))
         #expect(try JSONParser.parse("-9223372036854775808") == .integer(Int64.min))
     }
 
-    @Test func integersBeyondInt64BecomeDoubles() throws {
-        #expect(try JSONParser.parse("9223372036854775808") == .double(9.223372036854775808e18))
-        #expect(try JSONParser.parse("-9223372036854775809") == .double(-9.223372036854775809e18))
+    @Test func integersBeyondInt64KeepTheirText() throws {
+        #expect(try JSONParser.parse("9223372036854775808") == .number("9223372036854775808"))
+        #expect(try JSONParser.parse("-9223372036854775809") == .number("-9223372036854775809"))
+        #expect(try JSONParser.parse("18446744073709551615").doubleValue == 18_446_744_073_709_551_615)
+        #expect(try JSONParser.parse("18446744073709551615").int64Value == nil)
     }
 
-    @Test func fractionsAndExponentsAreDoubles() throws {
+    @Test func fractionsThatReadBackAreDoubles() throws {
         #expect(try JSONParser.parse("1.5") == .double(1.5))
-        #expect(try JSONParser.parse("42.0") == .double(42))
         #expect(try JSONParser.parse("-0.25") == .double(-0.25))
-        #expect(try JSONParser.parse("1e3") == .double(1000))
-        #expect(try JSONParser.parse("1E+2") == .double(100))
-        #expect(try JSONParser.parse("2.5e-3") == .double(0.0025))
         #expect(try JSONParser.parse("0.1") == .double(0.1))
+        #expect(try JSONParser.parse("1e-07") == .double(1e-7))
+    }
+
+    @Test func otherNumbersKeepTheirText() throws {
+        // Each of these would be written back differently from a Double.
+        for text in ["42.0", "1e3", "1E+2", "2.5e-3", "1.10", "0.10000000000000000001", "1e-7", "123456789012345678901234567890"] {
+            #expect(try JSONParser.parse(text) == .number(text))
+        }
+        #expect(try JSONParser.parse("42.0").int64Value == 42)
+        #expect(try JSONParser.parse("1E+2").int64Value == 100)
+        #expect(try JSONParser.parse("2.5e-3").doubleValue == 0.0025)
+        #expect(try JSONParser.parse("2.5e-3").int64Value == nil)
     }
 
     @Test func numbersOutOfDoubleRangeAreErrors() throws {
@@ -67,8 +78,9 @@ struct JSONParserTests {
         let negative = try #require(parseError("[0, -1e309]"))
         #expect(negative.reason == "number out of range")
         #expect(negative.offset == 4)
-        // Underflow to zero is not out of range.
-        #expect(try JSONParser.parse("1e-400") == .double(0))
+        // Underflow to zero is not out of range; the number keeps its text.
+        #expect(try JSONParser.parse("1e-400") == .number("1e-400"))
+        #expect(try JSONParser.parse("1e-400").doubleValue == 0)
     }
 
     @Test(arguments: ["01", "00", "1.", ".5", "-", "-a", "1e", "1e+", "1.e5", "+1", "0x10", "NaN", "Infinity", "-Infinity", "1.5.2"])
@@ -287,8 +299,17 @@ struct JSONParserTests {
 
     // MARK: JSONValue accessors
 
+    @Test func nilIsAbsentNeverJSONNull() {
+        // JSON null is `.null`; `nil` in a `JSONValue?` is absent, also from a conditional.
+        func forwarded(_ rewritten: Bool) -> JSONValue? { rewritten ? ["dry_run": true] : nil }
+        #expect(forwarded(false) == nil)
+        #expect(forwarded(true) == ["dry_run": true])
+        let members: [String: JSONValue] = ["a": .null]
+        #expect(members["a"] == .some(.null) && members["b"] == nil)
+    }
+
     @Test func jsonValueAccessors() {
-        let value: JSONValue = ["s": "text", "i": 3, "d": 2.5, "b": true, "n": nil, "a": [1, 2]]
+        let value: JSONValue = ["s": "text", "i": 3, "d": 2.5, "b": true, "n": .null, "a": [1, 2]]
         #expect(value["s"]?.stringValue == "text")
         #expect(value["i"]?.int64Value == 3)
         #expect(value["i"]?.doubleValue == 3)
@@ -303,5 +324,15 @@ struct JSONParserTests {
         #expect(JSONValue.double(3.0).int64Value == 3)
         #expect(JSONValue.double(1e30).int64Value == nil)
         #expect(JSONValue.bool(true).doubleValue == nil)
+        #expect(JSONValue.number("-0").int64Value == 0)
+        #expect(JSONValue.number("-9223372036854775808.000").int64Value == Int64.min)
+        #expect(JSONValue.number("9223372036854775808").int64Value == nil)
+        #expect(JSONValue.number("1.0000000000000000001").int64Value == nil)
+        #expect(JSONValue.number("1.0000000000000000001").isIntegralNumber == false)
+        #expect(JSONValue.number("18446744073709551615").isIntegralNumber)
+        #expect(JSONValue.number("12.5e1").isIntegralNumber)
+        #expect(JSONValue.number("0.0e-5").isIntegralNumber)
+        #expect(JSONValue.double(2.5).isIntegralNumber == false)
+        #expect(JSONValue.string("1").isIntegralNumber == false)
     }
 }

@@ -57,7 +57,7 @@ struct JSONPointerTests {
     }
 
     @Test func missingAndThroughScalars() throws {
-        let document: JSONValue = ["a": "text", "n": nil]
+        let document: JSONValue = ["a": "text", "n": .null]
         #expect(try JSONPointer("/b").value(in: document) == nil)
         #expect(try JSONPointer("/a/b").value(in: document) == nil)
         // A member that is null is there, and is null.
@@ -74,7 +74,7 @@ struct JSONPointerTests {
 
     @Test func settingCreatesMissingObjectsOnTheWay() throws {
         #expect(try JSONPointer("/options/dry_run").setting(true, in: [:]) == ["options": ["dry_run": true]])
-        #expect(try JSONPointer("/a/b/c").setting(1, in: ["a": nil]) == ["a": ["b": ["c": 1]]])
+        #expect(try JSONPointer("/a/b/c").setting(1, in: ["a": .null]) == ["a": ["b": ["c": 1]]])
         // Arguments that are null (absent) count as an empty object.
         #expect(try JSONPointer("/x").setting(1, in: .null) == ["x": 1])
     }

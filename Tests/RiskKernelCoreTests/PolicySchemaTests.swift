@@ -46,7 +46,7 @@ struct PolicySchemaTests {
         let python = try #require(Self.python, "python3 with jsonschema is needed to check the schema: run scripts/setup-python-peers")
         let good: [JSONValue] = [
             ["tool": "t", "argument": "", "action": "deny"],
-            ["tool": "t", "argument": "/a~1b/~0/0", "action": "rewrite", "value": nil],
+            ["tool": "t", "argument": "/a~1b/~0/0", "action": "rewrite", "value": .null],
             ["tool": "t", "argument": "/x", "exists": false, "action": "requireApproval", "reason": "r"],
             ["tool": "t", "argument": "/x", "in": [1, "a"], "action": "deny"],
         ]

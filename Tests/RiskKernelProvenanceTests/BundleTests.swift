@@ -32,8 +32,8 @@ struct BundleTests {
         #expect(statement["predicateType"] == "https://riskkernel.dev/provenance/v1")
         let head = try #require(try await fixture.store.chainHead(runId: fixture.parent.id))
         #expect(statement["subject"] == [["name": .string("riskkernel-run:\(fixture.parent.id)"), "digest": ["sha256": .string(head.hash)]]])
-        // The payload is exactly its canonical JSON.
-        #expect(CanonicalJSON.encode(statement) == envelope.payload)
+        // The payload is exactly its canonical JSON (numbers as written).
+        #expect(CanonicalJSON.encode(statement, numbers: .asWritten) == envelope.payload)
 
         let contents = try #require(verification.contents)
         #expect(contents.records.runs.map(\.id) == [fixture.parent.id, fixture.child.id])
@@ -52,6 +52,27 @@ struct BundleTests {
         #expect(totals["linesAdded"] == 42)
         #expect(contents.report["toolCallsByDecision"] == ["allow": 2, "deny": 1, "approval": 1])
         #expect(contents.report["approvalsByStatus"] == ["approved": 1])
+    }
+
+    @Test("numbers no double holds reach the bundle, and an import, as they were stored; the digests still match")
+    func exactNumbers() async throws {
+        let fixture = try await Fixture()
+        let arguments = try JSONParser.parse(#"{"amount":18446744073709551615,"price":1.10,"scale":1e2}"#)
+        _ = try await fixture.store.beginToolCall(
+            NewToolCall(runId: fixture.parent.id, requestId: "9", tool: "pay", sideEffect: "write", arguments: arguments, decision: .allow),
+            approvalExpiresAt: nil)
+        _ = try await fixture.store.createCheckpoint(runId: fixture.parent.id, name: "exact", payload: arguments)
+        let keys = try Keys()
+        let envelope = try await fixture.export(.none, signers: keys.both)
+        let verification = verify(envelope, keys.trusted)
+        #expect(verification.isValid, "\(verification.checks)")
+        let payload = String(decoding: envelope.payload, as: UTF8.self)
+        #expect(payload.contains(#"{"amount":18446744073709551615,"price":1.10,"scale":1e2}"#))
+        let contents = try #require(verification.contents)
+        #expect(contents.records.toolCalls.contains { $0.arguments == arguments })
+        #expect(contents.records.checkpoints.contains { $0.payload == arguments })
+        let content = try await fixture.export(.content, signers: keys.both)
+        #expect(verify(content, keys.trusted).isValid)
     }
 
     @Test("a content bundle holds no argument, result, payload, path or goal text, and still verifies its chains")

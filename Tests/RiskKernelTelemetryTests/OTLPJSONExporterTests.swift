@@ -24,7 +24,7 @@ struct OTLPJSONExporterTests {
 
     func recordModelCall(_ tracer: any GatewayTracer, model: String) {
         tracer.startModelCall(ModelCallTraceStart(provider: "openai", model: model, inputTokens: 1200, outputTokens: 340, runId: "run-1", meta: nil))
-            .ended(result: ["dollars": 0.5, "priced": true, "halted": false], error: nil)
+            .ended(result: ["dollars": "0.500000", "priced": true, "halted": false], error: nil)
     }
 
     @Test("a full batch is posted before the schedule, as application/json with the headers; the rest at shutdown")
@@ -50,7 +50,7 @@ struct OTLPJSONExporterTests {
         })
         #expect(attributes["gen_ai.usage.input_tokens"] == ["intValue": "1200"])
         #expect(attributes["gen_ai.request.model"] == ["stringValue": "model-1"])
-        #expect(attributes["riskkernel.dollars"] == ["doubleValue": 0.5])
+        #expect(attributes["riskkernel.dollars"] == ["stringValue": "0.500000"])
         #expect(attributes["riskkernel.priced"] == ["boolValue": true])
         #expect(try JSONParser.parse(first.body)["resourceSpans"]?.arrayValue?.first?["resource"]
                 == ["attributes": [["key": "service.name", "value": ["stringValue": "rk-test"]]]])

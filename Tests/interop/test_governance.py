@@ -230,7 +230,8 @@ def test_budget_halts_the_run_after_a_reported_model_call(gateway, cli, time_ser
     assert spend["haltReason"]
     assert spend["usage"]["totalTokens"] == 1500
     assert spend["budget"]["tokens"] == 1000
-    assert abs(spend["dollars"] - 0.0028) < 1e-9  # 1000 x $0.80/M + 500 x $4/M
+    assert spend["dollars"] == "0.002800"  # 1000 x $0.80/M + 500 x $4/M
+    assert spend["usage"]["dollars"] == "0.002800" and spend["budget"]["dollars"] is None
     assert spend["step"] == 1
 
     assert after.is_error is True

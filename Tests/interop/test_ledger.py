@@ -108,14 +108,14 @@ def test_session_is_recorded_with_decisions_and_a_hash_chain(gateway, cli, time_
     entry = model_entries[0]
     assert (entry["provider"], entry["promptTokens"], entry["completionTokens"], entry["priced"]) == (
         "anthropic", 1000, 500, True)
-    assert abs(entry["dollars"] - 0.0028) < 1e-9
+    assert entry["dollars"] == "0.002800"
     assert run["usage"]["totalTokens"] == 1500 and run["usage"]["modelCalls"] == 1
 
     usage = cli.json("usage", "--by", "model")
     assert usage["by"] == "model"
     [group] = [g for g in usage["groups"] if "claude-3-5-haiku" in g["key"]]
     assert (group["calls"], group["promptTokens"], group["completionTokens"]) == (1, 1000, 500)
-    assert abs(group["dollars"] - 0.0028) < 1e-9
+    assert group["dollars"] == "0.002800"
 
     # The audit trail: a hash chain from the genesis hash, each link hashing the one before.
     events = cli.audit(summary["id"])

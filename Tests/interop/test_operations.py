@@ -57,9 +57,10 @@ def test_tool_prices_show_in_usage_by_tool_and_a_dollar_budget_halts_on_tool_spe
     usage = cli.json("usage", "--by", "tool")
     assert usage["by"] == "tool"
     groups = {group["key"]: group for group in usage["groups"]}
-    assert groups["search_web"]["calls"] == 3 and groups["search_web"]["dollars"] == 0.3
-    assert groups["read_file"]["calls"] == 1 and groups["read_file"]["dollars"] == 0
+    # Money is a decimal string with six decimals, never a floating-point number.
+    assert groups["search_web"]["calls"] == 3 and groups["search_web"]["dollars"] == "0.300000"
+    assert groups["read_file"]["calls"] == 1 and groups["read_file"]["dollars"] == "0.000000"
     assert set(usage["groups"][0]) == {"key", "calls", "promptTokens", "completionTokens", "dollars"}
     run = cli.only_run()
     assert run["status"] == "halted"
-    assert run["spend"]["tools"] == 0.3 and run["spend"]["models"] == 0
+    assert run["spend"]["tools"] == "0.300000" and run["spend"]["models"] == "0.000000"

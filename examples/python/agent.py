@@ -37,7 +37,7 @@ the response's usage block:
 
 The gateway prices the call from its price table (`riskkernel prices list`), adds it to the
 run's usage, counts one agent step, and answers with {dollars, priced, halted, haltReason?,
-usage, budget, step}. When `halted` is true the run has reached a budget limit: every further
+usage, budget, step} (amounts are exact decimal strings such as "0.000390"). When `halted` is true the run has reached a budget limit: every further
 tool call will be refused, so a well-behaved agent stops its loop there (and may save its
 state first with `riskkernel/checkpoint`). The agent cannot raise a budget, approve a call or
 change the policy from this connection; those are decided out of band with the `riskkernel`
@@ -57,6 +57,7 @@ import json
 import os
 import shutil
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +107,10 @@ def describe_budget(usage: dict[str, Any], budget: dict[str, Any]) -> str:
     def limit(value: Any, money: bool = False) -> str:
         if value is None:
             return "unlimited"
-        return f"${value:.2f}" if money else str(value)
+        # Amounts are exact decimal strings such as "2.000000", never floats.
+        return f"${Decimal(value):.2f}" if money else str(value)
 
-    return (f"${usage['dollars']:.6f} of {limit(budget.get('dollars'), money=True)}, "
+    return (f"${usage['dollars']} of {limit(budget.get('dollars'), money=True)}, "
             f"{usage['totalTokens']} tokens of {limit(budget.get('tokens'))}, "
             f"{usage['loops']} steps of {limit(budget.get('loops'))}")
 
@@ -172,7 +174,7 @@ async def run_agent(args: argparse.Namespace) -> None:
             for response in SCRIPTED_MODEL_RESPONSES:
                 spend = await report_model_call(session, response)
                 priced = "" if spend["priced"] else " (model not in the price table: counted as $0)"
-                print(f"model call {response['id']}: ${spend['dollars']:.6f}{priced}, step {spend['step']}")
+                print(f"model call {response['id']}: ${spend['dollars']}{priced}, step {spend['step']}")
                 print(f"budget: {describe_budget(spend['usage'], spend['budget'])}")
                 if spend["halted"]:
                     print(f"the run is halted: {spend['haltReason']}; stopping the agent loop")

@@ -43,14 +43,14 @@ actor ApprovalNotifier {
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.encode(notice.json)))
+                request.body = .bytes(ByteBuffer(bytes: JSONRPC.encode(notice.json)))
                 let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.components.seconds * 1000))
                 guard (200..<300).contains(response.status.code) else {
                     throw NotifyError(message: "the webhook answered \(response.status.code)")
                 }
             case .command(let command):
                 let words = command.split(whereSeparator: \.isWhitespace).map(String.init)
-                try await run(words, input: CanonicalJSON.encode(notice.json), program: words.first ?? command)
+                try await run(words, input: JSONRPC.encode(notice.json), program: words.first ?? command)
             }
         } catch let error as MissingProgram {
             warnOnce(error.program, "cannot notify of approvals through \(target): \(error.program) is not on PATH")

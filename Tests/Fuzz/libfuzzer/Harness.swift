@@ -13,6 +13,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let again = try? JSONParser.parse(encoded), CanonicalJSON.encode(again) == encoded else {
             fatalError("canonical JSON did not read back to itself")
         }
+        // Numbers as written read back to the same value (and so to the same hashed form).
+        let written = CanonicalJSON.encode(parsed, numbers: .asWritten)
+        guard let reread = try? JSONParser.parse(written), reread == parsed, CanonicalJSON.encode(reread) == encoded else {
+            fatalError("JSON with numbers as written did not read back to the same value")
+        }
     }
     switch JSONRPC.classify(bytes) {
     case .failure(let rejection):
