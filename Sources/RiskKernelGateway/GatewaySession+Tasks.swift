@@ -4,10 +4,12 @@ import RiskKernelStore
 
 /// A task that a governed `tools/call` of this run created (MCP 2025-11-25 tasks): its result
 /// reaches the client through `tasks/result`, governed like the call's own response.
-struct GovernedTask: Sendable {
+struct GovernedTask {
     var callId: String
     var tool: String
     var started: ContinuousClock.Instant
+    /// The span of the call, kept open until the task's result is fetched.
+    var trace: (any ToolCallTrace)?
     /// Whether the call's outcome is recorded (a task ends once).
     var ended = false
 }
@@ -47,7 +49,10 @@ extension GatewaySession {
         switch method {
         case "tasks/result":
             guard !task.ended else { return sendToClient(withoutSecrets(body: body, raw: raw, tool: task.tool).1) }
+            // The call's span goes on under this request and ends with its result.
+            if let trace = task.trace { toolCallTraces[key] = trace }
             task.ended = true
+            task.trace = nil
             governedTasks[taskId] = task
             complete(callId: task.callId, tool: task.tool, key: key, started: task.started, body: body, raw: raw)
         default:
@@ -55,6 +60,8 @@ extension GatewaySession {
             // call, and so does a completed one whose result comes inline.
             if !task.ended, body["result"]?["status"]?.stringValue == "completed", let inline = body["result"]?["result"] {
                 task.ended = true
+                task.trace?.ended(error: nil)
+                task.trace = nil
                 governedTasks[taskId] = task
                 let outcome = outcome(of: ["result": inline], elapsed: ContinuousClock.now - task.started)
                 recordOutcome(callId: task.callId, tool: task.tool, outcome: outcome)
@@ -85,6 +92,8 @@ extension GatewaySession {
     func endTaskIfTerminal(_ taskId: String, status: String?, message: String?) {
         guard var task = governedTasks[taskId], !task.ended, let status, status == "failed" || status == "cancelled" else { return }
         task.ended = true
+        task.trace?.ended(error: message ?? "task \(status)")
+        task.trace = nil
         governedTasks[taskId] = task
         recordOutcome(
             callId: task.callId, tool: task.tool,

@@ -289,10 +289,8 @@ public actor GatewaySession {
         case .toolCall(let callId, let tool, let started):
             if let taskId = Self.createdTaskId(body) {
                 // A task handle, not the result: the result comes through tasks/result, governed there.
-                governedTasks[taskId] = GovernedTask(callId: callId, tool: tool, started: started)
-                let (_, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
-                sendToClient(checkedRaw)
-                traceToolCallEnded(key: key)
+                governedTasks[taskId] = GovernedTask(callId: callId, tool: tool, started: started, trace: toolCallTraces.removeValue(forKey: key))
+                sendToClient(withoutSecrets(body: body, raw: raw, tool: tool).1)
                 return
             }
             complete(callId: callId, tool: tool, key: key, started: started, body: body, raw: raw)

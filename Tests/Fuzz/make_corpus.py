@@ -69,6 +69,17 @@ case("escapes-pass", req(39, "ping", {"x": "\u001b[31m\u202e\u0000"}) + b"\n" + 
      [[39, None], [40, None]])
 case("trailing-content", b'{"jsonrpc":"2.0","id":41,"method":"ping"} {}\n{"jsonrpc":"2.0","id":42,"method":"ping"},\n{"jsonrpc":"2.0","id":43,"method":"ping",}\n',
      [[None, PARSE]] * 3)
+# The gateway owns the upstream-side id space: client ids equal to the ones it gives its own requests
+# (and reused ids) are each answered once, with the client's id.
+case("ids-equal-to-the-gateways-own", req(1, "ping") + b"\n" + req(2, "tools/list") + b"\n" + req("riskkernel-internal-1", "ping") + b"\n"
+     + req(0, "tools/call", {"name": "list_files", "arguments": {}}) + b"\n" + req("1", "ping") + b"\n",
+     [[1, None], [2, None], ["riskkernel-internal-1", None], [0, None], ["1", None]])
+# Tasks no governed call of the run created are never served; a cancellation of a request never sent
+# reaches nothing.
+case("tasks-for-unknown-tasks", req(44, "tasks/result", {"taskId": "t1"}) + b"\n" + req(45, "tasks/get", {"taskId": "t1"}) + b"\n"
+     + req(46, "tasks/cancel", {"taskId": "t1"}) + b"\n" + req(47, "tasks/get", {}) + b"\n"
+     + b'{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"never-sent"}}\n' + req(48, "ping") + b"\n",
+     [[44, PARAMS], [45, PARAMS], [46, PARAMS], [47, PARAMS], [48, None]])
 
 for name in os.listdir(corpus):
     os.remove(os.path.join(corpus, name))

@@ -505,17 +505,20 @@ struct PolicyParserTests {
     }
 }
 
+/// A policy whose `spec` holds `spec` (lines indented by two spaces).
+private func policy(spec: String) throws -> Policy {
+    try PolicyParser.parse("""
+        apiVersion: riskkernel/v1
+        kind: Policy
+        metadata: {name: p}
+        spec:
+        \(spec)
+        """, file: "p.yaml")[0]
+}
+
 @Suite("Policy parser: spec.approvals")
 struct ApprovalSettingsParserTests {
-    func parse(_ approvals: String) throws -> Policy {
-        try PolicyParser.parse("""
-            apiVersion: riskkernel/v1
-            kind: Policy
-            metadata: {name: p}
-            spec:
-              approvals: \(approvals)
-            """, file: "p.yaml")[0]
-    }
+    func parse(_ approvals: String) throws -> Policy { try policy(spec: "  approvals: \(approvals)") }
 
     @Test("hold and timeout take durations or seconds")
     func reads() throws {
@@ -540,15 +543,7 @@ struct ApprovalSettingsParserTests {
 
 @Suite("Policy parser: spec.approvals.notify, spec.tasks, spec.sampling")
 struct RelaySettingsParserTests {
-    func parse(_ spec: String) throws -> Policy {
-        try PolicyParser.parse("""
-            apiVersion: riskkernel/v1
-            kind: Policy
-            metadata: {name: p}
-            spec:
-            \(spec)
-            """, file: "p.yaml")[0]
-    }
+    func parse(_ spec: String) throws -> Policy { try policy(spec: spec) }
 
     @Test("notify targets, task and sampling modes are read; YAML's bare off is off")
     func reads() throws {
