@@ -73,9 +73,11 @@ extension GatewaySession {
         let rule = GovernanceRule(
             runId: runId, requestKey: call.key, tool: call.tool, arguments: call.arguments, sideEffect: sideEffect, policy: configuration.policy,
             pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName, approvalSecret: approvalSecret)
+        let matchKey = rule.approvalMatchKey()
         let request = DecisionRequest(
             runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()),
-            approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: rule.approvalMatchKey()
+            approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: matchKey,
+            grantQuery: matchKey == nil ? nil : rule.grantQuery
         ) { rule.decide($0) }
         decidingKeys.insert(call.key)
         let startsGroup = decisionCommits.add(request, key: call.key) { [self] result in

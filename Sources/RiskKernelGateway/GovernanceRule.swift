@@ -55,6 +55,9 @@ struct GovernanceRule: Sendable {
         return ApprovalMatchKey.make(secret: approvalSecret, server: server, tool: tool, arguments: preview.arguments)
     }
 
+    /// The grants a held call looks for: this tool's, of this server or this run tree.
+    var grantQuery: GrantQuery { GrantQuery(tool: tool, server: server) }
+
     /// Runs the pipeline over the run's state. A call held for approval goes on with the run tree's
     /// approval for exactly this call when there is one: it waits on a pending one, runs on an
     /// approved one (nothing new is recorded, the call to record is `nil`), and is refused for the
@@ -72,11 +75,24 @@ struct GovernanceRule: Sendable {
             forwardedArguments: rewritten ? Optional(secretScanner.redacting(result.arguments)) : nil, decision: result.decision)
         var verdict = GovernedCall(call: call, arguments: result.arguments, rewritten: rewritten)
         guard case .needsApproval = result.decision else { return (call, verdict) }
+        call.server = server
         let matchKey = ApprovalMatchKey.make(secret: approvalSecret, server: server, tool: tool, arguments: result.arguments)
         call.approvalMatchKey = matchKey
         verdict.call = call
         // An approval past its expiry is neither waited on nor used: the call asks anew.
-        guard let prior = inputs.matchingApproval, prior.matchKey == matchKey, !prior.isPastExpiry(inputs.now) else { return (call, verdict) }
+        let prior = inputs.matchingApproval.flatMap { $0.matchKey == matchKey && !$0.isPastExpiry(inputs.now) ? $0 : nil }
+        // The identical retry of an approved call runs on its approval (and uses it up); any other
+        // call of a tool with a standing grant (this run tree's, or this server's) is let through,
+        // and the decision's ledger event names the grant.
+        if prior?.status != .approved, let grant = inputs.grant, grant.isActive(at: inputs.now) {
+            call.decision = .allow
+            call.grantId = grant.id
+            call.approvalMatchKey = nil
+            call.server = nil
+            verdict.call = call
+            return (call, verdict)
+        }
+        guard let prior else { return (call, verdict) }
         switch prior.status {
         case .pending, .approved:
             verdict.priorApproval = prior

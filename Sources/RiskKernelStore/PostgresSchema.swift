@@ -232,13 +232,30 @@ enum PostgresSchema {
         ("v5-usage-by-model-index", [
             "CREATE INDEX ledger_usage_by_model ON ledger_entries(kind, model, created_at, prompt_tokens, completion_tokens, dollars_micros)",
         ]),
-        ("v6-approval-match-keys", [
+        ("v6-approval-match-keys-and-grants", [
             "ALTER TABLE approvals ADD COLUMN forwarded_arguments TEXT",
             "ALTER TABLE approvals ADD COLUMN match_key TEXT",
             "ALTER TABLE approvals ADD COLUMN consumed_by TEXT",
             "ALTER TABLE approvals ADD COLUMN consumed_at BIGINT",
             "CREATE INDEX approvals_by_match_key ON approvals(match_key, created_at)",
             "CREATE TABLE store_secrets (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+            "ALTER TABLE approvals ADD COLUMN server TEXT",
+            """
+            CREATE TABLE grants (
+                id TEXT PRIMARY KEY NOT NULL,
+                scope TEXT NOT NULL,
+                server TEXT NOT NULL,
+                tool TEXT NOT NULL,
+                root_run_id TEXT,
+                approval_id TEXT NOT NULL REFERENCES approvals(id),
+                granted_by TEXT,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT,
+                revoked_at BIGINT,
+                rowid BIGINT GENERATED ALWAYS AS IDENTITY
+            )
+            """,
+            "CREATE INDEX grants_by_tool ON grants(tool, revoked_at)",
         ]),
     ]
 

@@ -102,6 +102,66 @@ extension PostgresStore {
         return secret
     }
 
+    public func createGrant(_ grant: NewGrant) async throws -> GrantRecord {
+        let now = Timestamps.now()
+        return try await write { connection in
+            guard let approval = try await Self.fetchApproval(connection, id: grant.approvalId) else { throw StoreError.notFound("approval \(grant.approvalId)") }
+            guard approval.status == .approved else { throw StoreError.notPending(id: approval.id, status: approval.asOf(now).status.rawValue) }
+            let root = try await Self.ancestry(connection, runId: approval.runId).last?.id ?? approval.runId
+            let record = GrantRecord(
+                id: Identifiers.make("grt"), scope: grant.scope, server: approval.server ?? "", tool: approval.tool,
+                rootRunId: grant.scope == .run ? root : nil, approvalId: approval.id, grantedBy: grant.grantedBy, createdAt: now,
+                expiresAt: grant.expiresAt.map { Timestamps.date(milliseconds: Self.ms($0)) }, revokedAt: nil)
+            let expires: Int64? = record.expiresAt.map(Self.ms)
+            try await connection.rows("""
+                INSERT INTO grants (id, scope, server, tool, root_run_id, approval_id, granted_by, created_at, expires_at)
+                VALUES (\(record.id), \(record.scope.rawValue), \(record.server), \(record.tool), \(record.rootRunId), \(record.approvalId),
+                    \(record.grantedBy), \(Self.ms(now)), \(expires))
+                """)
+            try await Self.appendEvent(connection, runId: approval.runId, kind: "grant.created", data: GrantWrites.createdEvent(record), at: now)
+            return record
+        }
+    }
+
+    public func listGrants() async throws -> [GrantRecord] {
+        try await read { connection in
+            try await connection.rows("SELECT * FROM grants ORDER BY created_at DESC, rowid DESC").map(Self.grantRecord)
+        }
+    }
+
+    public func revokeGrant(id: String) async throws -> GrantRecord {
+        let now = Timestamps.now()
+        return try await write { connection in
+            let changed = try await connection.rows("UPDATE grants SET revoked_at = \(Self.ms(now)) WHERE id = \(id) AND revoked_at IS NULL RETURNING id")
+            guard let grant = try await connection.row("SELECT * FROM grants WHERE id = \(id)").map(Self.grantRecord) else {
+                throw StoreError.notFound("grant \(id)")
+            }
+            if !changed.isEmpty, let approval = try await Self.fetchApproval(connection, id: grant.approvalId) {
+                try await Self.appendEvent(connection, runId: approval.runId, kind: "grant.revoked", data: GrantWrites.revokedEvent(grant), at: now)
+            }
+            return grant
+        }
+    }
+
+    /// The first active grant for the query's tool, of its server or of the run tree rooted at `rootRunId`.
+    static func activeGrant(_ connection: PostgresConnection, _ query: GrantQuery, rootRunId: String, at now: Date) async throws -> GrantRecord? {
+        var bindings = PostgresBindings()
+        bindings.append(query.tool)
+        bindings.append(query.server)
+        bindings.append(rootRunId)
+        bindings.append(ms(now))
+        return try await connection.rows(PostgresQuery(unsafeSQL: GrantWrites.active, binds: bindings)).first.map(grantRecord)
+    }
+
+    static func grantRecord(_ row: PGRow) throws -> GrantRecord {
+        let scope: String = try row["scope"]
+        return GrantRecord(
+            id: try row["id"], scope: GrantScope(rawValue: scope) ?? .run, server: try row["server"], tool: try row["tool"],
+            rootRunId: try row["root_run_id"], approvalId: try row["approval_id"], grantedBy: try row["granted_by"],
+            createdAt: date(try row["created_at"] as Int64), expiresAt: date(try row["expires_at"] as Int64?),
+            revokedAt: date(try row["revoked_at"] as Int64?))
+    }
+
     /// The newest unused approval of the run's tree with `key`.
     static func matchingApproval(_ connection: PostgresConnection, runId: String, key: String) async throws -> ApprovalRecord? {
         var bindings = PostgresBindings()
@@ -122,7 +182,8 @@ extension PostgresStore {
             status: ApprovalStatus(rawValue: status) ?? .expired, decidedBy: try row["decided_by"], reason: try row["reason"],
             createdAt: date(try row["created_at"] as Int64), decidedAt: date(try row["decided_at"] as Int64?),
             expiresAt: date(try row["expires_at"] as Int64?), forwardedArguments: json(try row["forwarded_arguments"] as String?),
-            matchKey: try row["match_key"], consumedBy: try row["consumed_by"], consumedAt: date(try row["consumed_at"] as Int64?))
+            matchKey: try row["match_key"], consumedBy: try row["consumed_by"], consumedAt: date(try row["consumed_at"] as Int64?),
+            server: try row["server"])
     }
 }
 

@@ -17,8 +17,10 @@ extension PostgresStore {
         if let since = request.recentSince { recent = try await recentToolCalls(connection, runId: request.runId, since: since) }
         var matching: ApprovalRecord?
         if let key = request.approvalMatchKey { matching = try await matchingApproval(connection, runId: request.runId, key: key)?.asOf(now) }
+        var grant: GrantRecord?
+        if let query = request.grantQuery { grant = try await activeGrant(connection, query, rootRunId: ancestry[ancestry.count - 1].id, at: now) }
         let (call, verdict) = try request.decide(DecisionInputs(
-            state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching))
+            state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching, grant: grant))
         guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
         let (record, approval) = try await insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
@@ -87,10 +89,10 @@ extension PostgresStore {
         if let approvalId = written.approvalId, let rule = written.rule {
             let expires: Int64? = approvalExpiresAt.map(ms)
             try await connection.rows("""
-                INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, rule, status,
-                    created_at, expires_at)
+                INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, server, rule,
+                    status, created_at, expires_at)
                 VALUES (\(approvalId), \(call.runId), \(call.id), \(call.tool), \(call.sideEffect), \(arguments), \(forwarded),
-                    \(call.approvalMatchKey), \(rule), 'pending', \(ms(now)), \(expires))
+                    \(call.approvalMatchKey), \(call.server), \(rule), 'pending', \(ms(now)), \(expires))
                 """)
             try await appendEvent(
                 connection, runId: call.runId, kind: "approval.requested",

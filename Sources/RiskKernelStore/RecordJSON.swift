@@ -102,6 +102,16 @@ extension ApprovalRecord: JSONPresentable {
     }
 }
 
+extension GrantRecord: JSONPresentable {
+    public var json: JSONValue {
+        [
+            "id": .string(id), "server": .string(server), "tool": .string(tool), "scope": .string(scope.rawValue),
+            "rootRunId": .optional(rootRunId), "approvalId": .string(approvalId), "grantedBy": .optional(grantedBy),
+            "createdAt": .time(createdAt), "expiresAt": .time(expiresAt), "revokedAt": .time(revokedAt),
+        ]
+    }
+}
+
 extension FactRecord: JSONPresentable {
     public var json: JSONValue {
         [

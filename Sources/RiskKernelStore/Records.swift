@@ -244,6 +244,10 @@ public struct NewToolCall: Sendable {
     public var decision: Decision
     /// For `needsApproval`: the approval's match key (``ApprovalMatchKey``), stored with it.
     public var approvalMatchKey: String?
+    /// The identity of the server that offers the tool, stored with an approval (grants use it).
+    public var server: String?
+    /// The grant that let a call through that an approval rule would have held.
+    public var grantId: String?
 
     public init(id: String = Identifiers.make("call"), runId: String, requestId: String, tool: String, sideEffect: String, arguments: JSONValue, forwardedArguments: JSONValue? = nil, decision: Decision) {
         self.forwardedArguments = forwardedArguments
@@ -310,12 +314,15 @@ public struct ApprovalRecord: Sendable, Hashable, Codable {
     /// The request (id key) that ran the call on this approval; an approval is used once.
     public var consumedBy: String?
     public var consumedAt: Date?
+    /// The identity of the server that offers the tool.
+    public var server: String?
 
     public init(
         id: String, runId: String, toolCallId: String, tool: String, sideEffect: String, arguments: JSONValue, rule: String,
         status: ApprovalStatus, decidedBy: String?, reason: String?, createdAt: Date, decidedAt: Date?, expiresAt: Date?,
-        forwardedArguments: JSONValue? = nil, matchKey: String? = nil, consumedBy: String? = nil, consumedAt: Date? = nil
+        forwardedArguments: JSONValue? = nil, matchKey: String? = nil, consumedBy: String? = nil, consumedAt: Date? = nil, server: String? = nil
     ) {
+        self.server = server
         self.id = id
         self.runId = runId
         self.toolCallId = toolCallId

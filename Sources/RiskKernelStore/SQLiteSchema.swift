@@ -189,7 +189,7 @@ enum SQLiteSchema {
                 CREATE INDEX ledger_usage_by_model ON ledger_entries(kind, model, created_at, prompt_tokens, completion_tokens, dollars_micros);
                 """)
         }
-        migrator.registerMigration("v6-approval-match-keys") { db in
+        migrator.registerMigration("v6-approval-match-keys-and-grants") { db in
             // An identical retry finds its approval by a keyed digest of what will run; an approval
             // is used by one request; the arguments that will run are shown to the approver.
             try db.execute(sql: """
@@ -202,6 +202,20 @@ enum SQLiteSchema {
                     name TEXT PRIMARY KEY NOT NULL,
                     value TEXT NOT NULL
                 );
+                ALTER TABLE approvals ADD COLUMN server TEXT;
+                CREATE TABLE grants (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    scope TEXT NOT NULL,
+                    server TEXT NOT NULL,
+                    tool TEXT NOT NULL,
+                    root_run_id TEXT,
+                    approval_id TEXT NOT NULL REFERENCES approvals(id),
+                    granted_by TEXT,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX grants_by_tool ON grants(tool, revoked_at);
                 """)
         }
         return migrator

@@ -81,6 +81,64 @@ extension SQLiteStore {
         return secret
     }
 
+    public func createGrant(_ grant: NewGrant) async throws -> GrantRecord {
+        let now = Timestamps.now()
+        return try await pool.write { db in
+            guard let approval = try Self.fetchApproval(db, id: grant.approvalId) else { throw StoreError.notFound("approval \(grant.approvalId)") }
+            guard approval.status == .approved else { throw StoreError.notPending(id: approval.id, status: approval.asOf(now).status.rawValue) }
+            let root = try Self.ancestry(db, runId: approval.runId).last?.id ?? approval.runId
+            let record = GrantRecord(
+                id: Identifiers.make("grt"), scope: grant.scope, server: approval.server ?? "", tool: approval.tool,
+                rootRunId: grant.scope == .run ? root : nil, approvalId: approval.id, grantedBy: grant.grantedBy, createdAt: now,
+                expiresAt: grant.expiresAt.map { Timestamps.date(milliseconds: Self.ms($0)) }, revokedAt: nil)
+            try db.execute(
+                sql: """
+                    INSERT INTO grants (id, scope, server, tool, root_run_id, approval_id, granted_by, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id, record.scope.rawValue, record.server, record.tool, record.rootRunId, record.approvalId, record.grantedBy,
+                    Self.ms(now), record.expiresAt.map(Self.ms),
+                ])
+            try Self.appendEvent(db, runId: approval.runId, kind: "grant.created", data: GrantWrites.createdEvent(record), at: now)
+            return record
+        }
+    }
+
+    public func listGrants() async throws -> [GrantRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM grants ORDER BY created_at DESC, rowid DESC").map(Self.grantRecord)
+        }
+    }
+
+    public func revokeGrant(id: String) async throws -> GrantRecord {
+        let now = Timestamps.now()
+        return try await pool.write { db in
+            try db.execute(sql: "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Self.ms(now), id])
+            let changed = db.changesCount > 0
+            guard let grant = try Row.fetchOne(db, sql: "SELECT * FROM grants WHERE id = ?", arguments: [id]).map(Self.grantRecord) else {
+                throw StoreError.notFound("grant \(id)")
+            }
+            if changed, let runId = try String.fetchOne(db, sql: "SELECT run_id FROM approvals WHERE id = ?", arguments: [grant.approvalId]) {
+                try Self.appendEvent(db, runId: runId, kind: "grant.revoked", data: GrantWrites.revokedEvent(grant), at: now)
+            }
+            return grant
+        }
+    }
+
+    /// The first active grant for the query's tool, of its server or of the run tree rooted at `rootRunId`.
+    static func activeGrant(_ db: Database, _ query: GrantQuery, rootRunId: String, at now: Date) throws -> GrantRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: GrantWrites.active), arguments: [query.tool, query.server, rootRunId, ms(now)]).map(grantRecord)
+    }
+
+    static func grantRecord(_ row: Row) -> GrantRecord {
+        let row = NamedColumns(row)
+        return GrantRecord(
+            id: row["id"], scope: GrantScope(rawValue: row["scope"]) ?? .run, server: row["server"], tool: row["tool"], rootRunId: row["root_run_id"],
+            approvalId: row["approval_id"], grantedBy: row["granted_by"], createdAt: date(row["created_at"])!, expiresAt: date(row["expires_at"]),
+            revokedAt: date(row["revoked_at"]))
+    }
+
     /// The newest unused approval of the run's tree with `key`.
     static func matchingApproval(_ db: Database, runId: String, key: String) throws -> ApprovalRecord? {
         try Row.fetchOne(db.cachedStatement(sql: RunTreeSQL.matchingApproval), arguments: [runId, key]).map(approvalRecord)
@@ -97,6 +155,6 @@ extension SQLiteStore {
             arguments: json(row["arguments"]) ?? .null, rule: row["rule"], status: ApprovalStatus(rawValue: row["status"]) ?? .expired,
             decidedBy: row["decided_by"], reason: row["reason"], createdAt: date(row["created_at"])!,
             decidedAt: date(row["decided_at"]), expiresAt: date(row["expires_at"]), forwardedArguments: json(row["forwarded_arguments"]),
-            matchKey: row["match_key"], consumedBy: row["consumed_by"], consumedAt: date(row["consumed_at"]))
+            matchKey: row["match_key"], consumedBy: row["consumed_by"], consumedAt: date(row["consumed_at"]), server: row["server"])
     }
 }

@@ -19,8 +19,9 @@ extension SQLiteStore: SynchronousToolCallStore {
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
         let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
         let matching = try request.approvalMatchKey.flatMap { try matchingApproval(db, runId: request.runId, key: $0) }?.asOf(now)
+        let grant = try request.grantQuery.flatMap { try activeGrant(db, $0, rootRunId: ancestry[ancestry.count - 1].id, at: now) }
         let (call, verdict) = try request.decide(DecisionInputs(
-            state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching))
+            state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching, grant: grant))
         guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
         let (record, approval) = try insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
@@ -55,12 +56,12 @@ extension SQLiteStore: SynchronousToolCallStore {
         var approval: ApprovalRecord?
         if let approvalId = written.approvalId, let rule = written.rule {
             try db.cachedStatement(sql: """
-                    INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, rule, status,
-                        created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                    INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, server, rule,
+                        status, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                     """).execute(arguments: [
-                    approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, forwarded, call.approvalMatchKey, rule, ms(now),
-                    approvalExpiresAt.map(ms),
+                    approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, forwarded, call.approvalMatchKey, call.server, rule,
+                    ms(now), approvalExpiresAt.map(ms),
                 ])
             try appendEvent(
                 db, runId: call.runId, kind: "approval.requested",

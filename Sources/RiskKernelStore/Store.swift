@@ -109,6 +109,15 @@ public protocol Store: Sendable {
     /// `approval.consumed` event; all in one transaction. Throws ``StoreError/notPending(id:status:)``
     /// when the approval is not approved, was used already, or is past its `expiresAt`.
     nonisolated(nonsending) func consumeApproval(id: String, requestId: String) async throws -> ApprovalRecord
+    /// Makes a grant from an approved approval (`--scope run|always`) and appends a
+    /// `grant.created` event to the approval's run. Throws ``StoreError/notPending(id:status:)``
+    /// when the approval is not approved.
+    func createGrant(_ grant: NewGrant) async throws -> GrantRecord
+    /// Every grant, newest first.
+    func listGrants() async throws -> [GrantRecord]
+    /// Ends a grant at once (for gateways already running too: each decision reads the grants) and
+    /// appends a `grant.revoked` event. Throws ``StoreError/notFound(_:)`` for an unknown id.
+    func revokeGrant(id: String) async throws -> GrantRecord
     /// The secret that keys approval match keys (``ApprovalMatchKey``): made on first use and kept
     /// in the store, so that every gateway on the store computes the same keys.
     func approvalMatchSecret() async throws -> [UInt8]
@@ -231,13 +240,17 @@ public struct DecisionRequest<Verdict: Sendable>: Sendable {
     /// When given, the newest unused approval of the run tree with this match key is read for the
     /// decision (``DecisionInputs/matchingApproval``), so that an identical retry attaches to it.
     public var approvalMatchKey: String?
+    /// When given, an active grant for the tool (of the server, or of the run tree) is read for the
+    /// decision (``DecisionInputs/grant``).
+    public var grantQuery: GrantQuery?
     /// Chooses, from the run's state, the call to record (or `nil`) and what to tell the caller.
     public var decide: @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
 
     public init(
-        runId: String, recentSince: Date?, approvalExpiresAt: Date?, approvalMatchKey: String? = nil,
+        runId: String, recentSince: Date?, approvalExpiresAt: Date?, approvalMatchKey: String? = nil, grantQuery: GrantQuery? = nil,
         decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
     ) {
+        self.grantQuery = grantQuery
         self.runId = runId
         self.recentSince = recentSince
         self.approvalExpiresAt = approvalExpiresAt
@@ -267,12 +280,15 @@ public struct DecisionInputs: Sendable {
     /// The newest unused approval of the run tree with the request's match key, as it stands at
     /// `now`; `nil` when none was asked for or none exists.
     public var matchingApproval: ApprovalRecord?
+    /// An active grant for the tool, when one was asked for and exists.
+    public var grant: GrantRecord?
 
-    public init(state: GovernanceState, recentCalls: [RecentToolCall]?, now: Date, matchingApproval: ApprovalRecord? = nil) {
+    public init(state: GovernanceState, recentCalls: [RecentToolCall]?, now: Date, matchingApproval: ApprovalRecord? = nil, grant: GrantRecord? = nil) {
         self.state = state
         self.recentCalls = recentCalls
         self.now = now
         self.matchingApproval = matchingApproval
+        self.grant = grant
     }
 }
 

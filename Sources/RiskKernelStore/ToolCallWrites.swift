@@ -38,6 +38,7 @@ struct WrittenToolCall {
         ]
         if let rule { data["rule"] = .string(rule) }
         if let reason { data["reason"] = .string(reason) }
+        if let grantId = call.grantId { data["grantId"] = .string(grantId) }
         return .object(data)
     }
 

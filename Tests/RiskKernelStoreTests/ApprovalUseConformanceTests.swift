@@ -114,3 +114,66 @@ struct ApprovalUseConformanceTests {
         #expect(try await store.approvalMatchSecret() == first)
     }
 }
+
+@Suite("Store conformance: grants")
+struct GrantConformanceTests {
+    /// What a decision for `tool` of `server` in `runId` finds.
+    static func grant(_ store: any Store, runId: String, tool: String = "send", server: String = "srv") async throws -> GrantRecord? {
+        let request = DecisionRequest(runId: runId, recentSince: nil, approvalExpiresAt: nil, grantQuery: GrantQuery(tool: tool, server: server)) { inputs in
+            (nil as NewToolCall?, inputs.grant)
+        }
+        return try await store.decideToolCalls([request])[0].get().verdict
+    }
+
+    static func approved(_ store: any Store, runId: String) async throws -> ApprovalRecord {
+        let decided = try await store.decideToolCall(runId: runId, recentSince: nil, approvalExpiresAt: Date().addingTimeInterval(60)) { _ in
+            var call = NewToolCall(runId: runId, requestId: "1", tool: "send", sideEffect: "write", arguments: [:], decision: .needsApproval(rule: "tool=send"))
+            call.server = "srv"
+            return (call, ())
+        }
+        let approval = try #require(decided.approval)
+        #expect(approval.server == "srv")
+        return try await store.resolveApproval(id: approval.id, status: .approved, decidedBy: "alice", reason: nil)
+    }
+
+    @Test("a run grant covers its run tree, an always grant its server, until revoked or expired", arguments: StoreBackend.allCases)
+    func reach(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let parent = try await store.createRun(NewRun())
+        let child = try await store.createRun(NewRun(parentRunId: parent.id))
+        let stranger = try await store.createRun(NewRun())
+
+        let pending = try await store.decideToolCall(runId: child.id, recentSince: nil, approvalExpiresAt: nil) { _ in
+            (NewToolCall(runId: child.id, requestId: "0", tool: "send", sideEffect: "write", arguments: [:], decision: .needsApproval(rule: "r")), ())
+        }
+        let pendingId = try #require(pending.approval).id
+        await #expect(throws: StoreError.notPending(id: pendingId, status: "pending")) {
+            _ = try await store.createGrant(NewGrant(approvalId: pendingId, scope: .run, grantedBy: nil, expiresAt: nil))
+        }
+
+        let forRun = try await store.createGrant(NewGrant(approvalId: try await Self.approved(store, runId: child.id).id, scope: .run, grantedBy: "alice", expiresAt: nil))
+        #expect(forRun.rootRunId == parent.id && forRun.tool == "send" && forRun.server == "srv")
+        #expect(try await Self.grant(store, runId: parent.id)?.id == forRun.id)
+        #expect(try await Self.grant(store, runId: stranger.id) == nil)
+        #expect(try await Self.grant(store, runId: child.id, tool: "other") == nil)
+
+        let always = try await store.createGrant(NewGrant(
+            approvalId: try await Self.approved(store, runId: child.id).id, scope: .always, grantedBy: nil, expiresAt: Date().addingTimeInterval(3600)))
+        #expect(try await Self.grant(store, runId: stranger.id)?.id == always.id)
+        #expect(try await Self.grant(store, runId: stranger.id, server: "another") == nil)
+
+        let revoked = try await store.revokeGrant(id: always.id)
+        #expect(revoked.revokedAt != nil)
+        #expect(try await Self.grant(store, runId: stranger.id) == nil)
+        #expect(try await store.listGrants().map(\.id) == [always.id, forRun.id])
+        await #expect(throws: StoreError.notFound("grant grt_missing")) { _ = try await store.revokeGrant(id: "grt_missing") }
+        let kinds = try await store.events(runId: child.id).map(\.kind)
+        #expect(kinds.filter { $0.hasPrefix("grant.") } == ["grant.created", "grant.created", "grant.revoked"])
+
+        let expiring = try await store.createGrant(NewGrant(
+            approvalId: try await Self.approved(store, runId: stranger.id).id, scope: .run, grantedBy: nil, expiresAt: Date().addingTimeInterval(0.3)))
+        #expect(try await Self.grant(store, runId: stranger.id)?.id == expiring.id)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await Self.grant(store, runId: stranger.id) == nil)
+    }
+}

@@ -384,3 +384,36 @@ def test_people_are_told_where_they_are_and_a_slow_receiver_holds_nothing_up(gat
     assert approval_id in payload["approveCommand"] and approval_id in payload["text"]
     assert json.loads(command_log.read_text())["approvalId"] == approval_id
     assert approval_id in desktop_log.read_text()
+
+
+def test_grants_let_the_tool_through_until_revoked_and_each_use_is_in_the_ledger(gateway, cli, tmp_path):
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+
+    async def body():
+        async with gateway_session(gateway, command, "--policy-file", str(policy), "--approval-hold", "1") as session:
+            first = await call(session)
+            approval_id = approval_meta(first)["id"]
+            await cli.run_async("approvals", "approve", approval_id, "--by", "reviewer", "--scope", "run", "--for", "1h")
+            retried = await call(session)
+            other = await call(session, {"to": "dev@example.com", "body": "other arguments, same tool"})
+            [grant] = await cli.json_async("approvals", "grants")
+            await cli.run_async("approvals", "revoke", grant["id"])
+            after_revoke = await call(session, {"to": "qa@example.com", "body": "held again"})
+            return approval_id, retried, other, grant, after_revoke
+
+    approval_id, retried, other, grant, after_revoke = run_test(body)
+
+    assert not retried.is_error, text_of(retried)
+    assert not other.is_error, "a run grant did not let the tool through with other arguments"
+    assert grant["scope"] == "run" and grant["tool"] == "send_message" and grant["approvalId"] == approval_id
+    assert grant["expiresAt"] and grant["revokedAt"] is None
+    assert after_revoke.is_error and approval_meta(after_revoke)["status"] == "pending", "a revoked grant still let calls through"
+    assert [e["to"] for e in executions(ledger)] == ["ops@example.com", "dev@example.com"]
+    [listed] = cli.json("approvals", "grants")
+    assert listed["revokedAt"]
+    events = cli.audit(cli.only_run()["id"])
+    granted = [e for e in events if e["kind"] == "tool.decided" and e["data"].get("grantId") == grant["id"]]
+    assert len(granted) == 1 and granted[0]["data"]["decision"] == "allow"
+    assert [e["kind"] for e in events if e["kind"].startswith("grant.")] == ["grant.created", "grant.revoked"]
+    cli.run("audit", "verify")
