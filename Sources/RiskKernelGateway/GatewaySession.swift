@@ -167,6 +167,10 @@ public actor GatewaySession {
                 Task { await self.answerExtension(id: id, method: method, params: params) }
             } else if method.hasPrefix("tasks/") {
                 routeTaskRequest(id: id, method: method, params: params, raw: raw)
+            } else if method.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix("tasks/") {
+                // An odd spelling of a task method is refused, never relayed around the task checks.
+                sendToClient(JSONRPC.errorResponse(
+                    id: id, code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: method \"\(method)\" is not a tasks/ method"))
             } else {
                 let kind: PendingKind = switch method {
                 case "tools/list": .toolsList

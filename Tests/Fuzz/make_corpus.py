@@ -78,8 +78,9 @@ case("ids-equal-to-the-gateways-own", req(1, "ping") + b"\n" + req(2, "tools/lis
 # reaches nothing.
 case("tasks-for-unknown-tasks", req(44, "tasks/result", {"taskId": "t1"}) + b"\n" + req(45, "tasks/get", {"taskId": "t1"}) + b"\n"
      + req(46, "tasks/cancel", {"taskId": "t1"}) + b"\n" + req(47, "tasks/get", {}) + b"\n"
-     + b'{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"never-sent"}}\n' + req(48, "ping") + b"\n",
-     [[44, PARAMS], [45, PARAMS], [46, PARAMS], [47, PARAMS], [48, None]])
+     + b'{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"never-sent"}}\n' + req(48, "ping") + b"\n"
+     + req(49, "Tasks/Result", {"taskId": "t1"}) + b"\n" + req(50, " tasks/list") + b"\n",
+     [[44, PARAMS], [45, PARAMS], [46, PARAMS], [47, PARAMS], [48, None], [49, INVALID], [50, INVALID]])
 
 for name in os.listdir(corpus):
     os.remove(os.path.join(corpus, name))

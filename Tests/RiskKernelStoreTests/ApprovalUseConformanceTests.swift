@@ -74,10 +74,12 @@ struct ApprovalUseConformanceTests {
         let store = try backend.makeStore()
         let run = try await store.createRun(NewRun())
         _ = try await store.approvalMatchSecret()  // migrated before the clock starts
-        let undecided = try await Self.hold(store, runId: run.id, key: "a", after: 1)
-        let approved = try await Self.hold(store, runId: run.id, key: "b", after: 1.5)
+        // Generous lives: a loaded machine may take a while between the writes.
+        let approved = try await Self.hold(store, runId: run.id, key: "b", after: 4)
         _ = try await store.resolveApproval(id: approved.id, status: .approved, decidedBy: "alice", reason: nil)
-        try await Task.sleep(for: .milliseconds(1600))
+        let undecided = try await Self.hold(store, runId: run.id, key: "a", after: 1)
+        let expiry = try #require(approved.expiresAt)
+        try await Task.sleep(for: .milliseconds(Int64(max(0, expiry.timeIntervalSinceNow) * 1000) + 200))
         await #expect(throws: StoreError.notPending(id: undecided.id, status: "expired")) {
             _ = try await store.resolveApproval(id: undecided.id, status: .approved, decidedBy: "alice", reason: nil)
         }
