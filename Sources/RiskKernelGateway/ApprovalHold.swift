@@ -2,29 +2,101 @@ import Foundation
 import RiskKernelCore
 import RiskKernelStore
 
-/// How a held call's wait for its approval ends, from the approval as last read. Pure.
-enum HoldEnd: Sendable, Equatable {
-    /// Approved and usable: the call runs on it (once; the store refuses a second use).
-    case run
-    /// Denied or expired: the call is refused with this reason.
-    case refuse(String)
-    /// Still undecided when the hold window closed: the call is answered with a pending result,
-    /// and the approval waits for the agent's identical retry.
-    case pending
+/// The life of one call held for its approval, apart from I/O (in the style of postgres-nio's
+/// state machines): the session feeds it what happened and performs the action it returns.
+///
+/// ```
+/// holding ──decision: approved──▶ consuming ──consumed──▶ forwarded
+///    │                               └──consume refused / failed──▶ answered (refusal or error)
+///    ├──decision: denied, expired──▶ answered (refusal; the approval's call recorded refused)
+///    ├──hold window closed, undecided──▶ answered (pending result; the approval stays open)
+///    └──cancelled by the client──▶ detached (no answer; the approval stays open)
+///                 (by shutdown ──▶ answered with a pending result)
+/// ```
+/// An approval is never forwarded on its own: only a request in `holding` can reach `forwarded`,
+/// and only through the store's single use (`consuming`).
+struct HeldCallMachine: Sendable, Equatable {
+    enum State: Sendable, Equatable {
+        case holding
+        case consuming
+        case forwarded
+        case answered
+        case detached
+    }
 
-    init(_ approval: ApprovalRecord, at now: Date) {
+    /// What the session does next.
+    enum Action: Sendable, Equatable {
+        /// Use the approval (``Store/consumeApproval(id:requestId:)``), then report how that went.
+        case consume
+        /// Forward the call upstream under the approval's call record.
+        case forward
+        /// Answer with a pending result naming the approval.
+        case answerPending
+        /// Answer with a refusal; `recordRefused`: also record the approval's call as refused.
+        case refuse(String, recordRefused: Bool)
+        /// Answer with a JSON-RPC error (the store could not record the use).
+        case fail(String)
+        /// Send nothing: the request was cancelled.
+        case detach
+        /// The event came too late to matter (the call has already ended).
+        case none
+    }
+
+    private(set) var state: State = .holding
+    let approvalId: String
+
+    init(approvalId: String) {
+        self.approvalId = approvalId
+    }
+
+    /// The wait ended with the approval as last read (decided, or still pending when the hold
+    /// window closed).
+    mutating func waitEnded(_ approval: ApprovalRecord, at now: Date) -> Action {
+        guard state == .holding else { return .none }
         let current = approval.asOf(now)
         if current.isPastExpiry(now), current.status != .denied {
-            self = .refuse(ApprovalTexts.expiry(current))
-            return
+            state = .answered
+            return .refuse(ApprovalTexts.expiry(current), recordRefused: current.consumedBy == nil)
         }
         switch current.status {
-        case .approved where current.consumedBy == nil: self = .run
-        case .approved: self = .refuse("approval \(current.id) was used by an identical call already; call again to ask a person anew")
-        case .denied: self = .refuse(ApprovalTexts.denial(current))
-        case .expired: self = .refuse(ApprovalTexts.expiry(current))
-        case .pending: self = .pending
+        case .approved where current.consumedBy == nil:
+            state = .consuming
+            return .consume
+        case .approved:
+            state = .answered
+            return .refuse("approval \(current.id) was used by an identical call already; call again to ask a person anew", recordRefused: false)
+        case .denied:
+            state = .answered
+            return .refuse(ApprovalTexts.denial(current), recordRefused: true)
+        case .expired:
+            state = .answered
+            return .refuse(ApprovalTexts.expiry(current), recordRefused: true)
+        case .pending:
+            state = .answered
+            return .answerPending
         }
+    }
+
+    /// The client cancelled the request, or the gateway is shutting down.
+    mutating func cancelled(shuttingDown: Bool) -> Action {
+        guard state == .holding else { return .none }
+        state = shuttingDown ? .answered : .detached
+        return shuttingDown ? .answerPending : .detach
+    }
+
+    /// The store used the approval for this request.
+    mutating func consumed() -> Action {
+        guard state == .consuming else { return .none }
+        state = .forwarded
+        return .forward
+    }
+
+    /// The store refused the use (`status`: used already, expired, …) or could not record it.
+    mutating func consumeFailed(status: String?, error: String) -> Action {
+        guard state == .consuming else { return .none }
+        state = .answered
+        guard let status else { return .fail(error) }
+        return .refuse("approval \(approvalId) can no longer be used (it is \(status)); call again to ask a person anew", recordRefused: false)
     }
 }
 

@@ -199,47 +199,53 @@ extension GatewaySession {
     func holdForApproval(_ call: ToolCallRequest, approval: ApprovalRecord, announce: Bool, forwarded: [UInt8]) async {
         if announce { announceApproval(approval, tool: call.tool) }
         traceApprovalStarted(key: call.key, rule: approval.rule)
+        var machine = HeldCallMachine(approvalId: approval.id)
         let holdEnd = min(Date().addingTimeInterval(configuration.approvalHold.seconds), approval.expiresAt ?? .distantFuture)
-        let decided: ApprovalRecord
+        var latest = approval
+        var action: HeldCallMachine.Action
         do {
-            decided = try await waitForDecision(approval, until: holdEnd, call: call)
+            latest = try await waitForDecision(approval, until: holdEnd, call: call)
+            traceApprovalEnded(key: call.key, status: latest.asOf(Date()).status)
+            action = machine.waitEnded(latest, at: Date())
         } catch {
-            // Cancelled by the client (or by shutdown): the request is detached, the approval stays
-            // pending for the agent's retry, and nothing is forwarded for it.
             logger.notice("the wait of tool \(call.tool) for approval \(approval.id) ended (\(shuttingDown ? "shutdown" : "cancelled by the client")); the approval stays pending")
-            if shuttingDown { sendToClient(JSONRPC.resultResponse(id: call.id, result: ApprovalTexts.pendingResult(tool: call.tool, approval: approval, modern: call.modern))) }
-            return
+            action = machine.cancelled(shuttingDown: shuttingDown)
         }
-        traceApprovalEnded(key: call.key, status: decided.asOf(Date()).status)
-        switch HoldEnd(decided, at: Date()) {
-        case .pending:
-            logger.notice("tool \(call.tool) is still awaiting approval \(approval.id); answered with a pending result")
-            sendToClient(JSONRPC.resultResponse(id: call.id, result: ApprovalTexts.pendingResult(tool: call.tool, approval: decided, modern: call.modern)))
-        case .refuse(let reason):
-            logger.notice("refused tool \(call.tool): \(reason)")
-            // The approval's call ends refused (once, whichever waiter sees the decision first).
-            if decided.consumedBy == nil {
-                recordOutcome(
-                    callId: approval.toolCallId, tool: call.tool,
-                    outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: 0))
-            }
-            sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
-        case .run:
-            do {
-                _ = try await store.consumeApproval(id: approval.id, requestId: call.key)
-            } catch StoreError.notPending(_, let status) {
-                let reason = "approval \(approval.id) can no longer be used (it is \(status)); call again to ask a person anew"
+        while true {
+            switch action {
+            case .consume:
+                do {
+                    _ = try await store.consumeApproval(id: approval.id, requestId: call.key)
+                    action = machine.consumed()
+                } catch StoreError.notPending(_, let status) {
+                    action = machine.consumeFailed(status: status, error: "")
+                } catch {
+                    action = machine.consumeFailed(
+                        status: nil, error: "RiskKernel could not record the approval of tool \"\(call.tool)\", so the call was not forwarded: \(error)")
+                }
+            case .forward:
+                logger.notice("approval \(approval.id) granted by \(latest.decidedBy ?? "unknown"); forwarding tool \(call.tool)")
+                forward(id: call.id, key: call.key, callId: approval.toolCallId, tool: call.tool, raw: forwarded)
+                return
+            case .answerPending:
+                logger.notice("tool \(call.tool) is still awaiting approval \(approval.id); answered with a pending result")
+                sendToClient(JSONRPC.resultResponse(id: call.id, result: ApprovalTexts.pendingResult(tool: call.tool, approval: latest, modern: call.modern)))
+                return
+            case .refuse(let reason, let recordRefused):
                 logger.notice("refused tool \(call.tool): \(reason)")
+                // The approval's call ends refused (once: a call completes once, whichever waiter sees it first).
+                if recordRefused {
+                    recordOutcome(
+                        callId: approval.toolCallId, tool: call.tool, outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: 0))
+                }
                 sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
                 return
-            } catch {
-                sendToClient(JSONRPC.errorResponse(
-                    id: call.id, code: JSONRPCErrorCode.internalError,
-                    message: "RiskKernel could not record the approval of tool \"\(call.tool)\", so the call was not forwarded: \(error)"))
+            case .fail(let message):
+                sendToClient(JSONRPC.errorResponse(id: call.id, code: JSONRPCErrorCode.internalError, message: message))
+                return
+            case .detach, .none:
                 return
             }
-            logger.notice("approval \(approval.id) granted by \(decided.decidedBy ?? "unknown"); forwarding tool \(call.tool)")
-            forward(id: call.id, key: call.key, callId: approval.toolCallId, tool: call.tool, raw: forwarded)
         }
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import RiskKernelCore
-import RiskKernelStore
 import Testing
 
 @testable import RiskKernelGateway
@@ -63,51 +62,5 @@ struct TopLevelIdTests {
                 #expect(String(decoding: spliced, as: UTF8.self) == expected)
             }
         }
-    }
-}
-
-@Suite("A held call's end")
-struct HoldEndTests {
-    func approval(_ status: ApprovalStatus, expiresIn seconds: TimeInterval = 60, consumed: Bool = false) -> ApprovalRecord {
-        ApprovalRecord(
-            id: "apr_1", runId: "run_1", toolCallId: "call_1", tool: "send", sideEffect: "write", arguments: [:], rule: "tool=send",
-            status: status, decidedBy: status == .pending ? nil : "alice", reason: status == .denied ? "no" : nil, createdAt: Date(),
-            decidedAt: nil, expiresAt: Date().addingTimeInterval(seconds), consumedBy: consumed ? "1" : nil)
-    }
-
-    @Test("approved runs once; denied and expired refuse; undecided answers pending")
-    func ends() {
-        let now = Date()
-        #expect(HoldEnd(approval(.approved), at: now) == .run)
-        guard case .refuse(let used) = HoldEnd(approval(.approved, consumed: true), at: now) else {
-            Issue.record("a used approval ran again")
-            return
-        }
-        #expect(used.contains("used by an identical call"))
-        #expect(HoldEnd(approval(.denied), at: now) == .refuse("denied by alice: no"))
-        #expect(HoldEnd(approval(.pending), at: now) == .pending)
-        guard case .refuse(let expired) = HoldEnd(approval(.pending, expiresIn: -1), at: now) else {
-            Issue.record("an expired approval waited")
-            return
-        }
-        #expect(expired.contains("expired"))
-        // An approval decided after its expiry is not used.
-        guard case .refuse = HoldEnd(approval(.approved, expiresIn: -1), at: now) else {
-            Issue.record("approved past expiry ran")
-            return
-        }
-    }
-
-    @Test("a pending result names the tool and the approval and carries its state in _meta")
-    func pendingResult() {
-        let result = ApprovalTexts.pendingResult(tool: "send", approval: approval(.pending), modern: true)
-        #expect(result["isError"] == true)
-        #expect(result["resultType"] == "complete")
-        let text = result["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
-        #expect(text.contains("\"send\"") && text.contains("apr_1") && text.contains("same arguments"))
-        let meta = result["_meta"]?["riskkernel.dev/approval"]
-        #expect(meta?["id"] == "apr_1")
-        #expect(meta?["status"] == "pending")
-        #expect(meta?["expiresAt"]?.stringValue?.hasSuffix("Z") == true)
     }
 }
