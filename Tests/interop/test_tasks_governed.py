@@ -102,3 +102,24 @@ def test_tasks_off_strips_task_support_so_the_upstream_answers_plainly(raw_gatew
     assert raw.wait() == 0
     calls = [json.loads(line) for line in log.read_text().splitlines() if '"tools/call"' in line]
     assert calls and all("task" not in call["params"] for call in calls)
+
+
+def test_a_tasks_span_ends_with_its_result(raw_gateway, tmp_path):
+    """The call's span stays open while its task runs and ends with the (redacted) result of tasks/result."""
+    from otlp_receiver import OtlpReceiver
+
+    with OtlpReceiver() as receiver:
+        env = {**os.environ, "RAW_UPSTREAM_TASKS": "1", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}
+        raw = raw_gateway(
+            UPSTREAM, "--env", "RAW_UPSTREAM_TASKS", "--otel-endpoint", receiver.endpoint, "--otel-include-content", env=env
+        )
+        raw.initialize()
+        created = raw.request("tools/call", {"name": "echo", "arguments": {}, "task": {"ttl": 60000}})
+        assert created["result"]["task"]["taskId"] == "t1"
+        raw.request("tasks/result", {"taskId": "t1"})
+        raw.close_stdin()
+        assert raw.wait() == 0
+        spans = receiver.wait_for(lambda spans: any(s.name == "tools/call echo" and s.kind == "server" for s in spans))
+    [call] = [s for s in spans if s.name == "tools/call echo" and s.kind == "server"]
+    result = call.attributes.get("gen_ai.tool.call.result", "")
+    assert "the deploy token is" in result and TOKEN not in result, call.attributes
