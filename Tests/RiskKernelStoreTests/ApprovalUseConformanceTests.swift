@@ -173,9 +173,10 @@ struct GrantConformanceTests {
         #expect(kinds.filter { $0.hasPrefix("grant.") } == ["grant.created", "grant.created", "grant.revoked"])
 
         let expiring = try await store.createGrant(NewGrant(
-            approvalId: try await Self.approved(store, runId: stranger.id).id, scope: .run, grantedBy: nil, expiresAt: Date().addingTimeInterval(0.3)))
+            approvalId: try await Self.approved(store, runId: stranger.id).id, scope: .run, grantedBy: nil, expiresAt: Date().addingTimeInterval(3)))
         #expect(try await Self.grant(store, runId: stranger.id)?.id == expiring.id)
-        try await Task.sleep(for: .milliseconds(400))
+        let expiry = try #require(expiring.expiresAt)
+        try await Task.sleep(for: .milliseconds(Int64(max(0, expiry.timeIntervalSinceNow) * 1000) + 200))
         #expect(try await Self.grant(store, runId: stranger.id) == nil)
     }
 }
