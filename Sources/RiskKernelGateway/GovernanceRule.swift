@@ -50,6 +50,8 @@ struct GovernanceRule: Sendable {
     /// state is read: the steps that read the state never rewrite arguments, so the arguments a
     /// held call will forward are known already. `nil` for a call no approval rule holds.
     func approvalMatchKey() -> String? {
+        // Most calls meet no rule that can hold them: they pay for no second pass.
+        guard !policy.approvalRules.isEmpty || policy.argumentRules.contains(where: { $0.action == .requireApproval }) else { return nil }
         let preview = pipeline.decide(context(nil))
         guard case .needsApproval = preview.decision else { return nil }
         return ApprovalMatchKey.make(secret: approvalSecret, server: server, tool: tool, arguments: preview.arguments)
