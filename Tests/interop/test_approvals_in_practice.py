@@ -417,3 +417,52 @@ def test_grants_let_the_tool_through_until_revoked_and_each_use_is_in_the_ledger
     assert len(granted) == 1 and granted[0]["data"]["decision"] == "allow"
     assert [e["kind"] for e in events if e["kind"].startswith("grant.")] == ["grant.created", "grant.revoked"]
     cli.run("audit", "verify")
+
+
+def test_after_a_crash_the_resumed_run_uses_the_approval_only_for_the_real_arguments(gateway, cli, tmp_path):
+    """The issue's example: approved for a call holding one token, then the gateway is killed; the
+    resumed run (--run-id) runs nothing for the same call with another token that redacts alike."""
+    import os
+    import signal
+
+    policy = gateway.policy_file(HELD)
+    command, ledger = upstream(tmp_path)
+    token_one = "ghp_" + "Qw3Er5Ty7U" * 3 + "000001"
+    token_two = "ghp_" + "Qw3Er5Ty7U" * 3 + "000002"
+
+    async def first_gateway():
+        async with gateway_session(gateway, command, "--policy-file", str(policy), "--approval-hold", "1") as session:
+            held = await call(session, {**ARGS, "token": token_one})
+            await cli.run_async("approvals", "approve", approval_meta(held)["id"], "--by", "reviewer")
+            # The gateway is killed before the agent retries.
+            run_id = cli.runs()[0]["id"]
+            gateway_pids = [
+                int(pid) for pid in os.listdir("/proc") if pid.isdigit()
+                and Path(f"/proc/{pid}/cmdline").exists()
+                and b"gateway" in Path(f"/proc/{pid}/cmdline").read_bytes() and str(cli.db).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+            for pid in gateway_pids:
+                os.kill(pid, signal.SIGKILL)
+            return run_id
+
+    try:
+        run_test(first_gateway)
+    except BaseException:  # noqa: BLE001 - the SDK session fails when its gateway is killed, as it should
+        pass
+    run_id = cli.runs()[0]["id"]
+
+    async def resumed():
+        async with gateway_session(
+            gateway, command, "--policy-file", str(policy), "--approval-hold", "1", "--run-id", run_id
+        ) as session:
+            other = await call(session, {**ARGS, "token": token_two})
+            ran_with_other = len(executions(ledger))
+            same = await call(session, {**ARGS, "token": token_one})
+            return other, ran_with_other, same
+
+    other, ran_with_other, same = run_test(resumed)
+
+    assert other.is_error and approval_meta(other)["status"] == "pending", "the other token ran on the approval"
+    assert ran_with_other == 0
+    assert not same.is_error, text_of(same)
+    assert [e["token"] for e in executions(ledger)] == [token_one]
