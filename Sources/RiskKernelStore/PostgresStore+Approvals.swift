@@ -92,8 +92,13 @@ extension PostgresStore {
     }
 
     public func approvalMatchSecret() async throws -> [UInt8] {
-        let fresh = ApprovalUse.hex(ApprovalMatchKey.newSecret())
         let name = ApprovalUse.secretName
+        // A read at start-up; the one write is the store's first.
+        let existing: String? = try await read { connection in
+            try await connection.row("SELECT value FROM store_secrets WHERE name = \(name)").map { try $0["value"] as String }
+        }
+        if let existing, let secret = ApprovalUse.bytes(hex: existing) { return secret }
+        let fresh = ApprovalUse.hex(ApprovalMatchKey.newSecret())
         let stored: String? = try await write { connection in
             try await connection.rows("INSERT INTO store_secrets (name, value) VALUES (\(name), \(fresh)) ON CONFLICT (name) DO NOTHING")
             return try await connection.row("SELECT value FROM store_secrets WHERE name = \(name)").map { try $0["value"] as String }

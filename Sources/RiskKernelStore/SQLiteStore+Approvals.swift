@@ -72,6 +72,11 @@ extension SQLiteStore {
     }
 
     public func approvalMatchSecret() async throws -> [UInt8] {
+        // A read at start-up; the one write is the store's first.
+        let existing = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM store_secrets WHERE name = ?", arguments: [ApprovalUse.secretName])
+        }
+        if let existing, let secret = ApprovalUse.bytes(hex: existing) { return secret }
         let fresh = ApprovalUse.hex(ApprovalMatchKey.newSecret())
         let stored = try await pool.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO store_secrets (name, value) VALUES (?, ?)", arguments: [ApprovalUse.secretName, fresh])

@@ -5,16 +5,10 @@ approval runs the call exactly once."""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
-from pathlib import Path
-from typing import Any
 
 from conftest import run_test
-
-SERVER = Path(__file__).parent / "servers" / "counting_server.py"
-ARGS = {"to": "ops@example.com", "body": "deploy now"}
+from counting import ARGS, executions, upstream
 HELD = """\
 apiVersion: riskkernel/v1
 kind: Policy
@@ -24,10 +18,6 @@ spec:
     - tool: send_message
   approvals: {hold: 3s}
 """
-
-
-def executions(ledger: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in ledger.read_text().splitlines()] if ledger.exists() else []
 
 
 def approve_pending(cli) -> str:
@@ -40,9 +30,9 @@ def approve_pending(cli) -> str:
 def test_openai_agents_sdk_mcp_server_stdio_with_its_defaults(gateway, cli, tmp_path):
     from agents.mcp import MCPServerStdio
 
-    ledger = tmp_path / "executions.jsonl"
+    command, ledger = upstream(tmp_path)
     policy = gateway.policy_file(HELD)
-    argv = gateway.argv([sys.executable, str(SERVER), str(ledger)], "--policy-file", str(policy))
+    argv = gateway.argv(command, "--policy-file", str(policy))
 
     async def body():
         async with MCPServerStdio(params={"command": argv[0], "args": argv[1:]}) as server:  # default 5 s timeout
@@ -66,9 +56,9 @@ def test_pydantic_ai_agent_repeats_the_call_after_a_pending_result(gateway, cli,
     from pydantic_ai.messages import ModelResponse, RetryPromptPart, TextPart, ToolCallPart, ToolReturnPart
     from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-    ledger = tmp_path / "executions.jsonl"
+    command, ledger = upstream(tmp_path)
     policy = gateway.policy_file(HELD)
-    argv = gateway.argv([sys.executable, str(SERVER), str(ledger)], "--policy-file", str(policy))
+    argv = gateway.argv(command, "--policy-file", str(policy))
     seen: list[str] = []
 
     def model(messages, info: AgentInfo) -> ModelResponse:

@@ -7,7 +7,6 @@ really ran: once per approval, never on its own, never with other arguments than
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,7 @@ import anyio
 import mcp.types as types
 
 from conftest import ApprovalWatcher, gateway_session, run_test, text_of
-
-SERVER = Path(__file__).parent / "servers" / "counting_server.py"
+from counting import ARGS, executions, upstream
 CLIENT_TIMEOUT = 5.0  # seconds: the read timeout the issue was reported with
 
 HELD = """\
@@ -44,18 +42,6 @@ spec:
       action: rewrite
       value: assistant@example.com
 """
-
-ARGS = {"to": "ops@example.com", "body": "deploy now"}
-
-
-def executions(ledger: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in ledger.read_text().splitlines()] if ledger.exists() else []
-
-
-def upstream(tmp_path: Path) -> tuple[list[str], Path]:
-    ledger = tmp_path / "executions.jsonl"
-    return [sys.executable, str(SERVER), str(ledger)], ledger
-
 
 def approval_meta(result: types.CallToolResult) -> dict[str, Any]:
     meta = result.meta or {}
@@ -436,13 +422,13 @@ def test_after_a_crash_the_resumed_run_uses_the_approval_only_for_the_real_argum
             await cli.run_async("approvals", "approve", approval_meta(held)["id"], "--by", "reviewer")
             # The gateway is killed before the agent retries.
             run_id = cli.runs()[0]["id"]
-            gateway_pids = [
-                int(pid) for pid in os.listdir("/proc") if pid.isdigit()
-                and Path(f"/proc/{pid}/cmdline").exists()
-                and b"gateway" in Path(f"/proc/{pid}/cmdline").read_bytes() and str(cli.db).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
-            ]
-            for pid in gateway_pids:
-                os.kill(pid, signal.SIGKILL)
+            for pid in os.listdir("/proc"):
+                try:
+                    words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if b"gateway" in words and str(cli.db).encode() in words:
+                    os.kill(int(pid), signal.SIGKILL)
             return run_id
 
     try:
