@@ -333,7 +333,7 @@ struct FieldReader {
     /// `{hold: DURATION, timeout: DURATION}`, each a positive number of seconds or a duration text
     /// such as `25s`, `30m` or `1h`.
     func approvalSettings(_ value: JSONValue, at path: String) throws -> ApprovalSettings {
-        let members = try object(value, at: path, allowed: ["hold", "timeout", "notify"])
+        let members = try object(value, at: path, allowed: ["hold", "timeout", "notify", "askClient"])
         func duration(_ key: String) throws -> Duration? {
             guard let field = members[key], field != .null else { return nil }
             let duration: Duration?
@@ -352,7 +352,13 @@ struct FieldReader {
         if let targets = members["notify"] {
             notify = try entries(targets, at: "\(path).notify") { entry, at in try notifyTarget(entry, at: at) }
         }
-        return ApprovalSettings(hold: try duration("hold"), timeout: try duration("timeout"), notify: notify)
+        var askClient = false
+        switch members["askClient"] {
+        case nil, .null?: break
+        case .bool(let flag)?: askClient = flag
+        case let other?: throw context.error("\(path).askClient", "must be true or false (got \(CanonicalJSON.string(other)))")
+        }
+        return ApprovalSettings(hold: try duration("hold"), timeout: try duration("timeout"), notify: notify, askClient: askClient)
     }
 
     /// `desktop`, `{webhook: URL}` (http or https) or `{command: CMD}`.

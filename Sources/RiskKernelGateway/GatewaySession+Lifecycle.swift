@@ -7,7 +7,7 @@ extension GatewaySession {
     /// Stops accepting new calls and ends every wait for approval.
     func beginShutdown() {
         shuttingDown = true
-        for task in heldCalls.values { task.cancel() }
+        for key in calls.keys { step(key) { $0.cancelled(shuttingDown: true) } }
     }
 
     /// Waits until no call is being decided or recorded and every client request sent upstream is
@@ -15,7 +15,7 @@ extension GatewaySession {
     /// the upstream's input is closed), or `timeout` passes.
     func waitUntilIdle(timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
-        while activeWork > 0 || pendingUpstream.values.contains(where: { $0.clientId != nil }), ContinuousClock.now < deadline {
+        while activeWork > 0 || !calls.isEmpty || pendingUpstream.values.contains(where: { $0.clientId != nil }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }

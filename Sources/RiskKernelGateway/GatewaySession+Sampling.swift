@@ -29,7 +29,7 @@ extension GatewaySession {
                 logger.notice("refused the upstream's sampling/createMessage: \(refusal)")
                 sendUpstream(JSONRPC.errorResponse(id: id, code: Self.samplingRejected, message: "RiskKernel refused the sampling request: \(refusal)"))
             } else {
-                sendToClient(raw)
+                relayRequestToClient(raw, upstreamId: id)
             }
             activeWork -= 1
         }
