@@ -349,8 +349,10 @@ public actor GatewaySession {
         }
     }
 
-    /// Records a call's outcome in the next group commit, then answers the client with its result
-    /// (credentials redacted or withheld as the policy says).
+    /// Answers the client with a call's result (credentials redacted or withheld as the policy
+    /// says), then records its outcome in the next group commit: the decision is the one durable
+    /// write before the call runs. A gateway that dies in between leaves the call `forwarded`, and
+    /// recovery records it `unknown` (never missing, never left pending).
     func complete(
         callId: String, tool: String, key: String, started: ContinuousClock.Instant, body: JSONValue, raw: [UInt8], ownedTaskId: String? = nil
     ) {
@@ -359,13 +361,13 @@ public actor GatewaySession {
         traceUpstreamAnswered(key: key, body: checkedBody)
         activeWork += 1
         let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed))
+        if let ownedTaskId {
+            finishOwnedTask(ownedTaskId, response: checkedRaw)
+        } else {
+            sendToClient(checkedRaw)
+        }
         let startsGroup = outcomeCommits.add(completion, key: key) { [self] result in
             if case .failure(let error) = result { logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
-            if let ownedTaskId {
-                finishOwnedTask(ownedTaskId, response: checkedRaw)
-            } else {
-                sendToClient(checkedRaw)
-            }
             traceToolCallEnded(key: key)
             activeWork -= 1
         }

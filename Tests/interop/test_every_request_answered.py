@@ -98,7 +98,7 @@ def test_a_slow_first_listing_holds_the_first_calls_and_never_empties_the_tools(
     raw.initialize()
     started = time.monotonic()
     listing = raw.request("tools/list", timeout=30)
-    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray", "sample", "broken"]
+    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray", "sample", "broken", "slow"]
     response = call(raw, "c1", "echo", {"n": 1}, timeout=30)
     assert json.loads(response["result"]["content"][0]["text"]) == {"n": 1}, response
     assert time.monotonic() - started >= 6
