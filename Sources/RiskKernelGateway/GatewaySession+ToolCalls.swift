@@ -72,7 +72,8 @@ extension GatewaySession {
         }
         let rule = GovernanceRule(
             runId: runId, requestKey: call.key, tool: call.tool, arguments: call.arguments, sideEffect: sideEffect, policy: configuration.policy,
-            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName, approvalSecret: approvalSecret)
+            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
+            storeOptions: configuration.storeCommandOptions ?? "", approvalSecret: approvalSecret)
         let matchKey = rule.approvalMatchKey()
         let request = DecisionRequest(
             runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()),
@@ -296,7 +297,7 @@ extension GatewaySession {
 
     func approvalCommand(_ verb: String, _ approvalId: String) -> String {
         var command = "riskkernel approvals \(verb) \(approvalId)"
-        if let database = configuration.databaseHint { command += " --db \(ShellQuoting.quote(database))" }
+        if let options = configuration.storeCommandOptions { command += " " + options }
         return command
     }
 
