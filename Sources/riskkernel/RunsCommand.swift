@@ -48,16 +48,17 @@ struct RunsCommand: AsyncParsableCommand {
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The run's id.") var id: String
-        @Option(name: .customLong("as"), help: "completed, merged or discarded.") var status: RunStatus
+        @Option(name: .customLong("as"), help: "How the run ends: its work kept (completed, merged) or thrown away (discarded).")
+        var closing: ClosingStatus
         @Option(help: "Why.") var reason: String?
 
-        func validate() throws {
-            guard [.completed, .merged, .discarded].contains(status) else {
-                throw ValidationError("--as must be completed, merged or discarded")
-            }
+        /// The statuses a run can be closed as; help lists exactly these.
+        enum ClosingStatus: String, CaseIterable, ExpressibleByArgument {
+            case completed, merged, discarded
         }
 
         func run() async throws {
+            let status = RunStatus(rawValue: closing.rawValue)!
             let store = try await storeOptions.openStore()
             guard let current = try await store.run(id: id) else { throw CLIError("no run with id \(id)") }
             // A run its gateway ended as completed may still be settled as merged or discarded.
