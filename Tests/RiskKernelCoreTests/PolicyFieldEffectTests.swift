@@ -63,32 +63,32 @@ struct PolicyFieldEffectTests {
             with: ["apiVersion": "riskkernel/v1", "kind": "Policy", "metadata": ["name": "p", "labels": ["team": "a"]]],
             without: ["apiVersion": "riskkernel/v1", "kind": "Policy", "metadata": ["name": "p"]], observe: named, wholeDocument: true)
 
-        spec("spec.budget.tokens", ["budget": ["tokens": 10]]) { decide($0, usage: Usage(promptTokens: 10)) }
-        spec("spec.budget.dollars", ["budget": ["dollars": "1.00"]]) { decide($0, usage: Usage(dollars: Money(micros: 1_000_000))) }
-        spec("spec.budget.loops", ["budget": ["loops": 3]]) { decide($0, usage: Usage(loops: 3)) }
-        spec("spec.budget.seconds", ["budget": ["seconds": 60]]) { decide($0, elapsed: 61) }
-        spec("spec.toolAllowlist", ["toolAllowlist": ["git_*"]]) { decide($0, tool: "rm") }
-        spec("spec.approvalRules[].tool", ["approvalRules": [["tool": "git_*"]]]) { decide($0, tool: "git_push") }
-        spec("spec.approvalRules[].sideEffect", ["approvalRules": [["sideEffect": "vcs.*"]]]) { decide($0, sideEffect: "vcs.write") }
+        spec("spec.budget.tokens", ["budget": ["tokens": 10]]) { PolicyFieldEffectTests.decide($0, usage: Usage(promptTokens: 10)) }
+        spec("spec.budget.dollars", ["budget": ["dollars": "1.00"]]) { PolicyFieldEffectTests.decide($0, usage: Usage(dollars: Money(micros: 1_000_000))) }
+        spec("spec.budget.loops", ["budget": ["loops": 3]]) { PolicyFieldEffectTests.decide($0, usage: Usage(loops: 3)) }
+        spec("spec.budget.seconds", ["budget": ["seconds": 60]]) { PolicyFieldEffectTests.decide($0, elapsed: 61) }
+        spec("spec.toolAllowlist", ["toolAllowlist": ["git_*"]]) { PolicyFieldEffectTests.decide($0, tool: "rm") }
+        spec("spec.approvalRules[].tool", ["approvalRules": [["tool": "git_*"]]]) { PolicyFieldEffectTests.decide($0, tool: "git_push") }
+        spec("spec.approvalRules[].sideEffect", ["approvalRules": [["sideEffect": "vcs.*"]]]) { PolicyFieldEffectTests.decide($0, sideEffect: "vcs.write") }
         spec("spec.approvalRules[].description",
              ["approvalRules": [["tool": "git_*", "description": "pushes need a person"]]], ["approvalRules": [["tool": "git_*"]]]) {
-            decide($0, tool: "git_push")
+            PolicyFieldEffectTests.decide($0, tool: "git_push")
         }
         spec("spec.sideEffects", ["sideEffects": ["git_*": "vcs.write"], "approvalRules": [["sideEffect": "vcs.*"]]],
              ["approvalRules": [["sideEffect": "vcs.*"]]]) {
-            decide($0, tool: "git_push", sideEffect: SideEffectClassifier.classify(tool: "git_push", annotations: nil, policy: $0))
+            PolicyFieldEffectTests.decide($0, tool: "git_push", sideEffect: SideEffectClassifier.classify(tool: "git_push", annotations: nil, policy: $0))
         }
-        spec("spec.secrets.arguments", ["secrets": ["arguments": "redact"]]) { decide($0, arguments: secret) }
+        spec("spec.secrets.arguments", ["secrets": ["arguments": "redact"]]) { PolicyFieldEffectTests.decide($0, arguments: PolicyFieldEffectTests.secret) }
         spec("spec.secrets.results", ["secrets": ["results": "block"]]) { "\($0.secrets.results)" }
-        spec("spec.secrets.allow", ["secrets": ["allow": ["^AKIAIOSFODNN7EXAMPLE$"]]]) { decide($0, arguments: secret) }
-        spec("spec.toolPinning", ["toolPinning": "warn"]) { decide($0, pin: .changed) }
+        spec("spec.secrets.allow", ["secrets": ["allow": ["^AKIAIOSFODNN7EXAMPLE$"]]]) { PolicyFieldEffectTests.decide($0, arguments: PolicyFieldEffectTests.secret) }
+        spec("spec.toolPinning", ["toolPinning": "warn"]) { PolicyFieldEffectTests.decide($0, pin: .changed) }
         // The recent calls were 90 seconds ago.
         spec("spec.rateLimits[].tool", ["rateLimits": [["tool": "t", "calls": 2, "per": "2m"]]],
-             ["rateLimits": [["tool": "other", "calls": 2, "per": "2m"]]]) { decide($0, recent: 2) }
+             ["rateLimits": [["tool": "other", "calls": 2, "per": "2m"]]]) { PolicyFieldEffectTests.decide($0, recent: 2) }
         spec("spec.rateLimits[].calls", ["rateLimits": [["tool": "t", "calls": 2, "per": "2m"]]],
-             ["rateLimits": [["tool": "t", "calls": 3, "per": "2m"]]]) { decide($0, recent: 2) }
+             ["rateLimits": [["tool": "t", "calls": 3, "per": "2m"]]]) { PolicyFieldEffectTests.decide($0, recent: 2) }
         spec("spec.rateLimits[].per", ["rateLimits": [["tool": "t", "calls": 2, "per": "1m"]]],
-             ["rateLimits": [["tool": "t", "calls": 2, "per": "2m"]]]) { decide($0, recent: 2) }
+             ["rateLimits": [["tool": "t", "calls": 2, "per": "2m"]]]) { PolicyFieldEffectTests.decide($0, recent: 2) }
         spec("spec.toolPrices", ["toolPrices": ["t": "0.01"]]) { "\(String(describing: $0.price(of: "t")))" }
         spec("spec.approvals.hold", ["approvals": ["hold": "4s"]]) { "\(String(describing: $0.approvals.hold))" }
         spec("spec.approvals.timeout", ["approvals": ["timeout": "2h"]]) { "\(String(describing: $0.approvals.timeout))" }
@@ -104,7 +104,7 @@ struct PolicyFieldEffectTests {
             if case .object(let extra) = fields { for (key, value) in extra { base[key] = value } }
             return ["argumentRules": [.object(base)]]
         }
-        let pay: @Sendable (JSONValue) -> @Sendable (Policy) -> String = { arguments in { decide($0, tool: "pay_now", arguments: arguments) } }
+        let pay: @Sendable (JSONValue) -> @Sendable (Policy) -> String = { arguments in { PolicyFieldEffectTests.decide($0, tool: "pay_now", arguments: arguments) } }
         spec("spec.argumentRules[].tool", rule(["greaterThan": 100]), rule(["tool": "other", "greaterThan": 100]), pay(["amount": 250]))
         spec("spec.argumentRules[].argument", rule(["greaterThan": 100]), rule(["argument": "/fee", "greaterThan": 100]), pay(["amount": 250]))
         spec("spec.argumentRules[].matches", rule(["matches": "2*"]), rule(["matches": "3*"]), pay(["amount": 250]))
