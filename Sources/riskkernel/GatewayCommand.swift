@@ -77,7 +77,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The longest message accepted on either side, in bytes.", valueName: "bytes"))
     var maxLineBytes: Int = 16 * 1024 * 1024
 
-    @Option(help: ArgumentHelp("Checkpoints the gateway takes by itself: steps, policy (on a resume under another policy), or none; repeatable (default: steps and policy).", valueName: "kind"))
+    @Option(help: ArgumentHelp("Checkpoints the gateway takes by itself: steps, policy (on a resume under another policy), or none; repeatable.", valueName: "kind"))
     var autoCheckpoint: [String] = ["steps", "policy"]
 
     @Option(help: "The most checkpoints one run may hold.")
