@@ -115,7 +115,7 @@ def test_printed_commands_run_from_another_folder(rk_bin, gateway, tmp_path):
 
 READ_ONLY = [
     ["runs", "list"], ["runs", "show", "run_x"], ["runs", "tree", "run_x"], ["usage"], ["approvals", "list"],
-    ["approvals", "approve", "apr_x"], ["approvals", "deny", "apr_x"], ["approvals", "grants"], ["tools", "list"],
+    ["approvals", "approve", "apr_x"], ["approvals", "deny", "apr_x", "--reason", "no"], ["approvals", "grants"], ["tools", "list"],
     ["tools", "diff", "--server", "s", "t"], ["tools", "approve", "--server", "s", "t"], ["audit", "verify"],
     ["audit", "export", "--run", "run_x"], ["checkpoints", "list", "--run", "run_x"], ["policy", "list"],
 ]
