@@ -32,8 +32,7 @@ let package = Package(
     targets: [
         .target(
             name: "RiskKernelCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/prices.json")]
+            dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "RiskKernelStore",

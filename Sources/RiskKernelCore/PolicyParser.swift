@@ -394,19 +394,17 @@ struct FieldReader {
 
     func approvalRule(_ value: JSONValue, at path: String) throws -> ApprovalRule {
         let members = try object(value, at: path, allowed: ["tool", "sideEffect", "description"])
-        _ = try string(members["description"], at: "\(path).description")
+        let reason = try string(members["description"], at: "\(path).description")
         switch (members["tool"], members["sideEffect"]) {
         case (let tool?, nil):
-            guard let name = try string(tool, at: "\(path).tool", required: true), !name.isEmpty else {
-                throw context.error("\(path).tool", "must be a tool name")
-            }
-            return .tool(name)
+            if case .string("") = tool { throw context.error("\(path).tool", "must be a tool name or a glob over tool names") }
+            return .tool(try glob(tool, at: "\(path).tool"), reason: reason)
         case (nil, let sideEffect?):
-            return .sideEffect(try glob(sideEffect, at: "\(path).sideEffect"))
+            return .sideEffect(try glob(sideEffect, at: "\(path).sideEffect"), reason: reason)
         case (.some, .some):
             throw context.error(path, "set either tool or sideEffect, not both")
         case (nil, nil):
-            throw context.error(path, "needs tool (an exact tool name) or sideEffect (a glob)")
+            throw context.error(path, "needs tool (a glob over tool names) or sideEffect (a glob over side-effect labels)")
         }
     }
 

@@ -97,7 +97,7 @@ extension GatewaySession {
 
     func approvalCommand(_ verb: String, _ approvalId: String) -> String {
         var command = "riskkernel approvals \(verb) \(approvalId)"
-        if let database = configuration.databaseHint { command += " --db \(ShellQuoting.quote(database))" }
+        if let options = configuration.storeCommandOptions { command += " " + options }
         return command
     }
 }

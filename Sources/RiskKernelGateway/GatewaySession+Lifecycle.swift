@@ -28,6 +28,9 @@ extension GatewaySession {
             let run = try await store.run(id: runId)
             if run?.status == .running || (status == .failed && run?.status == .halted) {
                 _ = try await store.setRunStatus(id: runId, status: status, reason: reason)
+            } else if run?.status == .halted {
+                // A halted run stays halted, but it has ended: its seconds stop counting.
+                _ = try await store.endHaltedRun(id: runId)
             }
         } catch {
             logger.error("could not record the end of run \(runId): \(error)")

@@ -199,7 +199,8 @@ extension GatewaySession {
         }
         let rule = GovernanceRule(
             runId: runId, requestKey: call.key, tool: call.tool, arguments: call.arguments, sideEffect: sideEffect, policy: configuration.policy,
-            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName, approvalSecret: approvalSecret)
+            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
+            storeOptions: configuration.storeCommandOptions ?? "", approvalSecret: approvalSecret)
         let matchKey = rule.approvalMatchKey()
         let request = DecisionRequest(
             runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()),
