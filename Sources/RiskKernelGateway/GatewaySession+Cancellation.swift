@@ -27,14 +27,12 @@ extension GatewaySession {
 
     /// Records how a call ended (cancelled, refused) from a task of its own.
     func recordOutcome(callId: String, tool: String, outcome: ToolCallOutcome) {
-        activeWork += 1
-        Task {
+        spawn { session in
             do {
-                try await self.store.completeToolCall(id: callId, outcome: outcome)
+                try await session.store.completeToolCall(id: callId, outcome: outcome)
             } catch {
-                self.logger.error("could not record the end of tool \(tool) (call \(callId)): \(error)")
+                session.logger.error("could not record the end of tool \(tool) (call \(callId)): \(error)")
             }
-            self.activeWork -= 1
         }
     }
 }

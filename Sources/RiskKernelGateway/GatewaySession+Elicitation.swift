@@ -44,15 +44,13 @@ extension GatewaySession {
             return
         }
         let store = self.store
-        activeWork += 1
-        Task {
-            defer { activeWork -= 1 }
+        spawn { session in
             do {
                 _ = try await store.resolveApproval(id: approval.id, status: status, decidedBy: decider, reason: reason ?? (status == .denied ? "declined in the client" : nil))
-                logger.notice("approval \(approval.id) \(status.rawValue) by \(decider)")
+                session.logger.notice("approval \(approval.id) \(status.rawValue) by \(decider)")
             } catch {
                 // Decided out of band first, expired, or the store failed: the store's word stands.
-                logger.notice("the client's answer to approval \(approval.id) was not recorded: \(error)")
+                session.logger.notice("the client's answer to approval \(approval.id) was not recorded: \(error)")
             }
         }
     }

@@ -10,16 +10,6 @@ extension GatewaySession {
         for key in calls.keys { step(key) { $0.cancelled(shuttingDown: true) } }
     }
 
-    /// Waits until no call is being decided or recorded and every client request sent upstream is
-    /// answered (so that requests read before the client's end of file get their answers before
-    /// the upstream's input is closed), or `timeout` passes.
-    func waitUntilIdle(timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while activeWork > 0 || !calls.isEmpty || pendingUpstream.values.contains(where: { $0.clientId != nil }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
-
     /// Ends the run with its final status (a halted run stays halted). Pending approvals stay
     /// pending until their `expiresAt`, for a later gateway of the same run tree: the agent's
     /// identical retry there attaches to them.

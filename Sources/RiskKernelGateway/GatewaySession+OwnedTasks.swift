@@ -53,16 +53,14 @@ extension GatewaySession {
     /// that requires tasks): the gateway asks for that task's result and goes on with it as the
     /// call's answer.
     func followUpstreamTask(_ upstreamTaskId: String, for pending: PendingUpstream, body: JSONValue) {
-        activeWork += 1
-        Task {
-            defer { activeWork -= 1 }
+        spawn { session in
             let final: JSONValue
             do {
-                final = try await internalRequest(method: "tasks/result", params: ["taskId": .string(upstreamTaskId)])
+                final = try await session.internalRequest(method: "tasks/result", params: ["taskId": .string(upstreamTaskId)])
             } catch {
                 final = Self.errorBody(id: body["id"] ?? .null, code: JSONRPCErrorCode.upstreamUnavailable, message: "\(error)")
             }
-            answered(pending, body: final, raw: JSONRPC.encode(final))
+            session.answered(pending, body: final, raw: JSONRPC.encode(final))
         }
     }
 

@@ -107,6 +107,7 @@ extension GatewaySession {
         guard let call = calls[key], call.machine.isFinished else { return }
         calls.removeValue(forKey: key)
         if call.machine.state != .completed { traceToolCallEnded(key: key) }
+        resumeIdleWaitersIfIdle()
     }
 
     func perform(_ action: GovernedCallMachine.Action, key: String) {
@@ -207,9 +208,9 @@ extension GatewaySession {
             approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: matchKey,
             grantQuery: matchKey == nil ? nil : rule.grantQuery
         ) { rule.decide($0) }
-        let startsGroup = decisionCommits.add(request, key: call.key) { [self] result in
-            let outcome = decisionOutcome(call, result)
-            step(call.key) { $0.decided(outcome) }
+        let startsGroup = decisionCommits.add(request, key: call.key) { session, result in
+            let outcome = session.decisionOutcome(call, result)
+            session.step(call.key) { $0.decided(outcome) }
         }
         if startsGroup { afterQueuedWork { $0.writeDecisions() } }
     }
@@ -263,15 +264,13 @@ extension GatewaySession {
 
     /// Adds a priced tool's call to the run's spend (which may halt the run, as model spend does).
     func charge(_ price: Money, callId: String, tool: String) {
-        activeWork += 1
-        Task {
+        spawn { session in
             do {
-                let spent = try await store.recordToolSpend(runId: runId, callId: callId, tool: tool, dollars: price)
-                if let reason = spent.haltReason { logger.warning("run halted: \(reason)") }
+                let spent = try await session.store.recordToolSpend(runId: session.runId, callId: callId, tool: tool, dollars: price)
+                if let reason = spent.haltReason { session.logger.warning("run halted: \(reason)") }
             } catch {
-                logger.error("could not record the price of tool \(tool) (call \(callId)): \(error)")
+                session.logger.error("could not record the price of tool \(tool) (call \(callId)): \(error)")
             }
-            self.activeWork -= 1
         }
     }
 

@@ -81,7 +81,12 @@ public actor GatewaySession {
     var protocolEnvelope: JSONValue?
     var shuttingDown = false
     /// Calls being decided or completed right now (their ledger writes are in flight).
-    var activeWork = 0
+    /// Side work not yet ended (``spawn(_:)``, group commits in flight).
+    var sideWorkInProgress = 0
+    /// The side work's queue, which ``runSideWork()`` takes into one task group.
+    let sideWork = AsyncStream.makeStream(of: SideWorkItem.self)
+    /// Who waits for the session to be idle (``waitUntilIdle(timeout:)``).
+    var idleWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     var checkpointLimitLogged = false
     /// The store's secret for approval match keys (``ApprovalMatchKey``).
     let approvalSecret: [UInt8]
@@ -179,7 +184,7 @@ public actor GatewaySession {
                 sendToClient(JSONRPC.errorResponse(
                     id: id, code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: method \"\(method)\" is not \"tools/call\""))
             } else if method.hasPrefix(ExtensionMethods.prefix) || method.lowercased().hasPrefix(ExtensionMethods.prefix) {
-                Task { await self.answerExtension(id: id, method: method, params: params) }
+                spawn { await $0.answerExtension(id: id, method: method, params: params) }
             } else if method.hasPrefix("tasks/") {
                 routeTaskRequest(id: id, method: method, params: params, raw: raw)
             } else if method.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix("tasks/") {
@@ -267,6 +272,7 @@ public actor GatewaySession {
             return nil
         }
         if let clientKey = pending.clientKey { upstreamIds.removeValue(forKey: clientKey) }
+        defer { resumeIdleWaitersIfIdle() }
         return pending
     }
 
@@ -336,11 +342,10 @@ public actor GatewaySession {
         case .toolsList:
             // The client's own listing is answered from the upstream's answer to it: its tools are
             // checked against their pins here, so a slow first listing never leaves it empty.
-            activeWork += 1
-            Task {
-                await self.observeListing(body)
-                self.sendToClient(self.filteredToolsList(body) ?? raw)
-                self.activeWork -= 1
+            let listing = body
+            spawn { session in
+                await session.observeListing(listing)
+                session.sendToClient(session.filteredToolsList(listing) ?? raw)
             }
         case .passthrough:
             sendToClient(raw)
@@ -359,17 +364,17 @@ public actor GatewaySession {
         let elapsed = ContinuousClock.now - started
         let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
         traceUpstreamAnswered(key: key, body: checkedBody)
-        activeWork += 1
+        beginSideWork()
         let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed))
         if let ownedTaskId {
             finishOwnedTask(ownedTaskId, response: checkedRaw)
         } else {
             sendToClient(checkedRaw)
         }
-        let startsGroup = outcomeCommits.add(completion, key: key) { [self] result in
-            if case .failure(let error) = result { logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
-            traceToolCallEnded(key: key)
-            activeWork -= 1
+        let startsGroup = outcomeCommits.add(completion, key: key) { session, result in
+            if case .failure(let error) = result { session.logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
+            session.traceToolCallEnded(key: key)
+            session.endSideWork()
         }
         if startsGroup { afterQueuedWork { $0.writeOutcomes() } }
     }
@@ -412,6 +417,7 @@ public actor GatewaySession {
             let body = Self.errorBody(id: .integer(upstreamId), code: JSONRPCErrorCode.upstreamUnavailable, message: reason)
             answered(request, body: body, raw: JSONRPC.encode(body))
         }
+        resumeIdleWaitersIfIdle()
     }
 
     /// A JSON-RPC error response as a value.
@@ -427,7 +433,7 @@ public actor GatewaySession {
         // A call cancelled while it waited is not recorded.
         for (index, entry) in group.enumerated().reversed() where calls[entry.key]?.machine.state == .deciding(cancelRequested: true) {
             group.remove(at: index)
-            entry.then(.failure(CancellationError()))
+            entry.then(self, .failure(CancellationError()))
         }
         write(group, now: { try $0.decideToolCallsNow($1) }, later: { [store] in try await store.decideToolCalls($0) })
     }
@@ -450,19 +456,19 @@ public actor GatewaySession {
             deliver(Result { try now(store, requests) }, to: group)
             return
         }
-        Task {
+        spawn { session in
             do {
-                deliver(.success(try await later(requests)), to: group)
+                session.deliver(.success(try await later(requests)), to: group)
             } catch {
-                deliver(.failure(error), to: group)
+                session.deliver(.failure(error), to: group)
             }
         }
     }
 
-    private func deliver<Request, Written>(
+    func deliver<Request, Written>(
         _ outcome: Result<[Result<Written, any Error>], any Error>, to group: [GroupCommit<Request, Written>.Entry]
     ) {
-        for (entry, result) in zip(group, resultsPerItem(outcome, count: group.count)) { entry.then(result) }
+        for (entry, result) in zip(group, resultsPerItem(outcome, count: group.count)) { entry.then(self, result) }
     }
 
     /// Runs `work` on the session's thread after everything already queued there.

@@ -93,6 +93,7 @@ struct PolicyFieldEffectTests {
         spec("spec.approvals.hold", ["approvals": ["hold": "4s"]]) { "\(String(describing: $0.approvals.hold))" }
         spec("spec.approvals.timeout", ["approvals": ["timeout": "2h"]]) { "\(String(describing: $0.approvals.timeout))" }
         spec("spec.approvals.notify", ["approvals": ["notify": ["desktop"]]]) { "\($0.approvals.notify)" }
+        spec("spec.approvals.askClient", ["approvals": ["askClient": true]]) { "\($0.approvals.askClient)" }
         spec("spec.approvals.notify[].webhook", ["approvals": ["notify": [["webhook": "https://example.com/h"]]]]) { "\($0.approvals.notify)" }
         spec("spec.approvals.notify[].command", ["approvals": ["notify": [["command": "page-oncall"]]]]) { "\($0.approvals.notify)" }
         spec("spec.tasks", ["tasks": "off"]) { "\($0.tasks)" }
