@@ -99,9 +99,11 @@ let package = Package(
         ),
         // Finds and runs a Python with jsonschema for the tests that check Protocol/*.schema.json.
         .target(name: "JSONSchemaCheck", path: "Tests/JSONSchemaCheck"),
-        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck"]),
+        // The seeded generator of the property and fuzz tests.
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck", "SeededRandom"]),
         .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore"]),
-        .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore"]),
+        .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "SeededRandom"]),
         .testTarget(
             name: "RiskKernelTelemetryTests",
             dependencies: [
@@ -125,7 +127,7 @@ let package = Package(
         // corpus in Tests/Fuzz/corpus through a real gateway, and mutated traffic into a real gateway.
         .testTarget(
             name: "RiskKernelFuzzTests",
-            dependencies: ["RiskKernelGateway", "RiskKernelCore"],
+            dependencies: ["RiskKernelGateway", "RiskKernelCore", "SeededRandom"],
             path: "Tests/Fuzz",
             exclude: ["corpus", "corpus-expectations.json", "make_corpus.py", "libfuzzer"]
         ),

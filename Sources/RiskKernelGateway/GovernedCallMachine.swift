@@ -230,12 +230,4 @@ struct GovernedCallMachine: Sendable, Equatable {
         state = .completed
         return .deliver
     }
-
-    /// The call is refused or failed from outside the decision (the upstream went away before it
-    /// was forwarded, the gateway could not send it).
-    mutating func failed() -> Action {
-        guard !isFinished else { return .none }
-        state = .refused
-        return .none
-    }
 }

@@ -1,4 +1,5 @@
 import RiskKernelCore
+import SeededRandom
 import Testing
 
 @Suite("DecisionPipeline")
@@ -165,7 +166,7 @@ struct DecisionTests {
     func approvalToolGlobAgreesWithAllowlist() throws {
         var generator = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         let alphabet = Array("ab_.*?")
         for _ in 0..<2000 {
             let pattern = String((0..<Int.random(in: 1...6, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
@@ -250,18 +251,5 @@ struct DecisionTests {
         #expect(context.arguments == .object([:]))
         #expect(context.budgets.isEmpty)
         #expect(context.haltReason == nil)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a failing property prints a seed that repeats it.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

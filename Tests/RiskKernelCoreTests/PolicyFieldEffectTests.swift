@@ -1,6 +1,7 @@
 import Foundation
 import JSONSchemaCheck
 import RiskKernelCore
+import SeededRandom
 import Testing
 
 /// Every field a policy accepts takes effect, and every field it does not know is refused with an
@@ -209,7 +210,7 @@ struct PolicyFieldEffectTests {
         #expect(throws: Never.self) { try PolicyParser.parse(document: full) }
         var generator = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         let objects = try Self.schemaFields().objects.filter { $0 != "metadata.labels" }
         #expect(objects.contains("spec.argumentRules[]") && objects.contains("spec.approvals.notify[]"), "\(objects)")
         for path in objects {

@@ -1,6 +1,7 @@
 import Foundation
 import RiskKernelCore
 import RiskKernelStore
+import SeededRandom
 import Testing
 
 @testable import RiskKernelGateway
@@ -196,7 +197,7 @@ struct GovernedCallMachineTests {
     /// approval only through its use.
     @Test("property: at most one forward and one answer; nothing after a cancellation", arguments: 0..<200)
     func randomEvents(seed: Int) {
-        var random = SplitMix64(seed: UInt64(seed))
+        var random = SeededRandom(seed: UInt64(seed))
         var machine = GovernedCallMachine(wantsTask: random.next() % 2 == 0)
         var forwards = 0, answers = 0, consumes = 0
         var cancelledByClient = false
@@ -237,18 +238,5 @@ struct GovernedCallMachineTests {
         #expect(forwards <= 1)
         #expect(answers <= 1)
         #expect(consumes <= 1)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so that a failing sequence can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RiskKernelGateway
+import SeededRandom
 import Testing
 
 /// Two spellings of one server's command are one pin identity.
@@ -41,7 +42,7 @@ struct ServerIdentityTests {
         let root = try Self.folder()
         var generator = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
-        var random = Seeded(seed)
+        var random = SeededRandom(seed: seed)
         let expected = ServerIdentity.normalized(["tool", "py/rug.py"], directory: root, searchPath: root + "/bin")
         for _ in 0..<500 {
             var parts: [String] = []
@@ -53,18 +54,5 @@ struct ServerIdentityTests {
             let identity = ServerIdentity.normalized(["tool", spelling], directory: root, searchPath: root + "/bin")
             #expect(identity == expected, "seed \(seed): \(spelling) -> \(identity)")
         }
-    }
-}
-
-/// SplitMix64, so a failing property prints a seed that repeats it.
-struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
