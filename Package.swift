@@ -123,6 +123,8 @@ let package = Package(
             ],
             exclude: ["Fixtures"]
         ),
+        // The command-line tool's pure parts (screens, key decoding), without a process or a terminal.
+        .testTarget(name: "RiskKernelCommandTests", dependencies: ["riskkernel", "RiskKernelStore", "RiskKernelCore"]),
         // Fuzzing of the framing and message handling: seeded property tests of the pure parts, the
         // corpus in Tests/Fuzz/corpus through a real gateway, and mutated traffic into a real gateway.
         .testTarget(

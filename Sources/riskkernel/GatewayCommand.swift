@@ -101,7 +101,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Flag(help: "Put tool call arguments and results (secrets redacted) in the exported spans.")
     var otelIncludeContent = false
 
-    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
+    @Option(help: ArgumentHelp("How much to log on stderr (default: notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
     var logLevel: Logger.Level?
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The upstream MCP server's command and arguments, after `--`.", valueName: "command"))

@@ -115,7 +115,11 @@ struct RunsCommand: AsyncParsableCommand {
                 document["spend"] = ["models": modelSpend.json, "tools": toolSpend.json]
                 document["steps"] = .array(steps.map(\.json))
                 document["ledger"] = .array(ledger.map(\.json))
-                document["toolCalls"] = .array(calls.map(\.json))
+                document["toolCalls"] = .array(calls.map { call in
+                    guard let withheld = Self.withheldReason(call), case .object(var members) = call.json else { return call.json }
+                    members["resultWithheld"] = .string(withheld)
+                    return .object(members)
+                })
                 document["children"] = .array(children.map { .string($0.id) })
                 document["approvals"] = .array(approvals.values.sorted { $0.createdAt < $1.createdAt }.map(\.json))
                 return Output.printJSON(.object(document))
@@ -167,7 +171,7 @@ struct RunsCommand: AsyncParsableCommand {
                         Formatting.terminalSafe(call.tool), call.sideEffect, call.decision + (call.rule.map { " (\(Formatting.terminalSafe($0)))" } ?? ""),
                         Self.approvalSummary(call.approvalId.flatMap { approvals[$0] }),
                         call.status.rawValue, call.durationMs.map { String(format: "%.1f", $0) } ?? "-",
-                        Formatting.truncate(Formatting.terminalSafe(call.reason ?? "-"), 60), Formatting.time(call.createdAt))
+                        Formatting.truncate(Formatting.terminalSafe(call.reason ?? Self.withheldReason(call) ?? "-"), 60), Formatting.time(call.createdAt))
                 }
                 print(table.render())
             }
@@ -182,6 +186,24 @@ extension RunsCommand.Show {
         let who = approval.decidedBy.map { " by \(Formatting.terminalSafe($0))" } ?? ""
         let wait = approval.decidedAt.map { String(format: " after %.1fs wait", $0.timeIntervalSince(approval.createdAt)) } ?? ""
         return "\(approval.status.rawValue)\(who)\(wait)"
+    }
+}
+
+extension RunsCommand.Show {
+    /// The gateway's notice that replaces a result withheld under `spec.secrets.results: block`
+    /// (GatewaySession.withoutSecrets); the stored result of such a call is that notice.
+    static let withheldNotice = "RiskKernel withheld the result of tool "
+
+    /// Why the call's result was withheld (`result withheld: it contained a secret (github-token)`),
+    /// read from the stored notice, since the gateway records no outcome reason for it; `nil` for
+    /// any other call.
+    static func withheldReason(_ call: ToolCallRecord) -> String? {
+        guard call.reason == nil, call.isError, let blocks = call.result?["content"]?.arrayValue else { return nil }
+        for block in blocks {
+            guard let text = block["text"]?.stringValue, text.hasPrefix(withheldNotice), let colon = text.range(of: "\": ") else { continue }
+            return "result withheld: " + text[colon.upperBound...]
+        }
+        return nil
     }
 }
 

@@ -7,9 +7,7 @@ struct ToolsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tools", abstract: "Review and approve the pinned tool definitions of upstream servers.",
         discussion: """
-            The first time a gateway sees a server (named by `gateway --server-name`, or by its command),
-            it pins the definition of every tool it lists. A tool whose definition later changes, or a
-            tool that is new, is hidden and its calls are refused until it is approved here.
+            The first time a gateway sees a server (named by `gateway --server-name`, or by its command), it pins the definition of every tool it lists. A tool whose definition later changes, or a tool that is new, is hidden and its calls are refused until it is approved here.
             """,
         subcommands: [List.self, Diff.self, Approve.self])
 
