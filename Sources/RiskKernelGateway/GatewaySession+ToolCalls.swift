@@ -275,8 +275,8 @@ extension GatewaySession {
     }
 
     /// How a forwarded call ended, as the ledger keeps it (only the redacted result, whatever
-    /// `spec.secrets.results` says).
-    func outcome(of body: JSONValue, elapsed: Duration) -> ToolCallOutcome {
+    /// `spec.secrets.results` says); `withheld`: why the client did not get the result.
+    func outcome(of body: JSONValue, elapsed: Duration, withheld: String? = nil) -> ToolCallOutcome {
         let isError: Bool
         let status: ToolCallStatus
         let payload: JSONValue
@@ -292,7 +292,7 @@ extension GatewaySession {
         return ToolCallOutcome(
             status: status, result: bytes.count <= configuration.maxStoredResultBytes ? stored : nil,
             resultDigest: EventChain.hexDigest(bytes), resultBytes: Int64(bytes.count), isError: isError,
-            reason: body["error"]?["message"]?.stringValue, durationMs: elapsed.milliseconds)
+            reason: body["error"]?["message"]?.stringValue ?? withheld, durationMs: elapsed.milliseconds)
     }
 
     /// A tool result with `isError: true` whose text names the tool and the reason. Requests of

@@ -362,10 +362,10 @@ public actor GatewaySession {
         callId: String, tool: String, key: String, started: ContinuousClock.Instant, body: JSONValue, raw: [UInt8], ownedTaskId: String? = nil
     ) {
         let elapsed = ContinuousClock.now - started
-        let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
+        let (checkedBody, checkedRaw, withheld) = withoutSecrets(body: body, raw: raw, tool: tool)
         traceUpstreamAnswered(key: key, body: checkedBody)
         beginSideWork()
-        let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed))
+        let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed, withheld: withheld))
         if let ownedTaskId {
             finishOwnedTask(ownedTaskId, response: checkedRaw)
         } else {
@@ -380,25 +380,28 @@ public actor GatewaySession {
     }
 
     /// A tool call's response with the credentials in its result redacted or the result withheld,
-    /// as `spec.secrets.results` says; unchanged when there are none.
-    func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String) -> (JSONValue, [UInt8]) {
+    /// as `spec.secrets.results` says; unchanged when there are none. `withheld` says why a result
+    /// was withheld (the call's recorded reason), `nil` when it was not.
+    func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String) -> (JSONValue, [UInt8], withheld: String?) {
         let action = configuration.policy.secrets.results
-        guard action != .off, case .object(var members) = body else { return (body, raw) }
+        guard action != .off, case .object(var members) = body else { return (body, raw, nil) }
         let field = members["result"] != nil ? "result" : "error"
-        guard let payload = members[field] else { return (body, raw) }
+        guard let payload = members[field] else { return (body, raw, nil) }
         let kinds = secretScanner.kinds(in: payload)
-        guard !kinds.isEmpty else { return (body, raw) }
+        guard !kinds.isEmpty else { return (body, raw, nil) }
+        var withheld: String?
         logger.warning("the result of tool \(tool) contained a secret (\(kinds.joined(separator: ", "))): \(action == .block ? "withheld" : "redacted")")
         if action == .redact || field == "error" {
             members[field] = secretScanner.redacting(payload)
         } else {
+            withheld = "result withheld: it contained a secret (\(kinds.joined(separator: ", ")))"
             members["result"] = [
                 "content": [["type": "text", "text": .string("RiskKernel withheld the result of tool \"\(tool)\": it contained a secret (\(kinds.joined(separator: ", ")))")]],
                 "isError": true,
             ]
         }
         let checked = JSONValue.object(members)
-        return (checked, JSONRPC.encode(checked))
+        return (checked, JSONRPC.encode(checked), withheld)
     }
 
     /// The upstream closed its output: everything still waiting on it fails, a tool call with its

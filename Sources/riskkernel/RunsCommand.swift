@@ -194,11 +194,12 @@ extension RunsCommand.Show {
     /// (GatewaySession.withoutSecrets); the stored result of such a call is that notice.
     static let withheldNotice = "RiskKernel withheld the result of tool "
 
-    /// Why the call's result was withheld (`result withheld: it contained a secret (github-token)`),
-    /// read from the stored notice, since the gateway records no outcome reason for it; `nil` for
-    /// any other call.
+    /// Why the call's result was withheld (`result withheld: it contained a secret (github-token)`):
+    /// the outcome's recorded reason, or, in ledgers written before the gateway recorded one, read
+    /// from the stored notice; `nil` for any other call.
     static func withheldReason(_ call: ToolCallRecord) -> String? {
-        guard call.reason == nil, call.isError, let blocks = call.result?["content"]?.arrayValue else { return nil }
+        if let reason = call.reason { return reason.hasPrefix("result withheld: ") ? reason : nil }
+        guard call.isError, let blocks = call.result?["content"]?.arrayValue else { return nil }
         for block in blocks {
             guard let text = block["text"]?.stringValue, text.hasPrefix(withheldNotice), let colon = text.range(of: "\": ") else { continue }
             return "result withheld: " + text[colon.upperBound...]

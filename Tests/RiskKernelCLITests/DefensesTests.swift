@@ -89,6 +89,8 @@ struct DefensesTests {
         #expect(shown.stdout.contains("result withheld: it contained a secret (github-token)"), "\(shown.stdout)")
         let json = try #require(try await blocking.cli(["runs", "show", strictRun, "--json"]).json)
         #expect(json["toolCalls"]?.arrayValue?.first?["resultWithheld"] == "result withheld: it contained a secret (github-token)")
+        // The gateway records the reason with the outcome (the ledger's own word, not the notice's text).
+        #expect(json["toolCalls"]?.arrayValue?.first?["reason"] == "result withheld: it contained a secret (github-token)")
         #expect(!shown.stdout.contains(Self.token))
     }
 
