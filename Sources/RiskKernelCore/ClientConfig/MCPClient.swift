@@ -1,0 +1,68 @@
+/// An MCP client whose configuration `riskkernel wrap` can rewrite.
+public enum MCPClient: String, Sendable, CaseIterable {
+    case claudeDesktop = "claude-desktop"
+    case claudeCode = "claude-code"
+    case cursor
+    case vscode
+    case windsurf
+
+    /// The client's name for people.
+    public var displayName: String {
+        switch self {
+        case .claudeDesktop: return "Claude Desktop"
+        case .claudeCode: return "Claude Code"
+        case .cursor: return "Cursor"
+        case .vscode: return "VS Code"
+        case .windsurf: return "Windsurf"
+        }
+    }
+
+    /// How the servers are laid out in `file`, a configuration file of this client: VS Code's
+    /// `settings.json` keeps them under `mcp.servers`, its `mcp.json` under `servers`; Claude Code's
+    /// `~/.claude.json` has user servers and each project's; every other file has `mcpServers`.
+    public func format(ofFile file: String) -> ClientConfigFormat {
+        let name = file.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? file
+        switch self {
+        case .vscode: return name == "settings.json" ? .vscodeSettings : .vscodeServers
+        case .claudeCode: return name == ".claude.json" ? .claudeCodeUser : .mcpServers
+        case .claudeDesktop, .cursor, .windsurf: return .mcpServers
+        }
+    }
+}
+
+/// Where a configuration file keeps its MCP servers.
+public enum ClientConfigFormat: String, Sendable {
+    /// `{"mcpServers": {NAME: ENTRY}}`: Claude Desktop, Cursor, Windsurf and Claude Code's `.mcp.json`.
+    case mcpServers
+    /// Claude Code's `~/.claude.json`: `mcpServers` (user scope) and `projects[PATH].mcpServers`.
+    case claudeCodeUser
+    /// VS Code's `mcp.json` (in `.vscode/` or the user profile): `{"servers": {NAME: ENTRY}}`.
+    case vscodeServers
+    /// VS Code's user `settings.json` (JSONC): `{"mcp": {"servers": {NAME: ENTRY}}}`.
+    case vscodeSettings
+
+    /// Each object of `document` that maps server names to entries, with a label saying where it is
+    /// (`mcpServers`, `projects["/repo"].mcpServers`).
+    public func serverMaps(in document: JSONText) -> [(label: String, map: JSONText.Node)] {
+        let root = document.root
+        var maps: [(String, JSONText.Node)] = []
+        func add(_ label: String, _ node: JSONText.Node?) {
+            if let node, node.isObject { maps.append((label, node)) }
+        }
+        switch self {
+        case .mcpServers:
+            add("mcpServers", root["mcpServers"])
+        case .claudeCodeUser:
+            add("mcpServers", root["mcpServers"])
+            for project in root["projects"]?.members ?? [] {
+                add("projects[\(CanonicalJSON.string(.string(project.key)))].mcpServers", project.value["mcpServers"])
+            }
+        case .vscodeServers:
+            add("servers", root["servers"])
+        case .vscodeSettings:
+            add("mcp.servers", root["mcp"]?["servers"])
+            add("\"mcp.servers\"", root["mcp.servers"])
+        }
+        return maps
+    }
+}
