@@ -276,3 +276,30 @@ def test_only_the_named_servers(rk_bin, tmp_path):
     assert servers["a"] == server("A") and servers["b"]["args"][0] == "gateway"
     unknown = riskkernel(rk_bin, "wrap", "--client", "cursor", "--config", str(config), "--server", "nope", check=False)
     assert unknown.returncode != 0 and "nope" in unknown.stderr
+
+
+def test_a_linked_file_keeps_its_link_and_its_mode(rk_bin, tmp_path):
+    (tmp_path / "dotfiles").mkdir()
+    target = tmp_path / "dotfiles" / "claude.json"
+    target.write_text(dumps({"mcpServers": {"echo": server("K")}, "userID": "abc"}))
+    target.chmod(0o600)
+    link = tmp_path / ".claude.json"
+    link.symlink_to(target)
+    riskkernel(rk_bin, "wrap", "--client", "claude-code", "--config", str(link))
+    assert link.is_symlink() and link.resolve() == target
+    assert json.loads(target.read_text())["mcpServers"]["echo"]["args"][0] == "gateway"
+    assert target.stat().st_mode & 0o777 == 0o600
+    backup = tmp_path / ".claude.json.riskkernel-backup"
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert json.loads(backup.read_text())["mcpServers"]["echo"] == server("K")
+    # No temporary file is left behind.
+    assert sorted(p.name for p in (tmp_path / "dotfiles").iterdir()) == ["claude.json"]
+
+
+def test_a_file_that_is_not_json_is_left_alone(rk_bin, tmp_path):
+    config = tmp_path / "mcp.json"
+    config.write_text('{"mcpServers": {"a": ')
+    result = riskkernel(rk_bin, "wrap", "--client", "cursor", "--config", str(config), check=False)
+    assert result.returncode == 1
+    assert f"{config}: not valid JSON" in result.stderr
+    assert config.read_text() == '{"mcpServers": {"a": '
