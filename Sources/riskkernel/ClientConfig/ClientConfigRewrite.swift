@@ -42,7 +42,8 @@ enum ClientConfigRewrite {
                 return result.entries
             }
             if dryRun {
-                print(UnifiedDiff.render(old: original, new: result.updated, oldName: path, newName: path), terminator: "")
+                let shown = ClientConfigFiles.display(path)
+                print(UnifiedDiff.render(old: original, new: result.updated, oldName: shown, newName: shown), terminator: "")
                 return result.entries
             }
             do {
