@@ -6,9 +6,7 @@ extension MCPClient: ExpressibleByArgument {}
 
 /// The options `wrap` and `unwrap` share: which client, which file, which servers, whether to write.
 struct ClientConfigOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The MCP client whose configuration to change: \(MCPClient.allCases.map(\.rawValue).joined(separator: ", ")).",
-        valueName: "client"))
+    @Option(help: ArgumentHelp("The MCP client whose configuration to change.", valueName: "client"))
     var client: MCPClient
 
     @Option(help: ArgumentHelp("Change this file instead of the client's own (found on macOS, Linux and Windows).", valueName: "file"))

@@ -7,16 +7,18 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check the store, the policies and the client configurations, and say what to fix.",
         discussion: """
-            The store opens (its schema brought up to date) and every run's hash chain is intact; every stored
-            policy is valid; in each client configuration found (or the one given), each wrapped server's
-            gateway binary and command are found, its env variables are passed on, and its policy is stored in
-            its gateway's database; servers that are not wrapped are listed. Exit status 1 when there is a
-            problem (warnings alone leave it 0).
+            The store opens (its schema brought up to date) and every run's hash
+            chain is intact; every stored policy is valid; in each client
+            configuration found (or the one given), each wrapped server's gateway
+            binary and command are found, its env variables are passed on, and its
+            policy is stored in its gateway's database; servers that are not
+            wrapped are listed. Exit status 1 when there is a problem (warnings
+            alone leave it 0).
             """)
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: ArgumentHelp("Only this client's configuration (default: every client's that exists): \(MCPClient.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "client"))
+    @Option(help: ArgumentHelp("Only this client's configuration (default: every client's that exists).", valueName: "client"))
     var client: MCPClient?
 
     @Option(help: ArgumentHelp("Check this configuration file (with --client).", valueName: "file"))

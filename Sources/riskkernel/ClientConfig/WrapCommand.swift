@@ -8,13 +8,15 @@ struct WrapCommand: AsyncParsableCommand {
         commandName: "wrap",
         abstract: "Put each MCP server of a client's configuration behind the gateway.",
         discussion: """
-            Each stdio server entry is rewritten to start `riskkernel gateway` (this binary's absolute path) with
-            --server-name set to the entry's name, the given policy and store options, --env NAME for each
-            variable of the entry's env, then `--` and the entry's own command and arguments. The env stays.
-            Remote entries (url, http, sse) are left alone and listed; wrapped entries are recognised, so a
-            second run changes nothing. Only those values change: the rest of the file stays as it was. The
-            file is replaced atomically, and the file as it was is kept beside it (FILE.riskkernel-backup).
-            `riskkernel unwrap` takes the same options and puts the entries back.
+            Each stdio server entry is rewritten to start `riskkernel gateway` (this
+            binary's absolute path) with --server-name set to the entry's name, the
+            given policy and store options, --env NAME for each variable of the
+            entry's env, then `--` and the entry's own command and arguments. The
+            env stays. Remote entries (url, http, sse) are left alone and listed;
+            wrapped entries are recognised, so a second run changes nothing. Only
+            those values change: the rest of the file stays as it was. The file is
+            replaced atomically, and the file as it was is kept beside it
+            (FILE.riskkernel-backup). `riskkernel unwrap` puts the entries back.
 
               riskkernel wrap --client claude-desktop --policy dev --dry-run
               riskkernel wrap --client claude-code --server git
