@@ -8,26 +8,38 @@
 public enum ClientConfigEditor {
     /// What happened to one entry.
     public enum Outcome: Sendable, Equatable {
+        /// Now starts the gateway.
         case wrapped
+        /// Started the gateway already; not changed.
         case alreadyWrapped
+        /// Starts its own command again.
         case unwrapped
+        /// Did not start the gateway; not changed by `unwrap`.
         case notWrapped
+        /// Reached over the network (the reason: `url`, `type http`); left alone.
         case remote(String)
+        /// Not a stdio server entry (the reason); left alone.
         case unrecognised(String)
     }
 
     /// One entry's outcome.
     public struct EntryReport: Sendable, Equatable {
+        /// Where the entry's map is (``ServerEntry/location``).
         public var location: String
+        /// The entry's key.
         public var name: String
         public var outcome: Outcome
     }
 
     /// The document before and after, and what happened to each entry considered.
     public struct Change: Sendable {
+        /// The document as it was given.
         public var original: String
+        /// The document with the change made (equal to `original` when nothing changed).
         public var updated: String
+        /// Each entry considered, in file order.
         public var entries: [EntryReport]
+        /// Whether there is anything to write.
         public var changed: Bool { original != updated }
     }
 

@@ -21,6 +21,7 @@ public struct JSONText: Sendable {
             case scalar
         }
 
+        /// What the value is, with its members, elements or decoded string.
         public var kind: Kind
         /// The value's bytes, from its first to its last character.
         public var range: Range<Int>
@@ -43,11 +44,13 @@ public struct JSONText: Sendable {
             return nil
         }
 
+        /// Whether the value is an object.
         public var isObject: Bool {
             if case .object = kind { return true }
             return false
         }
 
+        /// Whether the value is an array.
         public var isArray: Bool {
             if case .array = kind { return true }
             return false
@@ -62,9 +65,11 @@ public struct JSONText: Sendable {
 
     /// One `"key": value` of an object.
     public struct Member: Sendable {
+        /// The decoded key.
         public var key: String
         /// The key's bytes, quotes included.
         public var keyRange: Range<Int>
+        /// The member's value.
         public var value: Node
     }
 
@@ -219,6 +224,7 @@ public struct JSONText: Sendable {
 public struct JSONTextEdit: Sendable, Equatable {
     /// The bytes replaced (empty to insert at `range.lowerBound`).
     public var range: Range<Int>
+    /// The text written in their place.
     public var replacement: String
 
     public init(range: Range<Int>, replacement: String) {

@@ -18,6 +18,7 @@ public struct ServerEntry: Sendable {
     public var location: String
     /// The entry's object.
     public var node: JSONText.Node
+    /// What kind of entry it is.
     public var kind: Kind
 
     /// The names in the entry's `env` object, in file order.
