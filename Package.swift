@@ -32,8 +32,7 @@ let package = Package(
     targets: [
         .target(
             name: "RiskKernelCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/prices.json")]
+            dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "RiskKernelStore",
@@ -100,9 +99,11 @@ let package = Package(
         ),
         // Finds and runs a Python with jsonschema for the tests that check Protocol/*.schema.json.
         .target(name: "JSONSchemaCheck", path: "Tests/JSONSchemaCheck"),
-        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck"]),
+        // The seeded generator of the property and fuzz tests.
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck", "SeededRandom"]),
         .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore"]),
-        .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore"]),
+        .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "SeededRandom"]),
         .testTarget(
             name: "RiskKernelTelemetryTests",
             dependencies: [
@@ -122,11 +123,13 @@ let package = Package(
             ],
             exclude: ["Fixtures"]
         ),
+        // The command-line tool's pure parts (screens, key decoding), without a process or a terminal.
+        .testTarget(name: "RiskKernelCommandTests", dependencies: ["riskkernel", "RiskKernelStore", "RiskKernelCore"]),
         // Fuzzing of the framing and message handling: seeded property tests of the pure parts, the
         // corpus in Tests/Fuzz/corpus through a real gateway, and mutated traffic into a real gateway.
         .testTarget(
             name: "RiskKernelFuzzTests",
-            dependencies: ["RiskKernelGateway", "RiskKernelCore"],
+            dependencies: ["RiskKernelGateway", "RiskKernelCore", "SeededRandom"],
             path: "Tests/Fuzz",
             exclude: ["corpus", "corpus-expectations.json", "make_corpus.py", "libfuzzer"]
         ),

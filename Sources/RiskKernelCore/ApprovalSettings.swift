@@ -12,11 +12,17 @@ public struct ApprovalSettings: Sendable, Hashable {
     public var timeout: Duration?
     /// Where a person is told of a new approval (`spec.approvals.notify`).
     public var notify: [ApprovalNotifyTarget]
+    /// Whether the gateway also asks the client application to decide, through MCP's
+    /// `elicitation/create`, when the client declared the `elicitation` capability
+    /// (`spec.approvals.askClient`, off by default). It trusts the client to show the question to
+    /// a person, which a headless agent framework may not do; a decision made elsewhere first wins.
+    public var askClient: Bool
 
-    public init(hold: Duration? = nil, timeout: Duration? = nil, notify: [ApprovalNotifyTarget] = []) {
+    public init(hold: Duration? = nil, timeout: Duration? = nil, notify: [ApprovalNotifyTarget] = [], askClient: Bool = false) {
         self.hold = hold
         self.timeout = timeout
         self.notify = notify
+        self.askClient = askClient
     }
 
     /// The hold when neither the policy nor `--approval-hold` sets one: 25 s, below the 30 s of the

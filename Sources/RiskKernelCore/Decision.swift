@@ -35,6 +35,8 @@ public struct ToolCallContext: Sendable {
     public var recentToolCalls: RecentToolCalls?
     /// The identity of the server that offers the tool, as `riskkernel tools approve --server` takes it.
     public var server: String
+    /// The store options of commands a refusal prints (`--db /abs/path.sqlite`), as shell text.
+    public var storeOptions: String = ""
 
     public init(
         tool: String, arguments: JSONValue = .object([:]), sideEffect: String, policy: Policy, budgets: [BudgetScope] = [],
@@ -178,6 +180,6 @@ extension DecisionStep {
         guard let rule = context.policy.approvalRules.first(where: { $0.matches(tool: context.tool, sideEffect: context.sideEffect) }) else {
             return .pass
         }
-        return .decide(.needsApproval(rule: rule.description))
+        return .decide(.needsApproval(rule: rule.shown))
     }
 }

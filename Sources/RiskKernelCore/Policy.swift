@@ -63,25 +63,49 @@ public struct Policy: Sendable, Hashable {
 }
 
 /// One entry of `spec.approvalRules`: calls it matches wait for a person.
-public enum ApprovalRule: Sendable, Hashable, CustomStringConvertible {
-    /// `{tool: NAME}`: the tool with exactly this name.
-    case tool(String)
-    /// `{sideEffect: GLOB}`: any tool whose side-effect label matches.
-    case sideEffect(Glob)
+public struct ApprovalRule: Sendable, Hashable, CustomStringConvertible {
+    /// What a rule looks at.
+    public enum Target: Sendable, Hashable {
+        /// `{tool: GLOB}`: any tool whose name matches (as everywhere else in a policy).
+        case tool(Glob)
+        /// `{sideEffect: GLOB}`: any tool whose side-effect label matches.
+        case sideEffect(Glob)
+    }
+
+    public var target: Target
+    /// The rule's `description`: why it exists. The person asked to approve sees it with the rule.
+    public var reason: String?
+
+    public init(_ target: Target, reason: String? = nil) {
+        self.target = target
+        self.reason = reason
+    }
+
+    /// `{tool: GLOB}`.
+    public static func tool(_ glob: Glob, reason: String? = nil) -> ApprovalRule { ApprovalRule(.tool(glob), reason: reason) }
+    /// `{sideEffect: GLOB}`.
+    public static func sideEffect(_ glob: Glob, reason: String? = nil) -> ApprovalRule { ApprovalRule(.sideEffect(glob), reason: reason) }
 
     public func matches(tool: String, sideEffect: String) -> Bool {
-        switch self {
-        case .tool(let name): return name == tool
+        switch target {
+        case .tool(let glob): return glob.matches(tool)
         case .sideEffect(let glob): return glob.matches(sideEffect)
         }
     }
 
-    /// `tool=NAME` or `sideEffect=GLOB`, the rule's name in refusals, approvals and the ledger.
+    /// `tool=GLOB` or `sideEffect=GLOB`, the rule's name.
     public var description: String {
-        switch self {
-        case .tool(let name): return "tool=\(name)"
+        switch target {
+        case .tool(let glob): return "tool=\(glob.pattern)"
         case .sideEffect(let glob): return "sideEffect=\(glob.pattern)"
         }
+    }
+
+    /// The rule as a held call names it (approvals, notices, the ledger): its name, then its
+    /// description when it has one, e.g. `tool=send_message (a person checks every message)`.
+    public var shown: String {
+        guard let reason, !reason.isEmpty else { return description }
+        return "\(description) (\(reason))"
     }
 }
 

@@ -333,7 +333,7 @@ struct FieldReader {
     /// `{hold: DURATION, timeout: DURATION}`, each a positive number of seconds or a duration text
     /// such as `25s`, `30m` or `1h`.
     func approvalSettings(_ value: JSONValue, at path: String) throws -> ApprovalSettings {
-        let members = try object(value, at: path, allowed: ["hold", "timeout", "notify"])
+        let members = try object(value, at: path, allowed: ["hold", "timeout", "notify", "askClient"])
         func duration(_ key: String) throws -> Duration? {
             guard let field = members[key], field != .null else { return nil }
             let duration: Duration?
@@ -352,7 +352,13 @@ struct FieldReader {
         if let targets = members["notify"] {
             notify = try entries(targets, at: "\(path).notify") { entry, at in try notifyTarget(entry, at: at) }
         }
-        return ApprovalSettings(hold: try duration("hold"), timeout: try duration("timeout"), notify: notify)
+        var askClient = false
+        switch members["askClient"] {
+        case nil, .null?: break
+        case .bool(let flag)?: askClient = flag
+        case let other?: throw context.error("\(path).askClient", "must be true or false (got \(CanonicalJSON.string(other)))")
+        }
+        return ApprovalSettings(hold: try duration("hold"), timeout: try duration("timeout"), notify: notify, askClient: askClient)
     }
 
     /// `desktop`, `{webhook: URL}` (http or https) or `{command: CMD}`.
@@ -388,19 +394,17 @@ struct FieldReader {
 
     func approvalRule(_ value: JSONValue, at path: String) throws -> ApprovalRule {
         let members = try object(value, at: path, allowed: ["tool", "sideEffect", "description"])
-        _ = try string(members["description"], at: "\(path).description")
+        let reason = try string(members["description"], at: "\(path).description")
         switch (members["tool"], members["sideEffect"]) {
         case (let tool?, nil):
-            guard let name = try string(tool, at: "\(path).tool", required: true), !name.isEmpty else {
-                throw context.error("\(path).tool", "must be a tool name")
-            }
-            return .tool(name)
+            if case .string("") = tool { throw context.error("\(path).tool", "must be a tool name or a glob over tool names") }
+            return .tool(try glob(tool, at: "\(path).tool"), reason: reason)
         case (nil, let sideEffect?):
-            return .sideEffect(try glob(sideEffect, at: "\(path).sideEffect"))
+            return .sideEffect(try glob(sideEffect, at: "\(path).sideEffect"), reason: reason)
         case (.some, .some):
             throw context.error(path, "set either tool or sideEffect, not both")
         case (nil, nil):
-            throw context.error(path, "needs tool (an exact tool name) or sideEffect (a glob)")
+            throw context.error(path, "needs tool (a glob over tool names) or sideEffect (a glob over side-effect labels)")
         }
     }
 

@@ -58,12 +58,9 @@ public struct PriceTable: Sendable {
         for price in prices { insert(price) }
     }
 
-    /// The table shipped with RiskKernel (`prices.json` in the package resources).
+    /// The table shipped with RiskKernel (`BuiltInPrices`, compiled into the binary: it reads no file).
     public static func builtIn() throws -> PriceTable {
-        guard let url = Bundle.module.url(forResource: "prices", withExtension: "json") else {
-            throw PriceTableError(file: "prices.json", message: "the built-in price table is missing from the package resources")
-        }
-        return try load(data: try Data(contentsOf: url), file: "built-in prices.json")
+        try load(data: Data(BuiltInPrices.json.utf8), file: "built-in price table")
     }
 
     /// Reads a price file: `{"models": [{"provider", "model", "input", "output", "cachedInput"?, "aliases"?}]}`

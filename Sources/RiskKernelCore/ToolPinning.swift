@@ -39,16 +39,18 @@ extension DecisionStep {
         return .decide(.deny(
             rule: "pinning",
             reason: "tool \"\(context.tool)\" \(what); a person must approve it before it can be called: "
-                + ToolPinApproval.command(server: context.server, tool: context.tool)))
+                + ToolPinApproval.command(server: context.server, tool: context.tool, storeOptions: context.storeOptions)))
     }
 }
 
 /// The operator command that approves a tool's current definition.
 public enum ToolPinApproval {
-    /// `riskkernel tools approve --server SERVER TOOL`, each shell-quoted when needed; without
-    /// `--server` when the server identity is unknown (empty).
-    public static func command(server: String, tool: String) -> String {
+    /// `riskkernel tools approve --server SERVER TOOL STORE-OPTIONS`, each word shell-quoted when
+    /// needed; without `--server` when the server identity is unknown (empty). `storeOptions` is
+    /// shell text that names the store (`--db /abs/path.sqlite`), so the command runs from any folder.
+    public static func command(server: String, tool: String, storeOptions: String = "") -> String {
         let serverOption = server.isEmpty ? [] : ["--server", ShellQuote.quote(server)]
-        return (["riskkernel", "tools", "approve"] + serverOption + [ShellQuote.quote(tool)]).joined(separator: " ")
+        return (["riskkernel", "tools", "approve"] + serverOption + [ShellQuote.quote(tool)] + (storeOptions.isEmpty ? [] : [storeOptions]))
+            .joined(separator: " ")
     }
 }

@@ -58,15 +58,19 @@ extension GatewaySession {
         let spend = try await store.recordModelCall(runId: runId, NewModelCall(
             provider: provider, model: model, promptTokens: promptTokens, completionTokens: completionTokens,
             cachedPromptTokens: cachedPromptTokens, dollars: dollars, priced: price != nil, responseId: responseId))
-        if let reason = spend.haltReason { logger.warning("run \(runId) is halted: \(reason)") }
+        // A child of a run whose budget is used up is stopped too, even when nothing halted that
+        // ancestor (its gateway had ended, or its seconds ran out): the agent hears it here.
+        var haltReason = spend.haltReason
+        if haltReason == nil, spend.run.parentRunId != nil { haltReason = try await store.governanceState(runId: runId).stopReason }
+        if let reason = haltReason { logger.warning("run \(runId) is halted: \(reason)") }
         if configuration.autoCheckpoints.contains(.steps), let step = spend.entry.step {
             await autoCheckpoint(name: "step-\(step)", payload: ["step": .integer(step), "usage": spend.run.usage.json])
         }
         var result: [String: JSONValue] = [
-            "dollars": dollars.json, "priced": .bool(price != nil), "halted": .bool(spend.halted),
+            "dollars": dollars.json, "priced": .bool(price != nil), "halted": .bool(haltReason != nil),
             "usage": spend.run.usage.json, "budget": spend.run.budget.json, "step": .integer(spend.entry.step ?? 0),
         ]
-        if let reason = spend.haltReason { result["haltReason"] = .string(reason) }
+        if let reason = haltReason { result["haltReason"] = .string(reason) }
         if price == nil { result["warning"] = .string("model \"\(model)\" of provider \"\(provider)\" has no price; recorded as unpriced") }
         return .object(result)
     }
@@ -90,13 +94,13 @@ extension GatewaySession {
         var result: [String: JSONValue] = [
             "runId": .string(runId), "status": .string(state.run.status.rawValue), "policy": .string(configuration.policyRef),
             "usage": state.run.usage.json, "treeUsage": state.run.treeUsage.json,
-            "budget": state.run.budget.json, "halted": .bool(state.haltReason != nil),
+            "budget": state.run.budget.json, "halted": .bool(state.stopReason != nil),
             "pendingApprovals": .array(pending.map { .string($0.id) }),
             "elapsedSeconds": .double(Date().timeIntervalSince(state.run.createdAt)),
         ]
         if let name = state.run.name { result["runName"] = .string(name) }
         if let parent = state.run.parentRunId { result["parentRunId"] = .string(parent) }
-        if let reason = state.haltReason { result["haltReason"] = .string(reason) }
+        if let reason = state.stopReason { result["haltReason"] = .string(reason) }
         return .object(result)
     }
 

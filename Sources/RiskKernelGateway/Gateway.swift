@@ -76,6 +76,9 @@ public enum Gateway {
             }
         }
 
+        // The session's side work runs in one task group for its life; the run ends after it.
+        let sideWork = Task { await session.runSideWork() }
+        defer { sideWork.cancel() }
         let (endings, ending) = AsyncStream.makeStream(of: Ending.self)
         let (upstreamEnded, upstreamEnd) = AsyncStream.makeStream(of: Void.self)
         session.serveUpstream(from: upstream.outputFileDescriptor) {
@@ -100,6 +103,7 @@ public enum Gateway {
             await session.beginShutdown()
             await session.waitUntilIdle(timeout: .seconds(10))
             await session.finish(status: .failed, reason: reason)
+            await endSideWork(of: session, running: sideWork)
             await recovery.value
             return 1
         case .clientClosed, .signal:
@@ -118,8 +122,20 @@ public enum Gateway {
             // The last responses' outcomes (and any tool charges) are written before the run ends.
             await session.waitUntilIdle(timeout: .seconds(10))
             await session.finish(status: .completed, reason: nil)
+            await endSideWork(of: session, running: sideWork)
             await recovery.value
             return 0
+        }
+    }
+
+    /// Lets the session's side work run to its end (at most 10 s more), then returns.
+    static func endSideWork(of session: GatewaySession, running sideWork: Task<Void, Never>) async {
+        await session.finishSideWork()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await sideWork.value }
+            group.addTask { try? await Task.sleep(for: .seconds(10)) }
+            await group.next()
+            group.cancelAll()
         }
     }
 

@@ -41,8 +41,9 @@ public struct GatewayConfiguration: Sendable {
     public var approvalNotify: [ApprovalNotifyTarget]
     /// The longest line accepted on either side.
     public var maxLineBytes: Int
-    /// The database path shown in approval instructions (`--db`), if one was given.
-    public var databaseHint: String?
+    /// The store options every command the gateway prints carries, as shell text (`--db
+    /// /abs/path.sqlite`, `--database-url …`), so that the command runs as printed from any folder.
+    public var storeCommandOptions: String?
     /// Results larger than this (canonical JSON bytes) are kept in the ledger as a digest only.
     public var maxStoredResultBytes: Int
     public var autoCheckpoints: AutoCheckpoints
@@ -51,11 +52,11 @@ public struct GatewayConfiguration: Sendable {
         upstreamCommand: [String], serverName: String? = nil, upstreamEnvironment: [String: String] = UpstreamEnvironment.build(from: ProcessInfo.processInfo.environment),
         policy: Policy = .permissive, budget: Budget? = nil, policyRef: String? = nil, prices: PriceTable = PriceTable(prices: []),
         resumeRunId: String? = nil, runName: String? = nil, parentRunId: String? = nil, metadata: [String: String] = [:],
-        approvalTimeout: Duration? = nil, approvalHold: Duration? = nil, approvalNotify: [ApprovalNotifyTarget] = [], maxLineBytes: Int = 16 * 1024 * 1024, databaseHint: String? = nil,
+        approvalTimeout: Duration? = nil, approvalHold: Duration? = nil, approvalNotify: [ApprovalNotifyTarget] = [], maxLineBytes: Int = 16 * 1024 * 1024, storeCommandOptions: String? = nil,
         maxStoredResultBytes: Int = 64 * 1024, autoCheckpoints: AutoCheckpoints = .all
     ) {
         self.upstreamCommand = upstreamCommand
-        self.serverName = serverName ?? Self.defaultServerName(upstreamCommand)
+        self.serverName = serverName ?? Self.defaultServerName(upstreamCommand, environment: upstreamEnvironment)
         self.upstreamEnvironment = upstreamEnvironment
         self.policy = policy
         self.budget = budget ?? policy.budget
@@ -69,13 +70,14 @@ public struct GatewayConfiguration: Sendable {
         self.approvalHold = approvalHold ?? policy.approvals.hold ?? ApprovalSettings.defaultHold
         self.approvalNotify = policy.approvals.notify + approvalNotify.filter { !policy.approvals.notify.contains($0) }
         self.maxLineBytes = maxLineBytes
-        self.databaseHint = databaseHint
+        self.storeCommandOptions = storeCommandOptions
         self.maxStoredResultBytes = maxStoredResultBytes
         self.autoCheckpoints = autoCheckpoints
     }
 
-    /// A server's default identity: its command and arguments, joined by spaces.
-    public static func defaultServerName(_ command: [String]) -> String {
-        command.joined(separator: " ")
+    /// A server's default identity: its command line normalized (``ServerIdentity``), the
+    /// executable looked up on the upstream's `PATH`, relative paths taken from the working folder.
+    public static func defaultServerName(_ command: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        ServerIdentity.normalized(command, directory: FileManager.default.currentDirectoryPath, searchPath: environment["PATH"])
     }
 }

@@ -5,42 +5,34 @@ import RiskKernelStore
 extension GatewaySession {
     /// The client cancelled one of its requests (`notifications/cancelled`).
     ///
-    /// A call still being decided or held for approval stops there, and no response is sent (MCP:
-    /// a cancelled request needs none); its approval expires and the call is recorded `cancelled`.
-    /// A call whose decision is being written when the cancellation arrives is recorded, then
-    /// recorded `cancelled`, never forwarded. A call already forwarded is recorded `cancelled` at
-    /// once, so that nothing stays in flight in the ledger for an upstream that may never answer;
-    /// the notification still goes upstream, and a late answer is dropped (its id answers nothing).
-    /// A call held for approval is detached: its approval stays pending for the agent's retry.
+    /// A governed call goes where its state machine (``GovernedCallMachine``) says: one waiting
+    /// for the catalogue or held for approval stops with no response (MCP: a cancelled request
+    /// needs none), and a held call's approval stays pending for the agent's retry; one whose
+    /// decision or approval use is being written is recorded, then recorded `cancelled`, never
+    /// forwarded; one already forwarded is recorded `cancelled` at once, so that nothing stays in
+    /// flight in the ledger for an upstream that may never answer (a late answer is dropped: its
+    /// id answers nothing). A call answered with a task is cancelled by `tasks/cancel` instead.
     ///
     /// Returns the id under which the upstream knows the request, when it was forwarded (the
     /// notification then goes upstream with that id); `nil` when the upstream never saw it.
     func clientCancelled(_ requestId: JSONValue) -> Int64? {
         let key = JSONRPC.idKey(requestId)
-        heldCalls[key]?.cancel()
-        if decidingKeys.contains(key) { cancelledBeforeDecision.insert(key) }
-        guard let upstreamId = upstreamIds[key] else { return nil }
-        guard case .toolCall(let callId, let tool, let started)? = pendingUpstream[upstreamId]?.kind else { return upstreamId }
-        pendingUpstream.removeValue(forKey: upstreamId)
-        upstreamIds.removeValue(forKey: key)
-        recordOutcome(
-            callId: callId, tool: tool,
-            outcome: ToolCallOutcome(
-                status: .cancelled, isError: true, reason: "cancelled by the client after it was forwarded",
-                durationMs: (ContinuousClock.now - started).milliseconds))
+        let upstreamId = upstreamIds[key]
+        if let call = calls[key] {
+            guard call.ownedTaskId == nil else { return nil }
+            step(key) { $0.cancelled() }
+        }
         return upstreamId
     }
 
     /// Records how a call ended (cancelled, refused) from a task of its own.
     func recordOutcome(callId: String, tool: String, outcome: ToolCallOutcome) {
-        activeWork += 1
-        Task {
+        spawn { session in
             do {
-                try await self.store.completeToolCall(id: callId, outcome: outcome)
+                try await session.store.completeToolCall(id: callId, outcome: outcome)
             } catch {
-                self.logger.error("could not record the end of tool \(tool) (call \(callId)): \(error)")
+                session.logger.error("could not record the end of tool \(tool) (call \(callId)): \(error)")
             }
-            self.activeWork -= 1
         }
     }
 }

@@ -7,17 +7,7 @@ extension GatewaySession {
     /// Stops accepting new calls and ends every wait for approval.
     func beginShutdown() {
         shuttingDown = true
-        for task in heldCalls.values { task.cancel() }
-    }
-
-    /// Waits until no call is being decided or recorded and every client request sent upstream is
-    /// answered (so that requests read before the client's end of file get their answers before
-    /// the upstream's input is closed), or `timeout` passes.
-    func waitUntilIdle(timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while activeWork > 0 || pendingUpstream.values.contains(where: { $0.clientId != nil }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        for key in calls.keys { step(key) { $0.cancelled(shuttingDown: true) } }
     }
 
     /// Ends the run with its final status (a halted run stays halted). Pending approvals stay
@@ -28,6 +18,9 @@ extension GatewaySession {
             let run = try await store.run(id: runId)
             if run?.status == .running || (status == .failed && run?.status == .halted) {
                 _ = try await store.setRunStatus(id: runId, status: status, reason: reason)
+            } else if run?.status == .halted {
+                // A halted run stays halted, but it has ended: its seconds stop counting.
+                _ = try await store.endHaltedRun(id: runId)
             }
         } catch {
             logger.error("could not record the end of run \(runId): \(error)")

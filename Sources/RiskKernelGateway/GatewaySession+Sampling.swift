@@ -15,23 +15,21 @@ extension GatewaySession {
         let offered = params?["tools"]?.arrayValue.map { !$0.isEmpty } ?? false
         let allowed = configuration.policy.sampling == .allow
         let request = SamplingRequest(method: "sampling/createMessage", modelHints: hints, toolsOffered: offered, decision: allowed ? "allow" : "deny")
-        activeWork += 1
-        Task {
+        spawn { session in
             var refusal = allowed ? nil : "the policy denies sampling (spec.sampling: deny)"
             do {
-                try await store.recordSampling(runId: runId, request)
+                try await session.store.recordSampling(runId: session.runId, request)
             } catch {
                 // Nothing reaches the client's model unrecorded.
-                logger.error("could not record a sampling request of the upstream server: \(error)")
+                session.logger.error("could not record a sampling request of the upstream server: \(error)")
                 refusal = "it could not be recorded: \(error)"
             }
             if let refusal {
-                logger.notice("refused the upstream's sampling/createMessage: \(refusal)")
-                sendUpstream(JSONRPC.errorResponse(id: id, code: Self.samplingRejected, message: "RiskKernel refused the sampling request: \(refusal)"))
+                session.logger.notice("refused the upstream's sampling/createMessage: \(refusal)")
+                session.sendUpstream(JSONRPC.errorResponse(id: id, code: Self.samplingRejected, message: "RiskKernel refused the sampling request: \(refusal)"))
             } else {
-                sendToClient(raw)
+                session.relayRequestToClient(raw, upstreamId: id)
             }
-            activeWork -= 1
         }
     }
 }

@@ -34,6 +34,7 @@ extension GatewaySession {
             sendToClient(JSONRPC.errorResponse(id: id, code: JSONRPCErrorCode.invalidParams, message: "Invalid params: \(method) needs params.taskId, a string"))
             return
         }
+        if answerOwnedTaskRequest(id: id, method: method, taskId: taskId) { return }
         guard governedTasks[taskId] != nil else {
             logger.warning("refused \(method) for task \(taskId), which no governed call of this run created")
             sendToClient(JSONRPC.errorResponse(
@@ -102,12 +103,19 @@ extension GatewaySession {
                 durationMs: (ContinuousClock.now - task.started).milliseconds))
     }
 
-    /// A `tasks/list` answer with only the governed tasks; `nil` to forward it unchanged.
+    /// A `tasks/list` answer with only the governed tasks, the gateway's own first (also when the
+    /// upstream has no tasks to list); `nil` to forward it unchanged.
     func governedTaskList(_ body: JSONValue) -> [UInt8]? {
-        guard case .object(var members) = body, case .object(var result)? = members["result"], let tasks = result["tasks"]?.arrayValue else { return nil }
+        guard case .object(var members) = body else { return nil }
+        guard case .object(var result)? = members["result"], let tasks = result["tasks"]?.arrayValue else {
+            guard !ownedTasks.isEmpty else { return nil }
+            members.removeValue(forKey: "error")
+            members["result"] = ["tasks": .array(ownedTaskSnapshots)]
+            return JSONRPC.encode(.object(members))
+        }
         let governed = tasks.filter { $0["taskId"]?.stringValue.map { governedTasks[$0] != nil } ?? false }
-        guard governed.count != tasks.count else { return nil }
-        result["tasks"] = .array(governed)
+        guard governed.count != tasks.count || !ownedTasks.isEmpty else { return nil }
+        result["tasks"] = .array(ownedTaskSnapshots + governed)
         members["result"] = .object(result)
         return JSONRPC.encode(.object(members))
     }

@@ -14,12 +14,30 @@ struct ToolCallRequest: Sendable {
     var modern: Bool
     /// `params._meta.progressToken`: a held call sends progress with it while it waits.
     var progressToken: JSONValue?
+    /// `params.task.ttl` in milliseconds, when the client asked for a task.
+    var taskTTL: Int64?
     /// The request as received.
     var raw: [UInt8]
 }
 
+/// A governed call in progress: its state machine, and what the session's I/O for it needs.
+struct CallInProgress {
+    var machine: GovernedCallMachine
+    var request: ToolCallRequest
+    /// The task waiting for the tool catalogue or for a person; cancelled with the call.
+    var waiter: Task<Void, Never>?
+    /// The approval the call waits on or runs on.
+    var approval: ApprovalRecord?
+    /// The request as it is forwarded (arguments as the policy rewrote them).
+    var forwarded: [UInt8]
+    /// The ledger's call record it is forwarded under.
+    var callId: String?
+    /// The task the gateway answered the call with, when it is held as one.
+    var ownedTaskId: String?
+}
+
 extension GatewaySession {
-    /// Validates a `tools/call` and submits its decision.
+    /// Validates a `tools/call` and starts governing it.
     func startToolCall(id: JSONValue, params: JSONValue?, raw: [UInt8]) {
         guard case .object(let members)? = params, case .string(let tool)? = members["name"], !tool.isEmpty else {
             sendToClient(JSONRPC.errorResponse(
@@ -37,32 +55,142 @@ extension GatewaySession {
             sendToClient(JSONRPC.errorResponse(id: id, code: JSONRPCErrorCode.upstreamUnavailable, message: "the gateway is shutting down"))
             return
         }
+        let key = JSONRPC.idKey(id)
+        guard calls[key] == nil else {
+            // JSON-RPC ids name one request at a time; a second would make the answers ambiguous.
+            sendToClient(JSONRPC.errorResponse(
+                id: id, code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: a request with id \(key) is still in progress"))
+            return
+        }
         // Under `spec.tasks: off` the upstream is asked plainly, so its answer is the result itself.
-        let raw = configuration.policy.tasks == .off && members["task"] != nil ? Self.withoutTaskParameter(raw) ?? raw : raw
-        activeWork += 1
+        let tasksOn = configuration.policy.tasks == .govern
+        let raw = !tasksOn && members["task"] != nil ? Self.withoutTaskParameter(raw) ?? raw : raw
+        let wantsTask = tasksOn && members["task"]?.objectValue != nil
         let call = ToolCallRequest(
-            id: id, key: JSONRPC.idKey(id), tool: tool, arguments: arguments, modern: modern, progressToken: members["_meta"]?["progressToken"],
-            raw: raw)
-        traceToolCallStarted(key: call.key, tool: tool, params: members, arguments: arguments)
+            id: id, key: key, tool: tool, arguments: arguments, modern: modern, progressToken: members["_meta"]?["progressToken"],
+            taskTTL: members["task"]?["ttl"]?.int64Value, raw: raw)
+        calls[key] = CallInProgress(machine: GovernedCallMachine(wantsTask: wantsTask), request: call, forwarded: raw)
+        traceToolCallStarted(key: key, tool: tool, params: members, arguments: arguments)
         // Clients of the stateless protocol revisions never send notifications/initialized:
         // the catalogue is then loaded on the first call.
         if catalogueLoad == nil { refreshCatalogue() }
         if catalogueReady {
-            submitDecision(call)
+            step(key) { $0.catalogueReady() }
             return
         }
-        heldCalls[call.key] = Task {
+        calls[key]?.waiter = Task {
             await catalogueLoad?.value
-            heldCalls.removeValue(forKey: call.key)
-            if Task.isCancelled {
-                endGovernance(call, cancelled: true)
-                return
-            }
-            submitDecision(call)
+            guard !Task.isCancelled else { return }
+            step(key) { $0.catalogueReady() }
         }
     }
 
-    /// Adds the call's decision to the next group commit; ``decided(_:_:)`` goes on once it is recorded.
+    /// Feeds the call's state machine one event and performs the action it returns; a call that
+    /// has ended is then forgotten.
+    func step(_ key: String, _ event: (inout GovernedCallMachine) -> GovernedCallMachine.Action) {
+        perform(transition(key, event), key: key)
+        endIfFinished(key)
+    }
+
+    /// Feeds the call's state machine one event and returns its action (`.none` for a call the
+    /// session no longer knows).
+    func transition(_ key: String, _ event: (inout GovernedCallMachine) -> GovernedCallMachine.Action) -> GovernedCallMachine.Action {
+        guard var call = calls[key] else { return .none }
+        let action = event(&call.machine)
+        calls[key] = call
+        return action
+    }
+
+    /// Forgets a call that has ended; its span ends unless it completed (that span ends with the
+    /// recorded outcome).
+    func endIfFinished(_ key: String) {
+        guard let call = calls[key], call.machine.isFinished else { return }
+        calls.removeValue(forKey: key)
+        if call.machine.state != .completed { traceToolCallEnded(key: key) }
+        resumeIdleWaitersIfIdle()
+    }
+
+    func perform(_ action: GovernedCallMachine.Action, key: String) {
+        guard let call = calls[key] else { return }
+        let request = call.request
+        switch action {
+        case .submitDecision:
+            submitDecision(request)
+        case .forward:
+            forward(call)
+        case .refuse(let reason, let recordRefused):
+            logger.notice("refused tool \(request.tool): \(reason)")
+            if recordRefused, let approval = call.approval {
+                recordOutcome(
+                    callId: approval.toolCallId, tool: request.tool, outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: 0))
+            }
+            answer(call, Self.refusal(id: request.id, tool: request.tool, modern: request.modern, reason: reason))
+        case .fail(let message):
+            logger.error("refused tool \(request.tool): \(message)")
+            answer(call, JSONRPC.errorResponse(id: request.id, code: JSONRPCErrorCode.internalError, message: message))
+        case .hold(let announce, let asTask):
+            guard let approval = call.approval else { return }
+            if asTask {
+                answerWithOwnedTask(key: key, approval: approval)
+                // The client asked the gateway for a task; the upstream is asked for one only
+                // where its tool offers tasks (else its answer is the result itself).
+                let support = toolCatalogue[request.tool]?["execution"]?["taskSupport"]?.stringValue
+                if support != "optional", support != "required" {
+                    calls[key]?.forwarded = Self.withoutTaskParameter(call.forwarded) ?? call.forwarded
+                }
+            }
+            if announce { announceApproval(approval, tool: request.tool) }
+            askClientToDecide(approval, tool: request.tool, taskId: calls[key]?.ownedTaskId)
+            traceApprovalStarted(key: key, rule: approval.rule)
+            waitForPerson(key: key, approval: approval)
+        case .waitAgain:
+            guard let approval = call.approval else { return }
+            waitForPerson(key: key, approval: approval)
+        case .consume:
+            consumeApproval(key: key)
+        case .answerPending:
+            guard let approval = call.approval else { return }
+            logger.notice("tool \(request.tool) is still awaiting approval \(approval.id); answered with a pending result")
+            answer(call, JSONRPC.resultResponse(id: request.id, result: ApprovalTexts.pendingResult(tool: request.tool, approval: approval, modern: request.modern)))
+        case .stopWaiting(let answerShutdown):
+            call.waiter?.cancel()
+            if let approval = call.approval {
+                logger.notice("the wait of tool \(request.tool) for approval \(approval.id) ended (\(answerShutdown ? "shutdown" : "cancelled by the client")); the approval stays pending")
+            }
+            guard answerShutdown else { return }
+            if let approval = call.approval {
+                answer(call, JSONRPC.resultResponse(id: request.id, result: ApprovalTexts.pendingResult(tool: request.tool, approval: approval, modern: request.modern)))
+            } else {
+                answer(call, Self.refusal(id: request.id, tool: request.tool, modern: request.modern, reason: "the gateway is shutting down"))
+            }
+        case .recordCancelled(let callId):
+            recordOutcome(
+                callId: callId, tool: request.tool,
+                outcome: ToolCallOutcome(status: .cancelled, isError: true, reason: "cancelled by the client before it was forwarded", durationMs: 0))
+        case .cancelForwarded(let callId):
+            guard let upstreamId = upstreamIds.removeValue(forKey: key),
+                  case .toolCall(_, _, let started)? = pendingUpstream.removeValue(forKey: upstreamId)?.kind
+            else { return }
+            recordOutcome(
+                callId: callId, tool: request.tool,
+                outcome: ToolCallOutcome(
+                    status: .cancelled, isError: true, reason: "cancelled by the client after it was forwarded",
+                    durationMs: (ContinuousClock.now - started).milliseconds))
+        case .deliver, .none:
+            break
+        }
+    }
+
+    /// Sends a call's answer: to the client, or to the task the gateway answered it with.
+    func answer(_ call: CallInProgress, _ response: [UInt8]) {
+        if let taskId = call.ownedTaskId {
+            finishOwnedTask(taskId, response: response)
+        } else {
+            sendToClient(response)
+        }
+    }
+
+    /// Adds the call's decision to the next group commit; the call's machine goes on once it is recorded.
     func submitDecision(_ call: ToolCallRequest) {
         let annotations = toolCatalogue[call.tool].map(ToolAnnotations.init(tool:))
         let sideEffect = SideEffectClassifier.classify(tool: call.tool, annotations: annotations, policy: configuration.policy)
@@ -72,237 +200,83 @@ extension GatewaySession {
         }
         let rule = GovernanceRule(
             runId: runId, requestKey: call.key, tool: call.tool, arguments: call.arguments, sideEffect: sideEffect, policy: configuration.policy,
-            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName, approvalSecret: approvalSecret)
+            pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
+            storeOptions: configuration.storeCommandOptions ?? "", approvalSecret: approvalSecret)
         let matchKey = rule.approvalMatchKey()
         let request = DecisionRequest(
             runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()),
             approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: matchKey,
             grantQuery: matchKey == nil ? nil : rule.grantQuery
         ) { rule.decide($0) }
-        decidingKeys.insert(call.key)
-        let startsGroup = decisionCommits.add(request, key: call.key) { [self] result in
-            decidingKeys.remove(call.key)
-            if cancelledBeforeDecision.remove(call.key) != nil {
-                // Cancelled while its group was being written (a store that writes off this thread).
-                cancelAfterDecision(call, result)
-                return
-            }
-            decided(call, result)
+        let startsGroup = decisionCommits.add(request, key: call.key) { session, result in
+            let outcome = session.decisionOutcome(call, result)
+            session.step(call.key) { $0.decided(outcome) }
         }
         if startsGroup { afterQueuedWork { $0.writeDecisions() } }
     }
 
-    /// Ends a call the client cancelled while its decision was being written: nothing is
-    /// forwarded; a call that was recorded is recorded `cancelled`, except one held for approval,
-    /// whose approval stays pending for the agent's retry.
-    func cancelAfterDecision(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>) {
-        if case .success(let recorded) = result, let record = recorded.call, recorded.approval == nil, case .allow = recorded.verdict.decision {
-            let outcome = ToolCallOutcome(status: .cancelled, isError: true, reason: "cancelled by the client before it was forwarded", durationMs: 0)
-            recordOutcome(callId: record.id, tool: call.tool, outcome: outcome)
-        }
-        endGovernance(call, cancelled: true)
-    }
-
-    /// Goes on with a call once its decision is recorded (or could not be).
-    func decided(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>) {
+    /// What a recorded decision means for the call; keeps what the call's later steps need.
+    func decisionOutcome(_ call: ToolCallRequest, _ result: Result<RecordedDecision<GovernedCall>, any Error>) -> GovernedCallMachine.DecisionOutcome {
         let recorded: RecordedDecision<GovernedCall>
         switch result {
         case .success(let value):
             recorded = value
-        case .failure(let error) where error is CancellationError:
-            endGovernance(call, cancelled: true)
-            return
         case .failure(let error):
-            refuseUnrecorded(id: call.id, tool: call.tool, modern: call.modern, error: error)
-            endGovernance(call)
-            return
+            return .unrecorded(error: "RiskKernel could not record the decision for tool \"\(call.tool)\", so the call was not forwarded: \(error)")
         }
         let verdict = recorded.verdict
-        let forwarded = verdict.rewritten ? Self.replacingArguments(in: call.raw, with: verdict.arguments) : call.raw
         traceDecided(key: call.key, decision: verdict.decision)
+        if verdict.rewritten { calls[call.key]?.forwarded = Self.replacingArguments(in: call.raw, with: verdict.arguments) }
         if let prior = verdict.priorApproval {
             // An identical retry: it waits on the approval asked for before, or runs on it.
             logger.notice("tool \(call.tool) repeats the call of approval \(prior.id) (\(prior.status.rawValue))")
-            hold(call, approval: prior, announce: false, forwarded: forwarded)
-            return
+            calls[call.key]?.approval = prior
+            return .hold(approvalId: prior.id, announce: false)
         }
         guard let record = recorded.call else {
-            endGovernance(call)
-            return
+            return .unrecorded(error: "RiskKernel recorded no call for tool \"\(call.tool)\", so it was not forwarded")
         }
         switch verdict.decision {
         case .allow:
-            forward(id: call.id, key: call.key, callId: record.id, tool: call.tool, raw: forwarded)
+            calls[call.key]?.callId = record.id
+            return .allow(callId: record.id)
         case .deny(let rule, let reason):
             logger.notice("refused tool \(call.tool) (rule \(rule)): \(reason)")
-            sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
+            return .deny(reason: reason)
         case .needsApproval:
-            if let approval = recorded.approval {
-                hold(call, approval: approval, announce: true, forwarded: forwarded)
-                return
+            guard let approval = recorded.approval else {
+                return .unrecorded(error: "RiskKernel recorded no approval for tool \"\(call.tool)\", so it was not forwarded")
             }
-        }
-        endGovernance(call)
-    }
-
-    /// Holds a call for its approval on a task of its own, which a cancellation stops (the request
-    /// is then detached: the approval stays pending for the agent's retry).
-    func hold(_ call: ToolCallRequest, approval: ApprovalRecord, announce: Bool, forwarded: [UInt8]) {
-        heldCalls[call.key] = Task {
-            await holdForApproval(call, approval: approval, announce: announce, forwarded: forwarded)
-            endGovernance(call)
+            calls[call.key]?.approval = approval
+            return .hold(approvalId: approval.id, announce: true)
         }
     }
 
-    /// The call's governance is over (forwarded, refused, or dropped): its span ends and the
-    /// gateway stops counting it as work in progress. A call cancelled before its decision gets
-    /// no response, unless the gateway is shutting down.
-    func endGovernance(_ call: ToolCallRequest, cancelled: Bool = false) {
-        if cancelled, shuttingDown {
-            sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: "the gateway is shutting down"))
-        }
-        heldCalls.removeValue(forKey: call.key)
-        traceGovernanceEnded(key: call.key)
-        activeWork -= 1
-    }
-
-    /// Answers a call whose decision could not be recorded (it is never forwarded).
-    func refuseUnrecorded(id: JSONValue, tool: String, modern: Bool, error: any Error) {
-        logger.error("refused tool \(tool): its decision could not be recorded: \(error)")
-        sendToClient(JSONRPC.errorResponse(
-            id: id, code: JSONRPCErrorCode.internalError,
-            message: "RiskKernel could not record the decision for tool \"\(tool)\", so the call was not forwarded: \(error)"))
-    }
-
-    func forward(id: JSONValue, key: String, callId: String, tool: String, raw: [UInt8]) {
-        sendRequestUpstream(traceUpstreamStarted(key: key, raw: raw), clientId: id, kind: .toolCall(callId: callId, tool: tool, started: .now))
-        if let price = configuration.policy.price(of: tool) { charge(price, callId: callId, tool: tool) }
+    func forward(_ call: CallInProgress) {
+        guard let callId = call.callId ?? call.approval?.toolCallId else { return }
+        let request = call.request
+        sendRequestUpstream(
+            traceUpstreamStarted(key: request.key, raw: call.forwarded), clientId: request.id,
+            kind: .toolCall(callId: callId, tool: request.tool, started: .now))
+        if let price = configuration.policy.price(of: request.tool) { charge(price, callId: callId, tool: request.tool) }
+        if let taskId = call.ownedTaskId { ownedTaskForwarded(taskId) }
     }
 
     /// Adds a priced tool's call to the run's spend (which may halt the run, as model spend does).
     func charge(_ price: Money, callId: String, tool: String) {
-        activeWork += 1
-        Task {
+        spawn { session in
             do {
-                let spent = try await store.recordToolSpend(runId: runId, callId: callId, tool: tool, dollars: price)
-                if let reason = spent.haltReason { logger.warning("run halted: \(reason)") }
+                let spent = try await session.store.recordToolSpend(runId: session.runId, callId: callId, tool: tool, dollars: price)
+                if let reason = spent.haltReason { session.logger.warning("run halted: \(reason)") }
             } catch {
-                logger.error("could not record the price of tool \(tool) (call \(callId)): \(error)")
-            }
-            self.activeWork -= 1
-        }
-    }
-
-    /// Waits for a person's decision for at most the hold window (`--approval-hold`), sending
-    /// progress when the request carries a `progressToken`; then runs the call on its approval
-    /// (once), refuses it, or answers with a pending result naming the approval.
-    func holdForApproval(_ call: ToolCallRequest, approval: ApprovalRecord, announce: Bool, forwarded: [UInt8]) async {
-        if announce { announceApproval(approval, tool: call.tool) }
-        traceApprovalStarted(key: call.key, rule: approval.rule)
-        var machine = HeldCallMachine(approvalId: approval.id)
-        let holdEnd = min(Date().addingTimeInterval(configuration.approvalHold.seconds), approval.expiresAt ?? .distantFuture)
-        var latest = approval
-        var action: HeldCallMachine.Action
-        do {
-            latest = try await waitForDecision(approval, until: holdEnd, call: call)
-            traceApprovalEnded(key: call.key, status: latest.asOf(Date()).status)
-            action = machine.waitEnded(latest, at: Date())
-        } catch {
-            logger.notice("the wait of tool \(call.tool) for approval \(approval.id) ended (\(shuttingDown ? "shutdown" : "cancelled by the client")); the approval stays pending")
-            action = machine.cancelled(shuttingDown: shuttingDown)
-        }
-        while true {
-            switch action {
-            case .consume:
-                do {
-                    _ = try await store.consumeApproval(id: approval.id, requestId: call.key)
-                    action = machine.consumed()
-                } catch StoreError.notPending(_, let status) {
-                    action = machine.consumeFailed(status: status, error: "")
-                } catch {
-                    action = machine.consumeFailed(
-                        status: nil, error: "RiskKernel could not record the approval of tool \"\(call.tool)\", so the call was not forwarded: \(error)")
-                }
-            case .forward:
-                logger.notice("approval \(approval.id) granted by \(latest.decidedBy ?? "unknown"); forwarding tool \(call.tool)")
-                forward(id: call.id, key: call.key, callId: approval.toolCallId, tool: call.tool, raw: forwarded)
-                return
-            case .answerPending:
-                logger.notice("tool \(call.tool) is still awaiting approval \(approval.id); answered with a pending result")
-                sendToClient(JSONRPC.resultResponse(id: call.id, result: ApprovalTexts.pendingResult(tool: call.tool, approval: latest, modern: call.modern)))
-                return
-            case .refuse(let reason, let recordRefused):
-                logger.notice("refused tool \(call.tool): \(reason)")
-                // The approval's call ends refused (once: a call completes once, whichever waiter sees it first).
-                if recordRefused {
-                    recordOutcome(
-                        callId: approval.toolCallId, tool: call.tool, outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: 0))
-                }
-                sendToClient(Self.refusal(id: call.id, tool: call.tool, modern: call.modern, reason: reason))
-                return
-            case .fail(let message):
-                sendToClient(JSONRPC.errorResponse(id: call.id, code: JSONRPCErrorCode.internalError, message: message))
-                return
-            case .detach, .none:
-                return
+                session.logger.error("could not record the price of tool \(tool) (call \(callId)): \(error)")
             }
         }
-    }
-
-    /// Waits for the approval's decision until `deadline`, sending `notifications/progress` every
-    /// few seconds meanwhile when the request asked for progress.
-    func waitForDecision(_ approval: ApprovalRecord, until deadline: Date, call: ToolCallRequest) async throws -> ApprovalRecord {
-        let store = self.store
-        guard let token = call.progressToken else { return try await store.waitForDecision(approvalId: approval.id, until: deadline) }
-        return try await withThrowingTaskGroup(of: ApprovalRecord?.self) { group in
-            group.addTask { try await store.waitForDecision(approvalId: approval.id, until: deadline) }
-            group.addTask {
-                var count = 0
-                while !Task.isCancelled {
-                    count += 1
-                    await self.sendToClient(JSONRPC.notification(
-                        method: "notifications/progress", params: ApprovalTexts.progress(token: token, count: count, tool: call.tool, approvalId: approval.id)))
-                    try await Task.sleep(for: Self.progressInterval)
-                }
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let decided = next { return decided }
-            }
-            throw CancellationError()
-        }
-    }
-
-    /// How often a held call with a `progressToken` is sent progress: below the 5 s the MCP
-    /// clients that reset their timeout on progress need.
-    static let progressInterval: Duration = .seconds(4)
-
-    /// Tells the client (a log message) and the gateway's log how to decide a new approval.
-    func announceApproval(_ approval: ApprovalRecord, tool: String) {
-        let approveCommand = approvalCommand("approve", approval.id)
-        let denyCommand = approvalCommand("deny", approval.id) + " --reason TEXT"
-        logger.notice("tool \(tool) needs approval (rule \(approval.rule)): approve with `\(approveCommand)` or deny with `\(denyCommand)`")
-        notifier.notify(ApprovalNotice(approval: approval, approveCommand: approveCommand, denyCommand: denyCommand))
-        sendToClient(JSONRPC.notification(method: "notifications/message", params: [
-            "level": "warning", "logger": "riskkernel",
-            "data": [
-                "message": .string("RiskKernel is holding tool \"\(tool)\" for approval (rule \(approval.rule)). Approve: \(approveCommand)"),
-                "approvalId": .string(approval.id), "tool": .string(tool), "rule": .string(approval.rule),
-                "approveCommand": .string(approveCommand), "denyCommand": .string(denyCommand),
-            ],
-        ]))
-    }
-
-    func approvalCommand(_ verb: String, _ approvalId: String) -> String {
-        var command = "riskkernel approvals \(verb) \(approvalId)"
-        if let database = configuration.databaseHint { command += " --db \(ShellQuoting.quote(database))" }
-        return command
     }
 
     /// How a forwarded call ended, as the ledger keeps it (only the redacted result, whatever
-    /// `spec.secrets.results` says).
-    func outcome(of body: JSONValue, elapsed: Duration) -> ToolCallOutcome {
+    /// `spec.secrets.results` says); `withheld`: why the client did not get the result.
+    func outcome(of body: JSONValue, elapsed: Duration, withheld: String? = nil) -> ToolCallOutcome {
         let isError: Bool
         let status: ToolCallStatus
         let payload: JSONValue
@@ -318,7 +292,7 @@ extension GatewaySession {
         return ToolCallOutcome(
             status: status, result: bytes.count <= configuration.maxStoredResultBytes ? stored : nil,
             resultDigest: EventChain.hexDigest(bytes), resultBytes: Int64(bytes.count), isError: isError,
-            reason: body["error"]?["message"]?.stringValue, durationMs: elapsed.milliseconds)
+            reason: body["error"]?["message"]?.stringValue ?? withheld, durationMs: elapsed.milliseconds)
     }
 
     /// A tool result with `isError: true` whose text names the tool and the reason. Requests of

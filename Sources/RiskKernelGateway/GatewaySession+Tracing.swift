@@ -50,14 +50,6 @@ extension GatewaySession {
         toolCallTraces.removeValue(forKey: key)?.ended(error: error)
     }
 
-    /// Governance of the call ended: unless it was forwarded (its span then ends with the upstream's
-    /// answer), the call is over.
-    func traceGovernanceEnded(key: String) {
-        guard tracer != nil else { return }
-        if let upstreamId = upstreamIds[key], case .toolCall? = pendingUpstream[upstreamId]?.kind { return }
-        traceToolCallEnded(key: key)
-    }
-
     /// Runs `riskkernel/recordModelCall` inside its span.
     func tracingModelCall(_ params: JSONValue?, _ body: () async throws -> JSONValue) async throws -> JSONValue {
         guard let tracer else { return try await body() }

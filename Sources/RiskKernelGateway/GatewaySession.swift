@@ -47,9 +47,22 @@ public actor GatewaySession {
     var upstreamIds: [String: Int64] = [:]
     /// The last id the gateway gave a request to the upstream.
     var lastUpstreamId: Int64 = 0
-    /// The tasks of calls waiting for something (the tool catalogue, a person's approval), by
-    /// request id key; a cancellation cancels them.
-    var heldCalls: [String: Task<Void, Never>] = [:]
+    /// Requests sent to the client and not answered yet, by the id the gateway gave them.
+    var pendingClient: [Int64: PendingClientRequest] = [:]
+    /// The client-side id of each upstream request relayed to the client, by the upstream's id key.
+    var clientRequestIds: [String: Int64] = [:]
+    /// The last id the gateway gave a request to the client.
+    var lastClientRequestId: Int64 = 0
+    /// The client's `initialize` params (`clientInfo`, `capabilities`).
+    var clientInitialize: JSONValue?
+    /// The gateway's open `elicitation/create` requests to the client, by approval id.
+    var elicitations: [String: Int64] = [:]
+    /// The governed calls in progress, by request id key: each one's state machine and I/O handles.
+    var calls: [String: CallInProgress] = [:]
+    /// The tasks the gateway answered held calls with, by task id.
+    var ownedTasks: [String: OwnedTask] = [:]
+    /// The ids of `tasks/result` requests waiting for an owned task to end, by task id.
+    var taskResultWaiters: [String: [JSONValue]] = [:]
     /// The tasks that governed calls of this run created, by task id.
     var governedTasks: [String: GovernedTask] = [:]
     /// Tool definitions by name, from the upstream's `tools/list`.
@@ -68,7 +81,12 @@ public actor GatewaySession {
     var protocolEnvelope: JSONValue?
     var shuttingDown = false
     /// Calls being decided or completed right now (their ledger writes are in flight).
-    var activeWork = 0
+    /// Side work not yet ended (``spawn(_:)``, group commits in flight).
+    var sideWorkInProgress = 0
+    /// The side work's queue, which ``runSideWork()`` takes into one task group.
+    let sideWork = AsyncStream.makeStream(of: SideWorkItem.self)
+    /// Who waits for the session to be idle (``waitUntilIdle(timeout:)``).
+    var idleWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     var checkpointLimitLogged = false
     /// The store's secret for approval match keys (``ApprovalMatchKey``).
     let approvalSecret: [UInt8]
@@ -82,10 +100,6 @@ public actor GatewaySession {
     let executor = DedicatedThreadExecutor(name: "riskkernel-gateway")
     /// Decisions waiting for their group's transaction.
     let decisionCommits = GroupCommit<DecisionRequest<GovernedCall>, RecordedDecision<GovernedCall>>()
-    /// Calls whose decision waits for its group, by request id key.
-    var decidingKeys: Set<String> = []
-    /// Calls cancelled by the client while their decision waited for its group.
-    var cancelledBeforeDecision: Set<String> = []
     /// Outcomes waiting for their group's transaction.
     let outcomeCommits = GroupCommit<ToolCallCompletion, Void>()
 
@@ -144,6 +158,12 @@ public actor GatewaySession {
             switch JSONRPC.classify(bytes) {
             case .failure(let rejection):
                 logger.warning("refused a client message: \(rejection.message)")
+                if case .integer(let id) = rejection.id, pendingClient[id] != nil, case .object(let members)? = try? JSONParser.parse(bytes),
+                   members["method"] == nil {
+                    // An unreadable answer to a request sent to the client: that request fails.
+                    clientAnswerUnreadable(id: rejection.id, reason: "the client's answer is not valid JSON-RPC (\(rejection.message))")
+                    return
+                }
                 sendToClient(JSONRPC.errorResponse(id: rejection.id, code: rejection.code, message: rejection.message))
             case .success((let message, _)):
                 route(message, raw: bytes)
@@ -164,7 +184,7 @@ public actor GatewaySession {
                 sendToClient(JSONRPC.errorResponse(
                     id: id, code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: method \"\(method)\" is not \"tools/call\""))
             } else if method.hasPrefix(ExtensionMethods.prefix) || method.lowercased().hasPrefix(ExtensionMethods.prefix) {
-                Task { await self.answerExtension(id: id, method: method, params: params) }
+                spawn { await $0.answerExtension(id: id, method: method, params: params) }
             } else if method.hasPrefix("tasks/") {
                 routeTaskRequest(id: id, method: method, params: params, raw: raw)
             } else if method.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix("tasks/") {
@@ -172,6 +192,7 @@ public actor GatewaySession {
                 sendToClient(JSONRPC.errorResponse(
                     id: id, code: JSONRPCErrorCode.invalidRequest, message: "Invalid Request: method \"\(method)\" is not a tasks/ method"))
             } else {
+                if method == "initialize" { clientInitialize = params }
                 let kind: PendingKind = switch method {
                 case "tools/list": .toolsList
                 case "initialize": .initialize
@@ -194,10 +215,10 @@ public actor GatewaySession {
             }
             sendUpstream(raw)
             if method == "notifications/initialized" { refreshCatalogue() }
-        case .response:
-            // An answer to a request of the upstream's own (sampling, elicitation, roots): its ids
-            // are the upstream's, in the other direction, and pass unchanged.
-            sendUpstream(raw)
+        case .response(let id, let body):
+            // An answer to a request sent to the client: the upstream's (sampling, elicitation,
+            // roots) or the gateway's own.
+            clientResponded(id: id, body: body, raw: raw)
         }
     }
 
@@ -227,6 +248,10 @@ public actor GatewaySession {
                     relayTaskStatus(params: params, message: message, raw: bytes)
                     return
                 }
+                if method == "notifications/cancelled" {
+                    upstreamCancelled(params: params, raw: bytes)
+                    return
+                }
                 sendToClient(bytes)
                 if method == "notifications/tools/list_changed" { refreshCatalogue() }
             case .success((.request(let id, let method, let params), _)):
@@ -234,7 +259,7 @@ public actor GatewaySession {
                     governSampling(id: id, params: params, raw: bytes)
                     return
                 }
-                sendToClient(bytes)
+                relayRequestToClient(bytes, upstreamId: id)
             }
         }
     }
@@ -247,6 +272,7 @@ public actor GatewaySession {
             return nil
         }
         if let clientKey = pending.clientKey { upstreamIds.removeValue(forKey: clientKey) }
+        defer { resumeIdleWaitersIfIdle() }
         return pending
     }
 
@@ -256,7 +282,7 @@ public actor GatewaySession {
     /// names why, and a tool call's outcome is recorded.
     func answerUnreadable(upstreamId: JSONValue, reason: String, forward bytes: [UInt8]?) {
         guard let pending = takePending(upstreamId: upstreamId) else { return }
-        let errorBody: JSONValue = ["jsonrpc": "2.0", "id": upstreamId, "error": ["code": .integer(JSONRPCErrorCode.internalError), "message": .string(reason)]]
+        let errorBody = Self.errorBody(id: upstreamId, code: JSONRPCErrorCode.internalError, message: reason)
         switch pending.kind {
         case .passthrough:
             if let bytes, let clientId = pending.clientId, let spliced = TopLevelId.replacing(in: bytes, with: clientId) {
@@ -291,13 +317,22 @@ public actor GatewaySession {
         let raw = TopLevelId.replacing(in: upstreamRaw, with: clientId) ?? JSONRPC.encode(body)
         switch pending.kind {
         case .toolCall(let callId, let tool, let started):
+            let ownedTaskId = calls[key]?.ownedTaskId
+            if let upstreamTaskId = Self.createdTaskId(body), ownedTaskId != nil {
+                // The upstream made a task of a call the gateway already answered with its own:
+                // the gateway fetches its result and finishes its own task with it.
+                followUpstreamTask(upstreamTaskId, for: pending, body: body)
+                return
+            }
+            guard transition(key, { $0.answered() }) == .deliver else { return }
+            defer { endIfFinished(key) }
             if let taskId = Self.createdTaskId(body) {
                 // A task handle, not the result: the result comes through tasks/result, governed there.
                 governedTasks[taskId] = GovernedTask(callId: callId, tool: tool, started: started, trace: toolCallTraces.removeValue(forKey: key))
                 sendToClient(withoutSecrets(body: body, raw: raw, tool: tool).1)
                 return
             }
-            complete(callId: callId, tool: tool, key: key, started: started, body: body, raw: raw)
+            complete(callId: callId, tool: tool, key: key, started: started, body: body, raw: raw, ownedTaskId: ownedTaskId)
         case .initialize:
             sendToClient(configuration.policy.tasks == .off ? Self.withoutTaskCapability(body) ?? raw : raw)
         case .task(let method, let taskId):
@@ -307,11 +342,10 @@ public actor GatewaySession {
         case .toolsList:
             // The client's own listing is answered from the upstream's answer to it: its tools are
             // checked against their pins here, so a slow first listing never leaves it empty.
-            activeWork += 1
-            Task {
-                await self.observeListing(body)
-                self.sendToClient(self.filteredToolsList(body) ?? raw)
-                self.activeWork -= 1
+            let listing = body
+            spawn { session in
+                await session.observeListing(listing)
+                session.sendToClient(session.filteredToolsList(listing) ?? raw)
             }
         case .passthrough:
             sendToClient(raw)
@@ -320,68 +354,78 @@ public actor GatewaySession {
         }
     }
 
-    /// Records a call's outcome in the next group commit, then answers the client with its result
-    /// (credentials redacted or withheld as the policy says).
-    func complete(callId: String, tool: String, key: String, started: ContinuousClock.Instant, body: JSONValue, raw: [UInt8]) {
+    /// Answers the client with a call's result (credentials redacted or withheld as the policy
+    /// says), then records its outcome in the next group commit: the decision is the one durable
+    /// write before the call runs. A gateway that dies in between leaves the call `forwarded`, and
+    /// recovery records it `unknown` (never missing, never left pending).
+    func complete(
+        callId: String, tool: String, key: String, started: ContinuousClock.Instant, body: JSONValue, raw: [UInt8], ownedTaskId: String? = nil
+    ) {
         let elapsed = ContinuousClock.now - started
-        let (checkedBody, checkedRaw) = withoutSecrets(body: body, raw: raw, tool: tool)
+        let (checkedBody, checkedRaw, withheld) = withoutSecrets(body: body, raw: raw, tool: tool)
         traceUpstreamAnswered(key: key, body: checkedBody)
-        activeWork += 1
-        let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed))
-        let startsGroup = outcomeCommits.add(completion, key: key) { [self] result in
-            if case .failure(let error) = result { logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
+        beginSideWork()
+        let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed, withheld: withheld))
+        if let ownedTaskId {
+            finishOwnedTask(ownedTaskId, response: checkedRaw)
+        } else {
             sendToClient(checkedRaw)
-            traceToolCallEnded(key: key)
-            activeWork -= 1
+        }
+        let startsGroup = outcomeCommits.add(completion, key: key) { session, result in
+            if case .failure(let error) = result { session.logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
+            session.traceToolCallEnded(key: key)
+            session.endSideWork()
         }
         if startsGroup { afterQueuedWork { $0.writeOutcomes() } }
     }
 
     /// A tool call's response with the credentials in its result redacted or the result withheld,
-    /// as `spec.secrets.results` says; unchanged when there are none.
-    func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String) -> (JSONValue, [UInt8]) {
+    /// as `spec.secrets.results` says; unchanged when there are none. `withheld` says why a result
+    /// was withheld (the call's recorded reason), `nil` when it was not.
+    func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String) -> (JSONValue, [UInt8], withheld: String?) {
         let action = configuration.policy.secrets.results
-        guard action != .off, case .object(var members) = body else { return (body, raw) }
+        guard action != .off, case .object(var members) = body else { return (body, raw, nil) }
         let field = members["result"] != nil ? "result" : "error"
-        guard let payload = members[field] else { return (body, raw) }
+        guard let payload = members[field] else { return (body, raw, nil) }
         let kinds = secretScanner.kinds(in: payload)
-        guard !kinds.isEmpty else { return (body, raw) }
+        guard !kinds.isEmpty else { return (body, raw, nil) }
+        var withheld: String?
         logger.warning("the result of tool \(tool) contained a secret (\(kinds.joined(separator: ", "))): \(action == .block ? "withheld" : "redacted")")
         if action == .redact || field == "error" {
             members[field] = secretScanner.redacting(payload)
         } else {
+            withheld = "result withheld: it contained a secret (\(kinds.joined(separator: ", ")))"
             members["result"] = [
                 "content": [["type": "text", "text": .string("RiskKernel withheld the result of tool \"\(tool)\": it contained a secret (\(kinds.joined(separator: ", ")))")]],
                 "isError": true,
             ]
         }
         let checked = JSONValue.object(members)
-        return (checked, JSONRPC.encode(checked))
+        return (checked, JSONRPC.encode(checked), withheld)
     }
 
-    /// The upstream closed its output: everything still waiting on it fails.
+    /// The upstream closed its output: everything still waiting on it fails, a tool call with its
+    /// outcome recorded.
     public func upstreamClosed(exitStatus: Int32?) async {
         let reason = exitStatus.map { "the upstream server exited with status \($0)" } ?? "the upstream server closed its output"
         let pending = pendingUpstream
         pendingUpstream = [:]
         upstreamIds = [:]
-        for request in pending.values {
-            switch request.kind {
-            case .toolCall(let callId, let tool, let started):
-                try? await store.completeToolCall(
-                    id: callId,
-                    outcome: ToolCallOutcome(status: .failed, isError: true, reason: reason, durationMs: (ContinuousClock.now - started).milliseconds))
-                logger.error("tool \(tool) failed: \(reason)")
-                if let key = request.clientKey { traceToolCallEnded(key: key, error: reason) }
-            case .toolsList, .passthrough, .initialize, .task, .taskList:
-                break
-            case .internalRequest(let continuation):
+        for (upstreamId, request) in pending.sorted(by: { $0.key < $1.key }) {
+            if case .internalRequest(let continuation) = request.kind {
                 continuation.resume(throwing: UpstreamSpawnError(command: configuration.upstreamCommand.first ?? "", reason: reason))
+                continue
             }
-            if let clientId = request.clientId {
-                sendToClient(JSONRPC.errorResponse(id: clientId, code: JSONRPCErrorCode.upstreamUnavailable, message: reason))
-            }
+            if case .toolCall(_, let tool, _) = request.kind { logger.error("tool \(tool) failed: \(reason)") }
+            let body = Self.errorBody(id: .integer(upstreamId), code: JSONRPCErrorCode.upstreamUnavailable, message: reason)
+            answered(request, body: body, raw: JSONRPC.encode(body))
         }
+        resumeIdleWaitersIfIdle()
+    }
+
+    /// A JSON-RPC error response as a value.
+    static func errorBody(id: JSONValue, code: Int64, message: String) -> JSONValue {
+        ["jsonrpc": "2.0", "id": id, "error": ["code": .integer(code), "message": .string(message)]]
     }
 
     // MARK: Recording
@@ -390,9 +434,9 @@ public actor GatewaySession {
     func writeDecisions() {
         var group = decisionCommits.take()
         // A call cancelled while it waited is not recorded.
-        for (index, entry) in group.enumerated().reversed() where cancelledBeforeDecision.remove(entry.key) != nil {
+        for (index, entry) in group.enumerated().reversed() where calls[entry.key]?.machine.state == .deciding(cancelRequested: true) {
             group.remove(at: index)
-            entry.then(.failure(CancellationError()))
+            entry.then(self, .failure(CancellationError()))
         }
         write(group, now: { try $0.decideToolCallsNow($1) }, later: { [store] in try await store.decideToolCalls($0) })
     }
@@ -415,19 +459,19 @@ public actor GatewaySession {
             deliver(Result { try now(store, requests) }, to: group)
             return
         }
-        Task {
+        spawn { session in
             do {
-                deliver(.success(try await later(requests)), to: group)
+                session.deliver(.success(try await later(requests)), to: group)
             } catch {
-                deliver(.failure(error), to: group)
+                session.deliver(.failure(error), to: group)
             }
         }
     }
 
-    private func deliver<Request, Written>(
+    func deliver<Request, Written>(
         _ outcome: Result<[Result<Written, any Error>], any Error>, to group: [GroupCommit<Request, Written>.Entry]
     ) {
-        for (entry, result) in zip(group, resultsPerItem(outcome, count: group.count)) { entry.then(result) }
+        for (entry, result) in zip(group, resultsPerItem(outcome, count: group.count)) { entry.then(self, result) }
     }
 
     /// Runs `work` on the session's thread after everything already queued there.
@@ -456,11 +500,10 @@ public actor GatewaySession {
         pendingUpstream[upstreamId] = PendingUpstream(kind: kind, clientId: clientId, clientKey: clientKey)
         upstreamIds[clientKey] = upstreamId
         let bytes = TopLevelId.replacing(in: raw, with: .integer(upstreamId)) ?? raw
-        if !upstream.writeLine(bytes) {
-            pendingUpstream.removeValue(forKey: upstreamId)
-            upstreamIds.removeValue(forKey: clientKey)
-            traceToolCallEnded(key: clientKey, error: "the upstream server is not running")
-            sendToClient(JSONRPC.errorResponse(id: clientId, code: JSONRPCErrorCode.upstreamUnavailable, message: "the upstream server is not running"))
+        if !upstream.writeLine(bytes), let pending = takePending(upstreamId: .integer(upstreamId)) {
+            // Answered as the upstream would have been, had it said it is gone.
+            let body = Self.errorBody(id: .integer(upstreamId), code: JSONRPCErrorCode.upstreamUnavailable, message: "the upstream server is not running")
+            answered(pending, body: body, raw: JSONRPC.encode(body))
         }
         return upstreamId
     }

@@ -31,6 +31,8 @@ struct GovernanceRule: Sendable {
     var secretScanner: SecretScanner
     var pinStatus: ToolPinStatus?
     var server: String
+    /// The store options of commands a refusal prints.
+    var storeOptions: String = ""
     /// The store's secret for approval match keys.
     var approvalSecret: [UInt8]
 
@@ -40,10 +42,12 @@ struct GovernanceRule: Sendable {
     }
 
     func context(_ inputs: DecisionInputs?) -> ToolCallContext {
-        ToolCallContext(
+        var context = ToolCallContext(
             tool: tool, arguments: arguments, sideEffect: sideEffect, policy: policy,
             budgets: inputs?.state.budgets ?? [], haltReason: inputs?.state.haltReason, secretScanner: secretScanner,
             pinStatus: pinStatus, server: server, recentToolCalls: inputs.flatMap { inputs in inputs.recentCalls.map { RecentToolCalls(now: inputs.now, calls: $0) } })
+        context.storeOptions = storeOptions
+        return context
     }
 
     /// The match key of the call if the policy holds it for approval, worked out before the run's

@@ -8,7 +8,8 @@
 /// work already queued on its thread (such as the rest of a burst of lines) has run, so a lone
 /// call waits for nothing but its own transaction. Used only on the session's thread.
 final class GroupCommit<Request: Sendable, Written: Sendable> {
-    typealias Then = (Result<Written, any Error>) -> Void
+    /// Goes on with the write's result, on the session's thread.
+    typealias Then = @Sendable (isolated GatewaySession, Result<Written, any Error>) -> Void
     /// A write, the request id key of the call it belongs to, and what to do once it is written.
     typealias Entry = (request: Request, key: String, then: Then)
 

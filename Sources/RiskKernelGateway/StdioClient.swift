@@ -11,6 +11,7 @@ public actor StdioClient {
     private var nextId: Int64 = 1
     private var waiting: [Int64: CheckedContinuation<JSONValue, Never>] = [:]
     private var notificationHandler: (@Sendable (JSONValue) -> Void)?
+    private var closeHandler: (@Sendable () -> Void)?
     private var unmatched: [Int64: JSONValue] = [:]
     private var orphans: [JSONValue] = []
     private var closed = false
@@ -34,9 +35,11 @@ public actor StdioClient {
     }
 
     /// Starts reading; `onNotification` receives every message that has a `method` (notifications
-    /// and server-to-client requests).
-    public func start(onNotification: @escaping @Sendable (JSONValue) -> Void) {
+    /// and server-to-client requests); `onClose` runs once when the child closes its output (it
+    /// exited, or will), after every waiting request has been answered with an error.
+    public func start(onNotification: @escaping @Sendable (JSONValue) -> Void, onClose: (@Sendable () -> Void)? = nil) {
         notificationHandler = onNotification
+        closeHandler = onClose
         let lines = LineReader.lines(from: output.fileHandleForReading.fileDescriptor, maxLineBytes: 64 * 1024 * 1024)
         Task {
             for await event in lines {
@@ -65,7 +68,12 @@ public actor StdioClient {
         let pending = waiting
         waiting = [:]
         for (id, continuation) in pending { continuation.resume(returning: Self.closedResponse(id)) }
+        closeHandler?()
+        closeHandler = nil
     }
+
+    /// Whether the child has closed its output: every later request is answered with an error at once.
+    public var isClosed: Bool { closed }
 
     static func closedResponse(_ id: Int64) -> JSONValue {
         ["jsonrpc": "2.0", "id": .integer(id), "error": ["code": -32000, "message": "the connection closed before a response"]]

@@ -10,6 +10,12 @@ public struct BundleCheck: Sendable, Hashable, CustomStringConvertible {
     public var status: Status
     public var detail: String
 
+    public init(name: String, status: Status, detail: String) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+    }
+
     public var json: JSONValue { ["name": .string(name), "status": .string(status.rawValue), "detail": .string(detail)] }
     public var description: String { "\(name): \(detail)" }
 }

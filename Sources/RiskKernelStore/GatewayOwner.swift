@@ -79,7 +79,7 @@ enum RecoveryReasons {
     static let decidedBy = "riskkernel"
     static let runFailed = "the gateway serving the run stopped without ending it (the process died)"
     static let approvalAbandoned = "the gateway waiting for this approval stopped without ending it (the process died)"
-    static let callAbandoned = "the gateway stopped before the call returned (the process died)"
+    static let callAbandoned = "the gateway stopped before it recorded the call's outcome (the process died); whether the upstream ran it is unknown"
     static let callNotDecided = "the gateway stopped before a decision (the process died)"
     static let approvalPastExpiry = "no decision before it expired, and no gateway was waiting for it"
 }

@@ -48,7 +48,7 @@ extension PostgresStore {
                     "SELECT id FROM tool_calls WHERE run_id = \(id) AND status = 'forwarded' ORDER BY created_at, rowid")
                 {
                     let callId: String = try call["id"]
-                    if try await Self.endAbandonedCall(connection, id: callId, runId: id, status: .failed, reason: RecoveryReasons.callAbandoned, at: now) {
+                    if try await Self.endAbandonedCall(connection, id: callId, runId: id, status: .unknown, reason: RecoveryReasons.callAbandoned, at: now) {
                         report.endedToolCalls.append(callId)
                     }
                 }

@@ -66,6 +66,17 @@ extension PostgresStore {
         }
     }
 
+    public func endHaltedRun(id: String) async throws -> RunRecord {
+        let now = Timestamps.now()
+        return try await write { connection in
+            guard let run = try await Self.fetchRun(connection, id: id, lock: true) else { throw StoreError.notFound("run \(id)") }
+            guard run.status == .halted else { return run }
+            try await connection.rows("UPDATE runs SET updated_at = \(Self.ms(now)), ended_at = \(Self.ms(now)) WHERE id = \(id)")
+            try await Self.appendEvent(connection, runId: id, kind: "run.status", data: ["status": "halted", "from": "halted", "reason": .string(RunEnd.reason)], at: now)
+            return try await Self.fetchRun(connection, id: id)!
+        }
+    }
+
     public func steps(runId: String) async throws -> [StepRecord] {
         try await read { connection in
             try await connection.rows("SELECT * FROM steps WHERE run_id = \(runId) ORDER BY step_index").map(Self.stepRecord)

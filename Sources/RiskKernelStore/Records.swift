@@ -180,6 +180,10 @@ public enum ToolCallStatus: String, Sendable, Codable, CaseIterable {
     case refused
     /// Cancelled by the client before it was forwarded.
     case cancelled
+    /// Forwarded, and its answer passed on, but the gateway ended before it recorded the outcome
+    /// (the outcome is written after the response, in the next group commit): recovery records
+    /// such calls `unknown`. Whether the upstream ran it is not known from the ledger.
+    case unknown
 }
 
 /// One `tools/call` and what became of it.

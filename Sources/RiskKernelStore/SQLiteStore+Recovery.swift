@@ -46,7 +46,7 @@ extension SQLiteStore {
                 for call in try Row.fetchAll(
                     db, sql: "SELECT id FROM tool_calls WHERE run_id = ? AND status = 'forwarded' ORDER BY created_at, rowid", arguments: [id])
                 {
-                    try Self.endAbandonedCall(db, id: call["id"], runId: id, status: .failed, reason: RecoveryReasons.callAbandoned, at: now)
+                    try Self.endAbandonedCall(db, id: call["id"], runId: id, status: .unknown, reason: RecoveryReasons.callAbandoned, at: now)
                     report.endedToolCalls.append(call["id"])
                 }
                 if (row["status"] as String) == RunStatus.running.rawValue {

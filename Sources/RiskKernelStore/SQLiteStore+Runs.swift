@@ -66,6 +66,17 @@ extension SQLiteStore {
         }
     }
 
+    public func endHaltedRun(id: String) async throws -> RunRecord {
+        let now = Timestamps.now()
+        return try await pool.write { db in
+            guard let run = try Self.fetchRun(db, id: id) else { throw StoreError.notFound("run \(id)") }
+            guard run.status == .halted else { return run }
+            try db.cachedStatement(sql: "UPDATE runs SET updated_at = ?, ended_at = ? WHERE id = ?").execute(arguments: [Self.ms(now), Self.ms(now), id])
+            try Self.appendEvent(db, runId: id, kind: "run.status", data: ["status": "halted", "from": "halted", "reason": .string(RunEnd.reason)], at: now)
+            return try Self.fetchRun(db, id: id)!
+        }
+    }
+
     public func steps(runId: String) async throws -> [StepRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY step_index", arguments: [runId]).map { row in

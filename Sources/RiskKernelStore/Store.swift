@@ -50,6 +50,10 @@ public protocol Store: Sendable {
     func childRuns(of id: String) async throws -> [RunRecord]
     /// Sets a run's status (and halt reason), appending a `run.status` event.
     func setRunStatus(id: String, status: RunStatus, reason: String?) async throws -> RunRecord
+    /// Records that the gateway serving a halted run has stopped: sets its `endedAt` (a halted run
+    /// stays halted, so no status change does), appending a `run.status` event (halted from halted,
+    /// reason `RunEnd.reason`). A run in any other status is returned unchanged.
+    func endHaltedRun(id: String) async throws -> RunRecord
     func steps(runId: String) async throws -> [StepRecord]
     /// The budgets that govern a run's next call (its own, then each ancestor's) and why it is
     /// halted, if it or an ancestor is.
@@ -203,6 +207,28 @@ public struct GovernanceState: Sendable, Hashable {
         }
         self.init(run: run, budgets: scopes, haltReason: LedgerWrites.haltReason(of: ancestry))
     }
+}
+
+extension GovernanceState {
+    /// Why nothing more of the run is forwarded, as the decision pipeline judges it: the run or an
+    /// ancestor is halted, or a budget in force (its own, or an ancestor's over its whole tree) is
+    /// used up, e.g. an ancestor's seconds, or a spend of another run of the tree that the ancestor's
+    /// stopped gateway could not halt it for. What `halted` reports to an agent.
+    public var stopReason: String? {
+        if let haltReason { return haltReason }
+        for scope in budgets {
+            if let exhausted = scope.budget.exhaustion(of: scope.usage, elapsedSeconds: scope.elapsedSeconds) {
+                return exhausted.message + (scope.isOwn ? "" : " of ancestor run \(scope.runId)")
+            }
+        }
+        return nil
+    }
+}
+
+/// The end of a halted run.
+public enum RunEnd {
+    /// The reason of the `run.status` event that records it.
+    public static let reason = "ended: the gateway serving the halted run stopped"
 }
 
 /// A store whose writes on a call's path can run on the caller's thread without suspending (the

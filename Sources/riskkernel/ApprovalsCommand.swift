@@ -13,7 +13,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List approvals, newest first.")
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
-        @Option(help: "Only approvals with this status: pending, approved, denied or expired.") var status: ApprovalStatus?
+        @Option(help: "Only approvals with this status.") var status: ApprovalStatus?
         @Option(help: ArgumentHelp("Only approvals of this run.", valueName: "id")) var run: String?
 
         func run() async throws {

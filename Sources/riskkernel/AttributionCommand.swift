@@ -14,14 +14,13 @@ struct AttributionCommand: AsyncParsableCommand {
             commandName: "capture",
             abstract: "Record per-file lines added and removed in a git repository, with the run's tokens so far.",
             discussion: """
-                Changes are measured with `git diff --numstat BASE` (committed and uncommitted changes of tracked
-                files). BASE is --since, else the last commit made before the run started (else the empty tree).
+                Changes are measured with `git diff --numstat BASE` (committed and uncommitted changes of tracked files). BASE is --since, else the last commit made before the run started (else the empty tree).
                 """)
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("The run.", valueName: "id")) var run: String
         @Option(help: ArgumentHelp("The git repository.", valueName: "path")) var repo: String
-        @Option(help: "human, agent or remote_peer.") var authorType: AuthorType = .agent
+        @Option(help: "Who made the changes: a person (human), an agent, or a peer reached remotely (remote_peer).") var authorType: AuthorType = .agent
         @Option(help: "Who made the changes (default: the run's name, else its id).") var author: String?
         @Option(help: ArgumentHelp("Measure from this git revision instead of the run's start.", valueName: "ref")) var since: String?
 

@@ -13,9 +13,7 @@ struct AuditCommand: AsyncParsableCommand {
             commandName: "verify",
             abstract: "Walk the hash chain of a run (or of every run) and name the first broken event.",
             discussion: """
-                Recomputes every event's hash from its content, checks that each links to the one before, that
-                sequences have no gaps, and that the last event is the head recorded with the run. An edited,
-                deleted or reordered event is named by run and sequence. Exit status 1 when any chain is broken.
+                Recomputes every event's hash from its content, checks that each links to the one before, that sequences have no gaps, and that the last event is the head recorded with the run. An edited, deleted or reordered event is named by run and sequence. Exit status 1 when any chain is broken.
                 """)
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
@@ -58,11 +56,12 @@ struct AuditCommand: AsyncParsableCommand {
             abstract: "Print every event of a run in time order, as JSON lines or CSV.",
             discussion: """
                 Each event is one link of the run's hash chain: {runId, sequence, kind, time, data, previousHash, hash}.
+
                 CSV columns: sequence, time, kind, data (canonical JSON), previousHash, hash.
                 """)
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: ArgumentHelp("The run.", valueName: "id")) var run: String
-        @Option(help: "jsonl or csv.") var format: AuditFormat = .jsonl
+        @Option(help: "JSON lines (one event a line) or CSV.") var format: AuditFormat = .jsonl
 
         func run() async throws {
             let store = try await storeOptions.openStore()

@@ -26,19 +26,35 @@ struct StoreOptions: ParsableArguments {
         return nil
     }
 
-    /// The path that will be used.
+    /// The SQLite file that will be used, as an absolute path (a relative `--db` or `RISKKERNEL_DB`
+    /// is taken from the current folder). The default is `riskkernel/riskkernel.sqlite` in
+    /// `$XDG_DATA_HOME`, else in `$HOME/.local/share`, else in the account's home folder.
     var resolvedPath: String {
-        if let db { return db }
         let environment = ProcessInfo.processInfo.environment
-        if let path = environment["RISKKERNEL_DB"], !path.isEmpty { return path }
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share").path
-        return dataHome + "/riskkernel/riskkernel.sqlite"
+        let given = db ?? environment["RISKKERNEL_DB"].flatMap { $0.isEmpty ? nil : $0 }
+        if let given { return StorePaths.absolute(given) }
+        return StorePaths.defaultDatabase(environment: environment)
+    }
+
+    /// The store options a printed command needs to reach this same store from any folder, as
+    /// shell text: `--db /abs/path.sqlite`, or `--database-url URL` (a URL with a password is
+    /// written as `"$RISKKERNEL_DATABASE_URL"` when it came from there, so no password is printed;
+    /// with the password masked otherwise).
+    var commandOptions: String {
+        if let url = resolvedDatabaseURL {
+            if databaseURL == nil || databaseURL!.isEmpty { return #"--database-url "$RISKKERNEL_DATABASE_URL""# }
+            return "--database-url " + ShellQuote.quote(PostgresStoreConfiguration.redacted(url))
+        }
+        return "--db " + ShellQuote.quote(resolvedPath)
     }
 
     /// Opens the store (bringing its schema up to date); PostgreSQL is connected at once, so an
     /// unreachable server is a clear error here.
-    func openStore(maxCheckpointsPerRun: Int = 1000) async throws -> any Store & MigrationStatusReporting {
+    ///
+    /// Only a command that writes something of its own (`gateway`, `migrate`, `policy apply`,
+    /// `provenance import`) passes `creating: true`; for every other command a SQLite file that
+    /// does not exist is an error naming the path, and nothing is created.
+    func openStore(maxCheckpointsPerRun: Int = 1000, creating: Bool = false) async throws -> any Store & MigrationStatusReporting {
         if let url = resolvedDatabaseURL {
             let shown = PostgresStoreConfiguration.redacted(url)
             do {
@@ -51,13 +67,45 @@ struct StoreOptions: ParsableArguments {
                 throw CLIError("cannot open the database \(shown): \(error)")
             }
         }
-        do {
-            return try SQLiteStore(path: resolvedPath, maxCheckpointsPerRun: maxCheckpointsPerRun)
-        } catch let error as StoreError {
-            throw CLIError("\(resolvedPath): \(error)")
-        } catch {
-            throw CLIError("cannot open the database \(resolvedPath): \(error)")
+        let path = resolvedPath
+        if !creating, !FileManager.default.fileExists(atPath: path) {
+            throw CLIError(
+                "\(path): no such database (nothing has been recorded there yet); give --db PATH or set RISKKERNEL_DB to read another")
         }
+        do {
+            return try SQLiteStore(path: path, maxCheckpointsPerRun: maxCheckpointsPerRun)
+        } catch let error as StoreError {
+            throw CLIError("\(path): \(error)")
+        } catch {
+            throw CLIError("cannot open the database \(path): \(error)")
+        }
+    }
+}
+
+/// Where files are when no option names them.
+enum StorePaths {
+    /// `path` made absolute against the current folder, with `.` and `..` resolved; `~/` is the home folder.
+    static func absolute(_ path: String) -> String {
+        var path = path
+        if path == "~" || path.hasPrefix("~/") { path = home(ProcessInfo.processInfo.environment) + path.dropFirst() }
+        let url = path.hasPrefix("/")
+            ? URL(fileURLWithPath: path)
+            : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
+        return url.standardizedFileURL.path
+    }
+
+    /// `$HOME` when it is set, else the account's home folder.
+    static func home(_ environment: [String: String]) -> String {
+        if let home = environment["HOME"], !home.isEmpty { return home }
+        return FileManager.default.homeDirectoryForCurrentUser.path
+    }
+
+    /// `riskkernel/riskkernel.sqlite` in `$XDG_DATA_HOME` (an absolute path, as the XDG Base
+    /// Directory specification requires), else in `$HOME/.local/share`.
+    static func defaultDatabase(environment: [String: String]) -> String {
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? home(environment) + "/.local/share"
+        return URL(fileURLWithPath: dataHome + "/riskkernel/riskkernel.sqlite").standardizedFileURL.path
     }
 }
 

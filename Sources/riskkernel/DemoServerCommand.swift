@@ -8,8 +8,7 @@ struct DemoServerCommand: AsyncParsableCommand {
         commandName: "demo-server",
         abstract: "A small MCP server on stdio with file and messaging tools in one folder (used by `demo` and tests).",
         discussion: """
-            Tools: list_files (read-only), read_file (read-only), write_file, delete_file (destructive),
-            send_message (appends to outbox.jsonl in the folder). Paths are confined to the folder.
+            Tools: list_files (read-only), read_file (read-only), write_file, delete_file (destructive), send_message (appends to outbox.jsonl in the folder). Paths are confined to the folder.
             """)
 
     @Option(help: ArgumentHelp("The folder to work in (default: a new temporary folder).", valueName: "dir"))

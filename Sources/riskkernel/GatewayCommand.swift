@@ -16,9 +16,8 @@ struct GatewayCommand: AsyncParsableCommand {
               riskkernel gateway --policy dev -- uvx mcp-server-git --repository .
 
             Each gateway process is one run. stdout carries protocol messages only; logs go to stderr.
-            Exit status: 0 after the client closes stdin or on SIGTERM, 1 when the upstream server exits
-            on its own (in-flight calls fail, the run is marked failed; it is not restarted), 2 when the
-            gateway cannot start.
+
+            Exit status: 0 after the client closes stdin or on SIGTERM or SIGINT; 1 when the upstream server exits on its own (in-flight calls fail, the run is marked failed; it is not restarted); 2 when the gateway cannot start (a policy, database, file or upstream command it cannot use); 64 when the command line itself is wrong (an unknown option, a bad value).
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -78,7 +77,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The longest message accepted on either side, in bytes.", valueName: "bytes"))
     var maxLineBytes: Int = 16 * 1024 * 1024
 
-    @Option(help: ArgumentHelp("Checkpoints the gateway takes by itself: steps, policy (on a resume under another policy), or none; repeatable (default: steps and policy).", valueName: "kind"))
+    @Option(help: ArgumentHelp("Checkpoints the gateway takes by itself: steps, policy (on a resume under another policy), or none; repeatable.", valueName: "kind"))
     var autoCheckpoint: [String] = ["steps", "policy"]
 
     @Option(help: "The most checkpoints one run may hold.")
@@ -102,7 +101,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Flag(help: "Put tool call arguments and results (secrets redacted) in the exported spans.")
     var otelIncludeContent = false
 
-    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
+    @Option(help: ArgumentHelp("How much to log on stderr (default: notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
     var logLevel: Logger.Level?
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The upstream MCP server's command and arguments, after `--`.", valueName: "command"))
@@ -129,7 +128,12 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LogSetup.logger(level: logLevel)
-        let upstreamEnvironment = try buildUpstreamEnvironment()
+        let upstreamEnvironment: [String: String]
+        do {
+            upstreamEnvironment = try buildUpstreamEnvironment()
+        } catch {
+            throw Self.cannotStart(error)
+        }
         // Started first, so that the server's own start-up overlaps the gateway's (store, policy, prices).
         let spawned = Result { try UpstreamProcess(command: command, environment: upstreamEnvironment) }
         let prepared: (configuration: GatewayConfiguration, store: any Store, tracer: (any GatewayTracer)?)
@@ -137,7 +141,7 @@ struct GatewayCommand: AsyncParsableCommand {
             prepared = try await prepare(upstreamEnvironment: upstreamEnvironment, logger: logger)
         } catch {
             if case .success(let upstream) = spawned { _ = await upstream.shutDown(grace: .seconds(1)) }
-            throw error
+            throw Self.cannotStart(error)
         }
         let status = await Gateway.run(
             configuration: prepared.configuration, store: prepared.store, logger: logger, tracer: prepared.tracer, spawned: spawned)
@@ -145,12 +149,20 @@ struct GatewayCommand: AsyncParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
+    /// A gateway that cannot start (a policy, database, file or option value it cannot use) says
+    /// why on stderr and exits with status 2, as its help promises.
+    static func cannotStart(_ error: any Error) -> ExitCode {
+        Output.error("Error: \(error)")
+        return ExitCode(2)
+    }
+
     /// Everything the gateway needs besides its upstream: the tracer, the store, the policy, the prices.
     func prepare(upstreamEnvironment: [String: String], logger: Logger) async throws -> (GatewayConfiguration, any Store, (any GatewayTracer)?) {
         let tracer = try GatewayTelemetry.makeTracer(endpoint: otelEndpoint, includeContent: otelIncludeContent, logger: logger)
         if inheritEnv { logger.warning("--inherit-env: the upstream server gets every variable of the gateway's environment") }
-        let store = try await storeOptions.openStore(maxCheckpointsPerRun: maxCheckpoints)
-        let (policy, reference) = try await PolicySource.load(name: policy, file: policyFile, store: store)
+        let store = try await storeOptions.openStore(maxCheckpointsPerRun: maxCheckpoints, creating: true)
+        let overridden = budgetTokens != nil || budgetDollars != nil || budgetLoops != nil || budgetSeconds != nil
+        let (policy, reference) = try await PolicySource.load(name: policy, file: policyFile, store: store, budgetOverridden: overridden)
         var priceTable = try PriceTable.builtIn()
         if let prices {
             priceTable = priceTable.merging(try PriceTable.load(data: try FileReading.read(prices), file: prices))
@@ -168,7 +180,7 @@ struct GatewayCommand: AsyncParsableCommand {
             approvalTimeout: approvalTimeout.map { .milliseconds(Int64($0 * 1000)) }, approvalHold: approvalHold.map { .milliseconds(Int64($0 * 1000)) },
             approvalNotify: notify.map { _ in .desktop } + notifyWebhook.map { .webhook($0) } + notifyCommand.map { .command($0) },
             maxLineBytes: maxLineBytes,
-            databaseHint: storeOptions.db ?? ProcessInfo.processInfo.environment["RISKKERNEL_DB"],
+            storeCommandOptions: storeOptions.commandOptions,
             autoCheckpoints: autoCheckpoint.contains("none") ? [] : AutoCheckpoints(autoCheckpoint.map { $0 == "steps" ? .steps : .policyChange }))
         return (configuration, store, tracer)
     }
@@ -191,8 +203,9 @@ extension GatewayCommand {
 /// Finds the policy a gateway runs under.
 enum PolicySource {
     /// `--policy-file` (choosing `--policy` among several documents), else the stored `--policy`,
-    /// else a permissive policy named `default`.
-    static func load(name: String?, file: String?, store: any Store) async throws -> (Policy, String) {
+    /// else a permissive policy named `default` (with a warning that says whether `--budget-*`
+    /// options set a budget for it).
+    static func load(name: String?, file: String?, store: any Store, budgetOverridden: Bool = false) async throws -> (Policy, String) {
         if let file {
             let policies = try PolicyParser.parse(try FileReading.text(file), file: file)
             if let name {
@@ -212,7 +225,9 @@ enum PolicySource {
             }
             return (try record.policy(), name)
         }
-        Output.error("riskkernel: no --policy given: every tool is allowed and no budget applies (calls are still recorded)")
+        Output.error(budgetOverridden
+            ? "riskkernel: no --policy given: every tool is allowed, within the budget the --budget-* options set (calls are still recorded)"
+            : "riskkernel: no --policy given: every tool is allowed and no budget applies (calls are still recorded)")
         var policy = Policy.permissive
         policy.name = "default"
         return (policy, "default")

@@ -50,7 +50,7 @@ struct KeysCommand: AsyncParsableCommand {
                 print("second signer (ML-DSA-65): \(DIDKey.shortened(mldsa.keyid)) (\(mldsa.keyid.count) characters; in key.json)")
             }
             print("")
-            print("export:  riskkernel provenance export --run RUN --redact content --key \(out) --out bundle.json")
+            print("export:  riskkernel provenance export --run RUN --redact content --key \(ShellQuote.quote(StorePaths.absolute(out))) --out bundle.json")
             print("verify:  riskkernel provenance verify bundle.json --trust \(ed25519.keyid)")
         }
     }

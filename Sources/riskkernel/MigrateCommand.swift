@@ -10,7 +10,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @Flag(help: "Only show which migrations are applied.") var status = false
 
     func run() async throws {
-        let store = try await storeOptions.openStore()
+        let store = try await storeOptions.openStore(creating: true)
         let (applied, known) = try await store.migrationStatus()
         if output.json {
             return Output.printJSON(["database": .string(store.databaseDescription), "applied": .array(applied.map { .string($0) }), "known": .array(known.map { .string($0) })])

@@ -20,7 +20,7 @@ struct PolicyCommand: AsyncParsableCommand {
             // Validate everything before storing anything.
             var policies: [Policy] = []
             for file in files { policies += try PolicyParser.parse(try FileReading.text(file), file: file) }
-            let store = try await storeOptions.openStore()
+            let store = try await storeOptions.openStore(creating: true)
             var records: [PolicyRecord] = []
             for policy in policies { records.append(try await store.upsertPolicy(policy)) }
             if output.json {

@@ -57,21 +57,36 @@ struct ProvenanceCommand: AsyncParsableCommand {
             commandName: "verify",
             abstract: "Check a bundle's signatures, expected signers, trusted signer, chains, records and report.",
             discussion: """
-                Checks, in order: envelope, signatures, statement, signers (exactly the payload's expectedSigners, so a stripped signature fails), trust (with --trust), subject (the root run's chain head), chains, records, redaction, report. Exit status 1, naming the failed check, when any fails.
+                Checks, in order: envelope, signatures, statement, signers (exactly the payload's expectedSigners, so a stripped signature fails), trust, subject (the root run's chain head), chains, records, redaction, report. Exit status 1, naming the failed check, when any fails.
+
+                A valid signature proves only that someone signed: name the signers you trust with --trust. Without --trust the trust check fails, unless --any-signer says that any signer will do.
                 """)
         @Argument(help: ArgumentHelp("The bundle (- for standard input).", valueName: "file")) var file: String
         @Option(name: .customLong("trust"), help: ArgumentHelp("A signer's did:key you trust (repeatable).", valueName: "did"))
         var trust: [String] = []
+        @Flag(name: .customLong("any-signer"), help: "Accept a bundle whoever signed it (checks everything but trust).")
+        var anySigner = false
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            if anySigner, !trust.isEmpty { throw ValidationError("give --trust DID or --any-signer, not both") }
+        }
+
         func run() async throws {
-            let verification = BundleVerifier.verify(try BundleFile.read(file), trusting: try BundleFile.trusted(trust))
+            var verification = BundleVerifier.verify(try BundleFile.read(file), trusting: try BundleFile.trusted(trust))
+            if trust.isEmpty, !anySigner, let index = verification.checks.firstIndex(where: { $0.name == "trust" }) {
+                let signers = verification.contents?.expectedSigners.map(\.keyid).joined(separator: ", ") ?? "an unknown key"
+                verification.checks[index] = BundleCheck(
+                    name: "trust", status: .failed,
+                    detail: "signed by \(signers), which no --trust names; pass --trust DID for a signer you trust, or --any-signer to accept any")
+            }
             if output.json {
                 Output.printJSON(verification.json)
             } else {
                 BundleFile.printChecks(verification)
                 if verification.isValid, let contents = verification.contents {
-                    print("verified: \(Formatting.terminalSafe(contents.subjectName)) (redaction \(contents.redaction.rawValue), \(contents.runs.count) run(s))")
+                    let signer = anySigner ? ", any signer accepted" : ""
+                    print("verified: \(Formatting.terminalSafe(contents.subjectName)) (redaction \(contents.redaction.rawValue), \(contents.runs.count) run(s)\(signer))")
                 }
             }
             if let failure = verification.firstFailure {
@@ -146,7 +161,7 @@ struct ProvenanceCommand: AsyncParsableCommand {
             do {
                 // Every check first: a bundle that fails one never reaches the database.
                 let prepared = try ProvenanceBundles.prepareImport(bytes, trusting: trusted)
-                result = try await ProvenanceBundles.importBundle(prepared, into: try await storeOptions.openStore())
+                result = try await ProvenanceBundles.importBundle(prepared, into: try await storeOptions.openStore(creating: true))
             } catch let error as BundleImportError {
                 if output.json, let verification = error.verification { Output.printJSON(verification.json) }
                 throw CLIError(Formatting.terminalSafe(error.description))

@@ -48,16 +48,17 @@ struct RunsCommand: AsyncParsableCommand {
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The run's id.") var id: String
-        @Option(name: .customLong("as"), help: "completed, merged or discarded.") var status: RunStatus
+        @Option(name: .customLong("as"), help: "How the run ends: its work kept (completed, merged) or thrown away (discarded).")
+        var closing: ClosingStatus
         @Option(help: "Why.") var reason: String?
 
-        func validate() throws {
-            guard [.completed, .merged, .discarded].contains(status) else {
-                throw ValidationError("--as must be completed, merged or discarded")
-            }
+        /// The statuses a run can be closed as; help lists exactly these.
+        enum ClosingStatus: String, CaseIterable, ExpressibleByArgument {
+            case completed, merged, discarded
         }
 
         func run() async throws {
+            let status = RunStatus(rawValue: closing.rawValue)!
             let store = try await storeOptions.openStore()
             guard let current = try await store.run(id: id) else { throw CLIError("no run with id \(id)") }
             // A run its gateway ended as completed may still be settled as merged or discarded.
@@ -105,6 +106,8 @@ struct RunsCommand: AsyncParsableCommand {
             let ledger = try await store.ledger(runId: id)
             let calls = try await store.toolCalls(runId: id)
             let children = try await store.childRuns(of: id)
+            let approvals = Dictionary(
+                try await store.listApprovals(status: nil, runId: id).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let modelSpend = ledger.filter { $0.kind == "model" }.reduce(Money.zero) { $0 + $1.dollars }
             let toolSpend = ledger.filter { $0.kind == "tool" }.reduce(Money.zero) { $0 + $1.dollars }
             if output.json {
@@ -112,8 +115,13 @@ struct RunsCommand: AsyncParsableCommand {
                 document["spend"] = ["models": modelSpend.json, "tools": toolSpend.json]
                 document["steps"] = .array(steps.map(\.json))
                 document["ledger"] = .array(ledger.map(\.json))
-                document["toolCalls"] = .array(calls.map(\.json))
+                document["toolCalls"] = .array(calls.map { call in
+                    guard let withheld = Self.withheldReason(call), case .object(var members) = call.json else { return call.json }
+                    members["resultWithheld"] = .string(withheld)
+                    return .object(members)
+                })
                 document["children"] = .array(children.map { .string($0.id) })
+                document["approvals"] = .array(approvals.values.sorted { $0.createdAt < $1.createdAt }.map(\.json))
                 return Output.printJSON(.object(document))
             }
             print("run \(run.id)\(run.name.map { " (\(Formatting.terminalSafe($0)))" } ?? "")")
@@ -136,28 +144,67 @@ struct RunsCommand: AsyncParsableCommand {
             usage.add("seconds", "\(elapsed)", "-", Formatting.limit(run.budget.seconds))
             usage.add("tool calls", "\(run.usage.toolCalls)", "\(run.treeUsage.toolCalls)", "-")
             print(usage.render())
-            if !ledger.isEmpty {
-                print("\nsteps, model calls and priced tool calls:")
+            let modelEntries = ledger.filter { $0.kind == "model" }
+            if !modelEntries.isEmpty {
+                print("\nsteps and model calls:")
                 var table = TextTable("STEP", "PROVIDER", "MODEL", "PROMPT", "COMPLETION", "DOLLARS", "PRICED", "AT")
-                for entry in ledger {
+                for entry in modelEntries {
                     table.add(
-                        Formatting.limit(entry.step), entry.provider ?? "-", entry.model ?? entry.tool ?? "-", "\(entry.promptTokens)",
+                        Formatting.limit(entry.step), entry.provider ?? "-", entry.model ?? "-", "\(entry.promptTokens)",
                         "\(entry.completionTokens)", entry.dollars.description, entry.priced ? "yes" : "no", Formatting.time(entry.createdAt))
                 }
                 print(table.render())
             }
+            let toolEntries = ledger.filter { $0.kind == "tool" }
+            if !toolEntries.isEmpty {
+                print("\npriced tool calls (spec.toolPrices):")
+                var table = TextTable("TOOL", "DOLLARS", "AT")
+                for entry in toolEntries { table.add(Formatting.terminalSafe(entry.tool ?? "-"), entry.dollars.description, Formatting.time(entry.createdAt)) }
+                print(table.render())
+            }
             if !calls.isEmpty {
                 print("\ntool calls:")
-                var table = TextTable("TOOL", "SIDE EFFECT", "DECISION", "STATUS", "MS", "REASON", "AT")
+                // APPROVAL: who decided and how long the call waited for a person; MS: the call's own time upstream.
+                var table = TextTable("TOOL", "SIDE EFFECT", "DECISION", "APPROVAL", "STATUS", "MS", "REASON", "AT")
                 for call in calls {
                     table.add(
-                        Formatting.terminalSafe(call.tool), call.sideEffect, call.decision + (call.rule.map { " (\($0))" } ?? ""),
+                        Formatting.terminalSafe(call.tool), call.sideEffect, call.decision + (call.rule.map { " (\(Formatting.terminalSafe($0)))" } ?? ""),
+                        Self.approvalSummary(call.approvalId.flatMap { approvals[$0] }),
                         call.status.rawValue, call.durationMs.map { String(format: "%.1f", $0) } ?? "-",
-                        Formatting.truncate(Formatting.terminalSafe(call.reason ?? "-"), 60), Formatting.time(call.createdAt))
+                        Formatting.truncate(Formatting.terminalSafe(call.reason ?? Self.withheldReason(call) ?? "-"), 60), Formatting.time(call.createdAt))
                 }
                 print(table.render())
             }
         }
+    }
+}
+
+extension RunsCommand.Show {
+    /// `approved by alice after 12.4s wait`, `denied by bob after 3.0s wait`, `pending`, or `-`.
+    static func approvalSummary(_ approval: ApprovalRecord?) -> String {
+        guard let approval else { return "-" }
+        let who = approval.decidedBy.map { " by \(Formatting.terminalSafe($0))" } ?? ""
+        let wait = approval.decidedAt.map { String(format: " after %.1fs wait", $0.timeIntervalSince(approval.createdAt)) } ?? ""
+        return "\(approval.status.rawValue)\(who)\(wait)"
+    }
+}
+
+extension RunsCommand.Show {
+    /// The gateway's notice that replaces a result withheld under `spec.secrets.results: block`
+    /// (GatewaySession.withoutSecrets); the stored result of such a call is that notice.
+    static let withheldNotice = "RiskKernel withheld the result of tool "
+
+    /// Why the call's result was withheld (`result withheld: it contained a secret (github-token)`):
+    /// the outcome's recorded reason, or, in ledgers written before the gateway recorded one, read
+    /// from the stored notice; `nil` for any other call.
+    static func withheldReason(_ call: ToolCallRecord) -> String? {
+        if let reason = call.reason { return reason.hasPrefix("result withheld: ") ? reason : nil }
+        guard call.isError, let blocks = call.result?["content"]?.arrayValue else { return nil }
+        for block in blocks {
+            guard let text = block["text"]?.stringValue, text.hasPrefix(withheldNotice), let colon = text.range(of: "\": ") else { continue }
+            return "result withheld: " + text[colon.upperBound...]
+        }
+        return nil
     }
 }
 

@@ -7,9 +7,7 @@ struct ToolsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tools", abstract: "Review and approve the pinned tool definitions of upstream servers.",
         discussion: """
-            The first time a gateway sees a server (named by `gateway --server-name`, or by its command),
-            it pins the definition of every tool it lists. A tool whose definition later changes, or a
-            tool that is new, is hidden and its calls are refused until it is approved here.
+            The first time a gateway sees a server (named by `gateway --server-name`, or by its command), it pins the definition of every tool it lists. A tool whose definition later changes, or a tool that is new, is hidden and its calls are refused until it is approved here.
             """,
         subcommands: [List.self, Diff.self, Approve.self])
 
@@ -32,7 +30,14 @@ struct ToolsCommand: AsyncParsableCommand {
             print(table.render())
             let held = pins.filter { $0.status != .pinned }
             if !held.isEmpty {
-                print("\n\(held.count) tool(s) held; review with `riskkernel tools diff --server NAME TOOL`, then `riskkernel tools approve --server NAME TOOL`")
+                // Each command as it runs, from any folder: the server, the tool and the store.
+                let store = storeOptions.commandOptions
+                print("\n\(held.count) tool(s) held. Review and approve each:")
+                for pin in held {
+                    let names = "--server \(ShellQuote.quote(pin.server)) \(ShellQuote.quote(pin.tool))"
+                    print(Formatting.terminalSafe("  riskkernel tools diff \(names) \(store)"))
+                    print(Formatting.terminalSafe("  " + ToolPinApproval.command(server: pin.server, tool: pin.tool, storeOptions: store)))
+                }
             }
         }
     }
@@ -47,7 +52,7 @@ struct ToolsCommand: AsyncParsableCommand {
         func run() async throws {
             let pins = try await storeOptions.openStore().toolPins(server: server)
             guard let pin = pins.first(where: { $0.tool == tool }) else {
-                throw CLIError("server \"\(server)\" has no tool \"\(tool)\" (see `riskkernel tools list --server \(server)`)")
+                throw CLIError("server \"\(server)\" has no tool \"\(tool)\" (see `riskkernel tools list --server \(ShellQuote.quote(server)) \(storeOptions.commandOptions)`)")
             }
             if output.json {
                 return Output.printJSON(["server": .string(server), "tool": .string(tool), "status": .string(pin.status.rawValue),
@@ -57,7 +62,10 @@ struct ToolsCommand: AsyncParsableCommand {
             let new = PrettyJSON.string(pin.definition).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             print("--- pinned \(pin.pinnedHash.map { String($0.prefix(12)) } ?? "(none: the tool is new)") \(Formatting.time(pin.pinnedAt))")
             print("+++ current \(pin.hash.prefix(12)) \(Formatting.time(pin.seenAt))")
-            print(Formatting.terminalSafe(LineDiff.render(LineDiff.diff(old, new))))
+            // Line by line: the lines themselves are made safe for the terminal, not the breaks between them.
+            for line in LineDiff.render(LineDiff.diff(old, new)).split(separator: "\n", omittingEmptySubsequences: false) {
+                print(Formatting.terminalSafe(String(line)))
+            }
         }
     }
 

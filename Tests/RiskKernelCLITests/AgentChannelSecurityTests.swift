@@ -11,7 +11,8 @@ struct AgentChannelSecurityTests {
     func agentCannotDecide() async throws {
         let sandbox = Sandbox()
         let policy = try sandbox.write("p.yaml", demoPolicy)
-        let client = try await sandbox.gateway(["--policy-file", policy, "--budget-tokens", "1000"])
+        // The held call waits through every attack below, however slow the machine (no pending result).
+        let client = try await sandbox.gateway(["--policy-file", policy, "--budget-tokens", "1000", "--approval-hold", "600"])
         let announced = AsyncStream.makeStream(of: String.self)
         await client.start { message in
             if let id = message["params"]?["data"]?["approvalId"]?.stringValue { announced.continuation.yield(id) }

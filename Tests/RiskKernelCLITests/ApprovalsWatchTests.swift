@@ -3,11 +3,12 @@ import RiskKernelCore
 import RiskKernelGateway
 import Testing
 
-/// `approvals watch` driven the way a person uses it: it shows each new pending call and reads a
-/// decision at its prompt.
+/// `approvals watch` driven by a script (stdin not a terminal, so line mode): it prints the pending
+/// calls whenever they change and reads one command a line. Its terminal mode is driven under a
+/// pseudo-terminal in Tests/interop/test_approvals_watch_terminal.py.
 @Suite("approvals watch")
 struct ApprovalsWatchTests {
-    @Test("shows a pending call with escaped arguments and approves or denies it at the prompt")
+    @Test("line mode: shows a pending call with escaped arguments and time left; a approves, d then a reason denies")
     func watch() async throws {
         let sandbox = Sandbox()
         let client = try await sandbox.gateway(["--policy-file", try sandbox.write("p.yaml", demoPolicy)])
@@ -34,15 +35,18 @@ struct ApprovalsWatchTests {
 
         // An escape sequence in an argument must reach the terminal escaped.
         async let first = client.callTool("send_message", ["to": "ops", "text": "hello \u{1B}[2Jworld"])
-        try await waitFor { output.value.contains("[a]pprove") }
-        #expect(output.value.contains("tool:        send_message"))
+        try await waitFor { output.value.contains("> 1. send_message") }
+        #expect(output.value.contains("commands, one a line"))
+        #expect(output.value.range(of: #"> 1\. send_message  \d+m \d{2}s left  apr_"#, options: .regularExpression) != nil)
         #expect(output.value.contains(#""text": "hello \u001b[2Jworld""#))
         #expect(!output.value.contains("\u{1B}"))
         keyboard.fileHandleForWriting.write(Data("a\n".utf8))
         #expect((await first).toolText == "message sent to ops")
 
+        try await waitFor { output.value.contains("approved apr_") }
+        let before = output.value.count
         async let second = client.callTool("send_message", ["to": "ops", "text": "again"])
-        try await waitFor { output.value.components(separatedBy: "[a]pprove").count == 3 }
+        try await waitFor { output.value.dropFirst(before).contains(#""text": "again""#) }
         keyboard.fileHandleForWriting.write(Data("d\nnot twice\n".utf8))
         let denied = await second
         #expect(denied.toolText.contains("denied by watcher: not twice"))

@@ -32,21 +32,33 @@ enum Binary {
 
     /// Runs `riskkernel ARGS` to completion on a thread of its own, so that a test waiting for a
     /// command never holds one of the few threads that every test's async work shares.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
-        let executable = try require()
+    ///
+    /// `directory` is the working directory (default: this process's); `executable` another copy of
+    /// the binary; a command still running after `timeout` seconds is killed (status SIGKILL, 9).
+    static func run(
+        _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: String? = nil,
+        executable: String? = nil, timeout: Double? = nil
+    ) async throws -> Result {
+        let executable = try executable ?? require()
         return try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, stdin: stdin, environment: environment) })
+                continuation.resume(with: Swift.Result {
+                    try runBlocking(executable, arguments, stdin: stdin, environment: environment, directory: directory, timeout: timeout)
+                })
             }.start()
         }
     }
 
-    private static func runBlocking(_ executable: String, _ arguments: [String], stdin: String?, environment: [String: String]) throws -> Result {
+    private static func runBlocking(
+        _ executable: String, _ arguments: [String], stdin: String?, environment: [String: String], directory: String?, timeout: Double?
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env["RISKKERNEL_DB"] = nil
+        env["RISKKERNEL_DATABASE_URL"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let output = Pipe()
@@ -56,6 +68,13 @@ enum Binary {
         process.standardError = errors
         process.standardInput = input
         try process.run()
+        let exited = Locked(false)
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if !exited.value { kill(pid, SIGKILL) }
+            }
+        }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         // Read both pipes concurrently so neither fills up.
@@ -64,6 +83,7 @@ enum Binary {
         reader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        exited.set(true)
         while !errorData.isSet { usleep(1000) }
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),

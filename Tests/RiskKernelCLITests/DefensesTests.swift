@@ -83,6 +83,15 @@ struct DefensesTests {
         #expect(withheld.isToolError)
         #expect(withheld.toolText.contains("withheld") && withheld.toolText.contains("github-token"))
         #expect(await strict.close() == 0)
+        // An auditor sees why: runs show gives the reason the result was withheld.
+        let strictRun = try #require(try await blocking.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        let shown = try await blocking.cli(["runs", "show", strictRun])
+        #expect(shown.stdout.contains("result withheld: it contained a secret (github-token)"), "\(shown.stdout)")
+        let json = try #require(try await blocking.cli(["runs", "show", strictRun, "--json"]).json)
+        #expect(json["toolCalls"]?.arrayValue?.first?["resultWithheld"] == "result withheld: it contained a secret (github-token)")
+        // The gateway records the reason with the outcome (the ledger's own word, not the notice's text).
+        #expect(json["toolCalls"]?.arrayValue?.first?["reason"] == "result withheld: it contained a secret (github-token)")
+        #expect(!shown.stdout.contains(Self.token))
     }
 
     @Test("the upstream sees only the base variables and what --env names; RISKKERNEL_* never by default")

@@ -78,8 +78,11 @@ struct SQLiteConcurrencyTests {
         }
         let tree = try #require(try await store.run(id: rootId)).treeUsage.totalTokens
         // Every call below the budget was accepted; the crossing one and at most one in flight in
-        // each other gateway went over it.
-        #expect(tallies.map(\.unhalted).reduce(0, +) == Int(budget / 100) - 1)
+        // each other gateway went over it. A call answered after another gateway's call crossed the
+        // shared budget says `halted` too (the tree is spent), so each gateway may stop one early.
+        let unhalted = tallies.map(\.unhalted).reduce(0, +)
+        let belowBudget = Int(budget / 100) - 1
+        #expect((belowBudget - (Self.gateways - 1))...belowBudget ~= unhalted, "\(unhalted) calls answered unhalted")
         #expect(tree >= budget)
         #expect(tree <= budget + Int64(Self.gateways - 1) * 100)
         let verify = try await sandbox.cli(["audit", "verify"])

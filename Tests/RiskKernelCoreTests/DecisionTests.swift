@@ -1,4 +1,5 @@
 import RiskKernelCore
+import SeededRandom
 import Testing
 
 @Suite("DecisionPipeline")
@@ -9,7 +10,7 @@ struct DecisionTests {
     func strictPolicy() throws -> Policy {
         Policy(
             name: "strict", toolAllowlist: [try Glob("fs.*")],
-            approvalRules: [.tool("fs.delete"), .sideEffect(try Glob("write.*"))])
+            approvalRules: [.tool(try Glob("fs.delete")), .sideEffect(try Glob("write.*"))])
     }
 
     func scope(_ runId: String = "run-1", budget: Budget, usage: Usage = .zero, elapsed: Double = 0, own: Bool = true) -> BudgetScope {
@@ -144,15 +145,38 @@ struct DecisionTests {
     // MARK: Approval rules
 
     @Test func firstMatchingApprovalRuleIsNamed() throws {
-        let policy = Policy(name: "p", approvalRules: [.sideEffect(try Glob("write.*")), .tool("fs.delete")])
+        let policy = Policy(name: "p", approvalRules: [.sideEffect(try Glob("write.*")), .tool(try Glob("fs.delete"))])
         let context = ToolCallContext(tool: "fs.delete", sideEffect: "write.destructive", policy: policy)
         #expect(pipeline.decide(context).decision == .needsApproval(rule: "sideEffect=write.*"))
     }
 
-    @Test func toolRulesMatchExactNamesNotGlobs() {
-        let policy = Policy(name: "p", approvalRules: [.tool("fs.*")])
-        #expect(pipeline.decide(ToolCallContext(tool: "fs.read", sideEffect: "read", policy: policy)).decision == .allow)
-        #expect(pipeline.decide(ToolCallContext(tool: "fs.*", sideEffect: "read", policy: policy)).decision == .needsApproval(rule: "tool=fs.*"))
+    @Test func toolRulesAreGlobsAsEverywhereElse() throws {
+        let policy = Policy(name: "p", approvalRules: [.tool(try Glob("git_*"))])
+        #expect(pipeline.decide(ToolCallContext(tool: "git_push", sideEffect: "write", policy: policy)).decision == .needsApproval(rule: "tool=git_*"))
+        #expect(pipeline.decide(ToolCallContext(tool: "git_status", sideEffect: "read", policy: policy)).decision == .needsApproval(rule: "tool=git_*"))
+        #expect(pipeline.decide(ToolCallContext(tool: "xgit_push", sideEffect: "write", policy: policy)).decision == .allow)
+        // A name without glob characters matches only itself; an escaped star is a literal star.
+        let exact = Policy(name: "p", approvalRules: [.tool(try Glob("fs.delete")), .tool(try Glob(#"fs.\*"#))])
+        #expect(pipeline.decide(ToolCallContext(tool: "fs.delete2", sideEffect: "write", policy: exact)).decision == .allow)
+        #expect(pipeline.decide(ToolCallContext(tool: "fs.read", sideEffect: "read", policy: exact)).decision == .allow)
+        #expect(pipeline.decide(ToolCallContext(tool: "fs.*", sideEffect: "read", policy: exact)).decision == .needsApproval(rule: #"tool=fs.\*"#))
+    }
+
+    @Test("an approval rule's tool holds exactly the calls the same glob allows in toolAllowlist (property, seeded)")
+    func approvalToolGlobAgreesWithAllowlist() throws {
+        var generator = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
+        var random = SeededRandom(seed: seed)
+        let alphabet = Array("ab_.*?")
+        for _ in 0..<2000 {
+            let pattern = String((0..<Int.random(in: 1...6, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+            guard let glob = try? Glob(pattern) else { continue }
+            let tool = String((0..<Int.random(in: 0...6, using: &random)).map { _ in Array("ab_.").randomElement(using: &random)! })
+            let held = Policy(name: "p", approvalRules: [.tool(glob)])
+            let listed = Policy(name: "p", toolAllowlist: [glob])
+            let decision = pipeline.decide(ToolCallContext(tool: tool, sideEffect: "write", policy: held)).decision
+            #expect((decision != .allow) == listed.allows(tool: tool), "seed \(seed): pattern \(pattern), tool \(tool)")
+        }
     }
 
     @Test func sideEffectRulesMatchTheLabelNotTheTool() throws {
@@ -165,14 +189,16 @@ struct DecisionTests {
     }
 
     @Test func approvalRuleMatching() throws {
-        #expect(ApprovalRule.tool("a").matches(tool: "a", sideEffect: "anything"))
-        #expect(!ApprovalRule.tool("a").matches(tool: "A", sideEffect: "anything"))
+        #expect(ApprovalRule.tool(try Glob("a")).matches(tool: "a", sideEffect: "anything"))
+        #expect(!ApprovalRule.tool(try Glob("a")).matches(tool: "A", sideEffect: "anything"))
+        #expect(ApprovalRule.tool(try Glob("a*")).matches(tool: "ab", sideEffect: "anything"))
         let rule = ApprovalRule.sideEffect(try Glob("write*"))
         #expect(rule.matches(tool: "x", sideEffect: "write"))
         #expect(rule.matches(tool: "x", sideEffect: "write.remote"))
         #expect(!rule.matches(tool: "write", sideEffect: "read"))
         #expect(rule.description == "sideEffect=write*")
-        #expect(ApprovalRule.tool("fs.delete").description == "tool=fs.delete")
+        #expect(ApprovalRule.tool(try Glob("fs.delete")).description == "tool=fs.delete")
+        #expect(ApprovalRule.tool(try Glob("fs.delete"), reason: "why").shown == "tool=fs.delete (why)")
     }
 
     // MARK: Pipeline mechanics

@@ -105,7 +105,8 @@ struct PolicyParserTests {
         #expect(policy.description == "What the coding agent may do")
         #expect(policy.budget == Budget(tokens: 200_000, dollars: Money(micros: 5_250_000), loops: 40, seconds: 900))
         #expect(policy.toolAllowlist?.map(\.pattern) == ["fs.read", "fs.write*", "git.[a-z]*"])
-        #expect(policy.approvalRules == [.tool("fs.delete"), .sideEffect(try Glob("write.*"))])
+        #expect(policy.approvalRules == [.tool(try Glob("fs.delete"), reason: "deleting files needs a person"), .sideEffect(try Glob("write.*"))])
+        #expect(policy.approvalRules.map(\.shown) == ["tool=fs.delete (deleting files needs a person)", "sideEffect=write.*"])
         #expect(policy.approvalRules.map(\.description) == ["tool=fs.delete", "sideEffect=write.*"])
         // Side effects come back sorted by tool glob.
         #expect(policy.sideEffects.map(\.tool.pattern) == ["db.drop*", "fs.*", "git.push"])
@@ -209,7 +210,7 @@ struct PolicyParserTests {
         ]
         let policy = try PolicyParser.parse(document: document)
         #expect(policy.name == "stored")
-        #expect(policy.approvalRules == [.tool("shell.exec")])
+        #expect(policy.approvalRules == [.tool(try Glob("shell.exec"))])
         #expect(policy.budget.dollars == Money(micros: 1_500_000))
         #expect(policy.document == document)
     }

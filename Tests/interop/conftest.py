@@ -246,17 +246,18 @@ class ApprovalWatcher:
 
 @asynccontextmanager
 async def mcp_session(
-    params: StdioServerParameters, log: GatewayLog, watcher: ApprovalWatcher | None = None, *, modern: bool = False
+    params: StdioServerParameters, log: GatewayLog, watcher: ApprovalWatcher | None = None, *, modern: bool = False, **session_options: Any
 ) -> AsyncIterator[ClientSession]:
     """A connected SDK session over stdio with the process `params` describes.
 
     By default it connects with the `initialize` handshake (protocol 2025-11-25 and earlier);
     `modern=True` uses the 2026-07-28 `server/discover` flow instead, which has no `initialize`
-    and no `notifications/initialized`.
+    and no `notifications/initialized`. `session_options` go to `ClientSession` (an
+    `elicitation_callback`, a `client_info`).
     """
     with log.path.open("a") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write):
-            async with ClientSession(read, write, logging_callback=watcher) as session:
+            async with ClientSession(read, write, logging_callback=watcher, **session_options) as session:
                 if modern:
                     await session.discover()
                 else:
@@ -271,8 +272,9 @@ async def gateway_session(
     *options: str,
     watcher: ApprovalWatcher | None = None,
     modern: bool = False,
+    **session_options: Any,
 ) -> AsyncIterator[ClientSession]:
-    async with mcp_session(gateway.params(upstream, *options), gateway.new_log(), watcher, modern=modern) as session:
+    async with mcp_session(gateway.params(upstream, *options), gateway.new_log(), watcher, modern=modern, **session_options) as session:
         yield session
 
 

@@ -98,7 +98,7 @@ def test_a_slow_first_listing_holds_the_first_calls_and_never_empties_the_tools(
     raw.initialize()
     started = time.monotonic()
     listing = raw.request("tools/list", timeout=30)
-    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray", "sample", "broken"]
+    assert [t["name"] for t in listing["result"]["tools"]] == ["echo", "big_last", "surrogate", "stray", "sample", "broken", "slow"]
     response = call(raw, "c1", "echo", {"n": 1}, timeout=30)
     assert json.loads(response["result"]["content"][0]["text"]) == {"n": 1}, response
     assert time.monotonic() - started >= 6
@@ -142,6 +142,33 @@ def test_sampling_is_recorded_and_relayed_or_denied(raw_gateway, cli, gateway, t
     runs = cli.runs()
     newest = runs[0]["id"]
     assert [e["data"]["decision"] for e in cli.audit(newest) if e["kind"] == "sampling.requested"] == ["deny"]
+
+
+def test_the_upstreams_requests_reach_the_client_under_the_gateways_ids(raw_gateway, tmp_path):
+    """The upstream's request id ("sampling-1") never reaches the client: it gets an id of the
+    gateway's own toward the client, and its answer goes back under the upstream's id. An answer the
+    client gets wrong still answers the upstream (with an error), so nothing waits forever; an answer
+    to an id the gateway never gave is dropped."""
+    log = tmp_path / "upstream-requests.jsonl"
+    raw = raw_gateway(UPSTREAM, "--env", "RAW_UPSTREAM_LOG", env={**os.environ, "RAW_UPSTREAM_LOG": str(log)})
+    raw.initialize()
+    raw.send({"jsonrpc": "2.0", "id": 77, "result": {"stray": True}})  # answers nothing the gateway asked
+    raw.send({"jsonrpc": "2.0", "id": "c1", "method": "tools/call", "params": {"name": "sample", "arguments": {}}})
+    request = raw.read()
+    assert request["method"] == "sampling/createMessage"
+    assert isinstance(request["id"], int) and request["id"] != "sampling-1"
+    raw.send({"jsonrpc": "2.0", "id": request["id"], "result": {"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"}})
+    assert raw.read_response("c1")["result"]["content"][0]["text"] == "hi"
+    relayed = [json.loads(line) for line in log.read_text().splitlines()]
+    assert relayed[-1]["id"] == "sampling-1", "the upstream got its answer under another id"
+
+    raw.send({"jsonrpc": "2.0", "id": "c2", "method": "tools/call", "params": {"name": "sample", "arguments": {}}})
+    second = raw.read()
+    raw.send({"jsonrpc": "1.0", "id": second["id"], "result": {}})  # not JSON-RPC 2.0
+    text = raw.read_response("c2")["result"]["content"][0]["text"]
+    assert text.startswith("sampling refused: the client's answer is not valid JSON-RPC"), text
+    raw.close_stdin()
+    assert raw.wait() == 0
 
 
 def test_property_every_answer_the_parser_refuses_at_every_size_gets_one_answer(raw_gateway, cli):

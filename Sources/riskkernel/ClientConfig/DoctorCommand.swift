@@ -7,13 +7,11 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check the store, the policies and the client configurations, and say what to fix.",
         discussion: """
-            The store opens (its schema brought up to date) and every run's hash
-            chain is intact; every stored policy is valid; in each client
-            configuration found (or the one given), each wrapped server's gateway
-            binary and command are found, its env variables are passed on, and its
-            policy is stored in its gateway's database; servers that are not
-            wrapped are listed. Exit status 1 when there is a problem (warnings
-            alone leave it 0).
+            The store opens (its schema brought up to date) and every run's hash chain is intact; every \
+            stored policy is valid; in each client configuration found (or the one given), each wrapped \
+            server's gateway binary and command are found, its env variables are passed on, and its policy \
+            is stored in its gateway's database; servers that are not wrapped are listed. Exit status 1 \
+            when there is a problem (warnings alone leave it 0).
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -79,6 +77,6 @@ struct DoctorCommand: AsyncParsableCommand {
 
     /// The database `options` open, so that a store is checked once however it is named.
     static func identity(of options: StoreOptions) -> String {
-        options.resolvedDatabaseURL.map { "postgres " + $0 } ?? URL(fileURLWithPath: options.resolvedPath).standardized.path
+        options.resolvedDatabaseURL.map { "postgres " + $0 } ?? options.resolvedPath
     }
 }

@@ -11,6 +11,11 @@ enum DoctorStoreCheck {
         let shown = options.resolvedDatabaseURL.map(PostgresStoreConfiguration.redacted) ?? options.resolvedPath
         let subject = "store \(shown)"
         report.heading(subject)
+        if options.resolvedDatabaseURL == nil, !FileManager.default.fileExists(atPath: options.resolvedPath) {
+            report.warning(subject, "does not exist yet: no gateway has used it and no policy is stored in it",
+                           fix: "it is created by the first gateway that uses it, or by `riskkernel policy apply FILE --db \(ShellQuote.quote(options.resolvedPath))`")
+            return []
+        }
         let store: any Store & MigrationStatusReporting
         do {
             store = try await options.openStore()

@@ -6,11 +6,10 @@ struct UnwrapCommand: ParsableCommand {
         commandName: "unwrap",
         abstract: "Put the servers `riskkernel wrap` wrapped back as they were.",
         discussion: """
-            Each entry that starts `riskkernel gateway` gets back the command and
-            arguments after its `--`, written as they were; entries that are not
-            wrapped (edited since, or never wrapped) and the rest of the file are
-            not touched. Takes the options of `riskkernel wrap`; the policy and
-            store options are accepted and ignored.
+            Each entry that starts `riskkernel gateway` gets back the command and arguments after its `--`, \
+            written as they were; entries that are not wrapped (edited since, or never wrapped) and the rest \
+            of the file are not touched. Takes the options of `riskkernel wrap`; the policy and store options \
+            are accepted and ignored.
             """)
 
     @OptionGroup var options: ClientConfigOptions

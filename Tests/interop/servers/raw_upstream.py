@@ -13,6 +13,7 @@ Tools (each `tools/call` is answered in the shape its name says):
 - `broken`: an answer a strict parser refuses, of kind `surrogate`, `duplicate` (a key twice),
   `utf8` (an invalid byte), `nan` or `garbage` (content after the object), padded to `size` bytes,
   with its id first or last (`idLast`);
+- `slow`: answers only once the file named by `until` exists (a test decides the moment);
 - `stray`: first a response with an id nobody sent, and one with the id `riskkernel-internal-1`,
   then the real answer.
 Any other request method is answered with a result holding `\\ud800` too (a reply the gateway need
@@ -38,7 +39,7 @@ TOKEN = "ghp_" + "Zq9Xw8Vu7T" * 4
 
 TOOLS = [
     {"name": name, "description": f"{name} tool", "inputSchema": {"type": "object", "properties": {"n": {"type": "integer", "maximum": 18446744073709551615}}}}
-    for name in ("echo", "big_last", "surrogate", "stray", "sample", "broken")
+    for name in ("echo", "big_last", "surrogate", "stray", "sample", "broken", "slow")
 ]
 
 
@@ -136,6 +137,10 @@ def main() -> None:
                 write('{"result":{"content":[{"type":"text","text":"' + text + '"}]},"jsonrpc":"2.0","id":' + id_text + "}")
             elif name == "surrogate":
                 write('{"result":{"content":[{"type":"text","text":"half \\ud800 a pair"}]},"jsonrpc":"2.0","id":' + id_text + "}")
+            elif name == "slow":
+                while not os.path.exists(arguments["until"]):
+                    time.sleep(0.01)
+                write(json.dumps({"jsonrpc": "2.0", "id": id_, "result": {"content": [{"type": "text", "text": "slow done"}]}}))
             elif name == "stray":
                 write(json.dumps({"jsonrpc": "2.0", "id": 999999, "result": {"stray": True}}))
                 write(json.dumps({"jsonrpc": "2.0", "id": "riskkernel-internal-1", "result": {"stray": True}}))

@@ -1,3 +1,10 @@
+/// The built-in price table: dollars per million tokens per provider and model.
+///
+/// Compiled into the binary (not a bundle resource) so that a `riskkernel` copied anywhere, with its
+/// build folder moved or deleted, still prices model calls. The same format as a `--prices` file
+/// (`PriceTable.load(data:file:)`); update the figures here, from each provider's pricing page.
+enum BuiltInPrices {
+    static let json = #"""
 {
   "version": 1,
   "currency": "USD",
@@ -71,4 +78,6 @@
     {"provider": "deepseek", "model": "deepseek-chat", "input": "0.28", "output": "0.42", "cachedInput": "0.028"},
     {"provider": "deepseek", "model": "deepseek-reasoner", "input": "0.28", "output": "0.42", "cachedInput": "0.028"}
   ]
+}
+"""#
 }
