@@ -44,6 +44,9 @@ class Approver(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
+            if not self.cli.db.exists():  # the gateway creates the database when it starts
+                time.sleep(0.3)
+                continue
             for approval in self.cli.json("approvals", "list", "--status", "pending"):
                 seen = self.first_seen.setdefault(approval["id"], time.monotonic())
                 if time.monotonic() - seen >= self.delay:
