@@ -5,7 +5,7 @@ import Testing
 struct ClientConfigLocationsTests {
     func paths(_ client: MCPClient, _ platform: ClientConfigLocations.Platform, _ environment: [String: String] = [:]) -> [String] {
         let home = platform == .windows ? #"C:\Users\ada"# : (platform == .macOS ? "/Users/ada" : "/home/ada")
-        let cwd = platform == .windows ? #"C:\work\repo"# : "/work/repo"
+        let cwd = platform == .windows ? #"C:\projects\app"# : "/projects/app"
         return ClientConfigLocations.candidates(for: client, platform: platform, environment: environment, home: home, workingDirectory: cwd)
     }
 
@@ -17,16 +17,16 @@ struct ClientConfigLocationsTests {
     }
 
     @Test func claudeCode() {
-        #expect(paths(.claudeCode, .linux) == ["/home/ada/.claude.json", "/work/repo/.mcp.json"])
-        #expect(paths(.claudeCode, .macOS, ["CLAUDE_CONFIG_DIR": "/Users/ada/.claude-work"]) == ["/Users/ada/.claude-work/.claude.json", "/work/repo/.mcp.json"])
-        #expect(paths(.claudeCode, .windows) == [#"C:\Users\ada\.claude.json"#, #"C:\work\repo\.mcp.json"#])
+        #expect(paths(.claudeCode, .linux) == ["/home/ada/.claude.json", "/projects/app/.mcp.json"])
+        #expect(paths(.claudeCode, .macOS, ["CLAUDE_CONFIG_DIR": "/Users/ada/.claude-work"]) == ["/Users/ada/.claude-work/.claude.json", "/projects/app/.mcp.json"])
+        #expect(paths(.claudeCode, .windows) == [#"C:\Users\ada\.claude.json"#, #"C:\projects\app\.mcp.json"#])
     }
 
     @Test func cursorWindsurfAndVSCode() {
-        #expect(paths(.cursor, .macOS) == ["/Users/ada/.cursor/mcp.json", "/work/repo/.cursor/mcp.json"])
+        #expect(paths(.cursor, .macOS) == ["/Users/ada/.cursor/mcp.json", "/projects/app/.cursor/mcp.json"])
         #expect(paths(.windsurf, .windows) == [#"C:\Users\ada\.codeium\windsurf\mcp_config.json"#])
         #expect(paths(.vscode, .macOS) == [
-            "/work/repo/.vscode/mcp.json", "/Users/ada/Library/Application Support/Code/User/mcp.json",
+            "/projects/app/.vscode/mcp.json", "/Users/ada/Library/Application Support/Code/User/mcp.json",
             "/Users/ada/Library/Application Support/Code/User/settings.json",
         ])
         #expect(paths(.vscode, .linux)[2] == "/home/ada/.config/Code/User/settings.json")
