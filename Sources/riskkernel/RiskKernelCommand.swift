@@ -16,6 +16,7 @@ struct RiskKernelCommand: AsyncParsableCommand {
             AuditCommand.self, CheckpointsCommand.self, AttributionCommand.self, PricesCommand.self, MigrateCommand.self,
             DemoCommand.self, DemoServerCommand.self,
             ProvenanceCommand.self, KeysCommand.self, ToolsCommand.self,
+            WrapCommand.self, UnwrapCommand.self, DoctorCommand.self,
         ])
 }
 

@@ -11,6 +11,7 @@ struct CLITests {
             ["approvals", "approve"], ["runs", "show"], ["runs", "tree"], ["runs", "close"], ["usage"], ["audit", "export"], ["audit", "verify"],
             ["checkpoints", "create"], ["attribution", "capture"], ["keys", "generate"], ["provenance", "export"], ["provenance", "verify"],
             ["provenance", "show"], ["provenance", "import"], ["prices", "show"], ["migrate"], ["demo"],
+            ["wrap"], ["unwrap"], ["doctor"],
         ] {
             let result = try await Binary.run(command + ["--help"])
             #expect(result.status == 0, "\(command) --help")
