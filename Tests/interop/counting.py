@@ -11,6 +11,17 @@ from typing import Any
 SERVER = Path(__file__).parent / "servers" / "counting_server.py"
 ARGS = {"to": "ops@example.com", "body": "deploy now"}
 
+# The policy the held-call tests run under: every send_message waits for a person.
+HELD = """\
+apiVersion: riskkernel/v1
+kind: Policy
+metadata: {name: held-messages}
+spec:
+  approvalRules:
+    - tool: send_message
+  secrets: {arguments: "off"}
+"""
+
 
 def upstream(tmp_path: Path) -> tuple[list[str], Path]:
     """The server's command line and the file it records each execution in."""

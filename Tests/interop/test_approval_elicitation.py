@@ -10,7 +10,7 @@ import anyio
 import mcp.types as types
 
 from conftest import gateway_session, run_test, text_of
-from counting import ARGS, executions, upstream
+from counting import ARGS, HELD, executions, upstream
 
 ASK_CLIENT = """\
 apiVersion: riskkernel/v1
@@ -20,15 +20,6 @@ spec:
   approvalRules:
     - tool: send_message
   approvals: {askClient: true}
-"""
-
-HELD = """\
-apiVersion: riskkernel/v1
-kind: Policy
-metadata: {name: held-messages}
-spec:
-  approvalRules:
-    - tool: send_message
 """
 
 CLIENT = types.Implementation(name="desk-app", version="1.0")
@@ -48,9 +39,9 @@ class Asker:
         return types.ElicitResult(action=self.action, content=self.answer)
 
 
-def test_the_clients_answer_approves_the_held_call(gateway, cli, tmp_path):
+def call_asked(gateway, tmp_path, asker):
+    """One held call through a gateway that asks the client (askClient: true)."""
     command, ledger = upstream(tmp_path)
-    asker = Asker({"decision": "approve", "reason": "expected deploy"})
 
     async def body():
         async with gateway_session(
@@ -58,7 +49,12 @@ def test_the_clients_answer_approves_the_held_call(gateway, cli, tmp_path):
         ) as session:
             return await session.call_tool("send_message", ARGS, read_timeout_seconds=20)
 
-    result = run_test(body)
+    return run_test(body), ledger
+
+
+def test_the_clients_answer_approves_the_held_call(gateway, cli, tmp_path):
+    asker = Asker({"decision": "approve", "reason": "expected deploy"})
+    result, ledger = call_asked(gateway, tmp_path, asker)
     assert not result.is_error, text_of(result)
     assert text_of(result) == "sent to ops@example.com"
     assert len(asker.asked) == 1
@@ -72,16 +68,7 @@ def test_the_clients_answer_approves_the_held_call(gateway, cli, tmp_path):
 
 
 def test_the_clients_denial_refuses_with_its_reason(gateway, cli, tmp_path):
-    command, ledger = upstream(tmp_path)
-    asker = Asker({"decision": "deny", "reason": "wrong recipient"})
-
-    async def body():
-        async with gateway_session(
-            gateway, command, "--policy-file", str(gateway.policy_file(ASK_CLIENT)), elicitation_callback=asker, client_info=CLIENT
-        ) as session:
-            return await session.call_tool("send_message", ARGS, read_timeout_seconds=20)
-
-    result = run_test(body)
+    result, ledger = call_asked(gateway, tmp_path, Asker({"decision": "deny", "reason": "wrong recipient"}))
     assert result.is_error and "denied by client:desk-app: wrong recipient" in text_of(result)
     assert executions(ledger) == []
 

@@ -15,18 +15,8 @@ import anyio
 import mcp.types as types
 
 from conftest import ApprovalWatcher, gateway_session, run_test, text_of
-from counting import ARGS, executions, upstream
+from counting import ARGS, HELD, executions, upstream
 CLIENT_TIMEOUT = 5.0  # seconds: the read timeout the issue was reported with
-
-HELD = """\
-apiVersion: riskkernel/v1
-kind: Policy
-metadata: {name: held-messages}
-spec:
-  approvalRules:
-    - tool: send_message
-  secrets: {arguments: "off"}
-"""
 
 REWRITTEN = """\
 apiVersion: riskkernel/v1

@@ -21,17 +21,7 @@ import anyio
 import mcp.types as types
 
 from conftest import gateway_session, run_test, text_of
-from counting import upstream
-
-HELD = """\
-apiVersion: riskkernel/v1
-kind: Policy
-metadata: {name: held-messages}
-spec:
-  approvalRules:
-    - tool: send_message
-  secrets: {arguments: "off"}
-"""
+from counting import HELD, upstream
 
 CLEAR = "\x1b[H\x1b[2J"
 ENTRY = re.compile(r"^[> ] \d+\. \S+  .*  (apr_\w+)\r?$", re.M)

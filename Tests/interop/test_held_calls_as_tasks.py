@@ -13,17 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from counting import ARGS, executions, upstream
-
-HELD = """\
-apiVersion: riskkernel/v1
-kind: Policy
-metadata: {name: held-messages}
-spec:
-  approvalRules:
-    - tool: send_message
-  secrets: {arguments: "off"}
-"""
+from counting import ARGS, HELD, executions, upstream
 
 HELD_ECHO = """\
 apiVersion: riskkernel/v1
