@@ -46,40 +46,41 @@ public enum ClientConfigEditor {
     /// Wraps every stdio entry of `text` (only those named in `only`, when given) that is not
     /// wrapped already. Throws ``JSONParseError`` when `text` is not JSON (or JSONC).
     public static func wrap(_ text: String, format: ClientConfigFormat, wrapping: GatewayWrapping, only: Set<String>? = nil) throws -> Change {
-        let document = try JSONText(text)
-        var edits: [JSONTextEdit] = []
-        var reports: [EntryReport] = []
-        for entry in ServerEntry.all(in: document, format: format) where only?.contains(entry.name) ?? true {
-            let outcome: Outcome
+        try rewrite(text, format: format, only: only) { entry, document in
             switch entry.kind {
-            case .stdio:
-                edits += wrapEdits(entry, document: document, wrapping: wrapping)
-                outcome = .wrapped
-            case .wrapped: outcome = .alreadyWrapped
-            case .remote(let why): outcome = .remote(why)
-            case .unrecognised(let why): outcome = .unrecognised(why)
+            case .stdio: (wrapEdits(entry, document: document, wrapping: wrapping), .wrapped)
+            case .wrapped: ([], .alreadyWrapped)
+            case .remote(let why): ([], .remote(why))
+            case .unrecognised(let why): ([], .unrecognised(why))
             }
-            reports.append(EntryReport(location: entry.location, name: entry.name, outcome: outcome))
         }
-        return Change(original: text, updated: JSONTextEdit.apply(edits, to: document.bytes), entries: reports)
     }
 
     /// Puts every wrapped entry of `text` (only those named in `only`, when given) back to the
     /// command and arguments after its `--`; other entries are not touched.
     public static func unwrap(_ text: String, format: ClientConfigFormat, only: Set<String>? = nil) throws -> Change {
+        try rewrite(text, format: format, only: only) { entry, document in
+            switch entry.kind {
+            case .wrapped: (unwrapEdits(entry, document: document), .unwrapped)
+            case .stdio: ([], .notWrapped)
+            case .remote(let why): ([], .remote(why))
+            case .unrecognised(let why): ([], .unrecognised(why))
+            }
+        }
+    }
+
+    /// Applies `change` to each server entry of `text` (only those named in `only`, when given):
+    /// its edits are made together, and each entry's outcome is reported in file order.
+    private static func rewrite(
+        _ text: String, format: ClientConfigFormat, only: Set<String>?,
+        _ change: (ServerEntry, JSONText) -> (edits: [JSONTextEdit], outcome: Outcome)
+    ) throws -> Change {
         let document = try JSONText(text)
         var edits: [JSONTextEdit] = []
         var reports: [EntryReport] = []
         for entry in ServerEntry.all(in: document, format: format) where only?.contains(entry.name) ?? true {
-            let outcome: Outcome
-            switch entry.kind {
-            case .wrapped:
-                edits += unwrapEdits(entry, document: document)
-                outcome = .unwrapped
-            case .stdio: outcome = .notWrapped
-            case .remote(let why): outcome = .remote(why)
-            case .unrecognised(let why): outcome = .unrecognised(why)
-            }
+            let (entryEdits, outcome) = change(entry, document)
+            edits += entryEdits
             reports.append(EntryReport(location: entry.location, name: entry.name, outcome: outcome))
         }
         return Change(original: text, updated: JSONTextEdit.apply(edits, to: document.bytes), entries: reports)
