@@ -119,7 +119,8 @@ extension GatewaySession {
         case .forward:
             forward(call)
         case .refuse(let reason, let recordRefused):
-            logger.notice("refused tool \(request.tool): \(reason)")
+            // A refusal by the decision itself was logged with its rule when it was decided.
+            if call.approval != nil { logger.notice("refused tool \(request.tool): \(reason)") }
             if recordRefused, let approval = call.approval {
                 recordOutcome(
                     callId: approval.toolCallId, tool: request.tool, outcome: ToolCallOutcome(status: .refused, isError: true, reason: reason, durationMs: 0))
