@@ -74,11 +74,21 @@ struct ApprovalUseConformanceTests {
         let store = try backend.makeStore()
         let run = try await store.createRun(NewRun())
         _ = try await store.approvalMatchSecret()  // migrated before the clock starts
-        // Generous lives: a loaded machine may take a while between the writes.
-        let approved = try await Self.hold(store, runId: run.id, key: "b", after: 4)
-        _ = try await store.resolveApproval(id: approved.id, status: .approved, decidedBy: "alice", reason: nil)
-        let undecided = try await Self.hold(store, runId: run.id, key: "a", after: 1)
-        let expiry = try #require(approved.expiresAt)
+        // A loaded machine may take a while between the writes: when the approval expired before it
+        // could be approved, the next try gives it a longer life.
+        var approvedInTime: ApprovalRecord?
+        for life in [2.0, 8, 30] where approvedInTime == nil {
+            let held = try await Self.hold(store, runId: run.id, key: "b", after: life)
+            do {
+                _ = try await store.resolveApproval(id: held.id, status: .approved, decidedBy: "alice", reason: nil)
+                approvedInTime = held
+            } catch StoreError.notPending(_, "expired") {
+                continue
+            }
+        }
+        let approved = try #require(approvedInTime)
+        let undecided = try await Self.hold(store, runId: run.id, key: "a", after: 0.5)
+        let expiry = max(try #require(approved.expiresAt), try #require(undecided.expiresAt))
         try await Task.sleep(for: .milliseconds(Int64(max(0, expiry.timeIntervalSinceNow) * 1000) + 200))
         await #expect(throws: StoreError.notPending(id: undecided.id, status: "expired")) {
             _ = try await store.resolveApproval(id: undecided.id, status: .approved, decidedBy: "alice", reason: nil)
@@ -173,7 +183,7 @@ struct GrantConformanceTests {
         #expect(kinds.filter { $0.hasPrefix("grant.") } == ["grant.created", "grant.created", "grant.revoked"])
 
         let expiring = try await store.createGrant(NewGrant(
-            approvalId: try await Self.approved(store, runId: stranger.id).id, scope: .run, grantedBy: nil, expiresAt: Date().addingTimeInterval(3)))
+            approvalId: try await Self.approved(store, runId: stranger.id).id, scope: .run, grantedBy: nil, expiresAt: Date().addingTimeInterval(8)))
         #expect(try await Self.grant(store, runId: stranger.id)?.id == expiring.id)
         let expiry = try #require(expiring.expiresAt)
         try await Task.sleep(for: .milliseconds(Int64(max(0, expiry.timeIntervalSinceNow) * 1000) + 200))
