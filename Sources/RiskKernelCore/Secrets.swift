@@ -34,26 +34,41 @@ public struct SecretScanner: Sendable {
         Detector(kind: "url-password", pattern: #"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@]+:[^\s/@]+@[^\s/]+"#, literals: ["://"]),
     ]
 
-    private let compiled: [(String, NSRegularExpression, [[UInt8]])]
+    private let compiled: [(kind: String, expression: NSRegularExpression)]
     private let allowed: [NSRegularExpression]
+    /// Every detector's literals, tagged with the detector's index.
+    private let literals: LiteralSet
+    /// The same, and the two JSON escapes through which a literal can be spelled in JSON text
+    /// without its bytes: `\u` (any character) and `\/` (a slash), tagged `escapeTag`.
+    private let literalsInJSON: LiteralSet
+    private static let escapeTag = 63
 
     /// A scanner with the built-in detectors; a finding whose text matches any of `allow` is ignored.
     public init(allow: [String] = []) throws {
-        compiled = try Self.detectors.map { ($0.kind, try NSRegularExpression(pattern: $0.pattern), $0.literals.map { Array($0.utf8) }) }
+        compiled = try Self.detectors.map { ($0.kind, try NSRegularExpression(pattern: $0.pattern)) }
         allowed = try allow.map { try NSRegularExpression(pattern: $0) }
+        let tagged = Self.detectors.enumerated().flatMap { index, detector in detector.literals.map { (bytes: Array($0.utf8), tag: index) } }
+        literals = LiteralSet(tagged)
+        literalsInJSON = LiteralSet(tagged + [(Array(#"\u"#.utf8), Self.escapeTag), (Array(#"\/"#.utf8), Self.escapeTag)])
+    }
+
+    /// Whether the strings of the JSON text `bytes` (keys included) may hold a credential: `false`
+    /// only when none can, because no detector's literal occurs in the bytes, nor an escape
+    /// (`\u`, `\/`) that could spell one. One pass over the bytes, without parsing them: a large
+    /// result with no such bytes is cleared without building its tree. Text that is not JSON
+    /// gets the same answer as if it were.
+    public func mayFind(inJSON bytes: some Collection<UInt8>) -> Bool {
+        literalsInJSON.tags(in: bytes, stoppingAtFirst: true) != 0
     }
 
     /// The credentials in `text`, in order, without overlaps.
     public func findings(in text: String) -> [Finding] {
-        let candidates = compiled.filter { _, _, literals in
-            literals.contains { literal in
-                text.utf8.withContiguousStorageIfAvailable { Self.contains($0, literal) } ?? Array(text.utf8).withUnsafeBufferPointer { Self.contains($0, literal) }
-            }
-        }
-        guard !candidates.isEmpty else { return [] }
+        let tags = literals.tags(in: text.utf8)
+        guard tags != 0 else { return [] }
+        let candidates = compiled.enumerated().filter { index, _ in tags & (1 << UInt64(index)) != 0 }.map(\.element)
         let whole = NSRange(text.startIndex..., in: text)
         var found: [Finding] = []
-        for (kind, expression, _) in candidates {
+        for (kind, expression) in candidates {
             for match in expression.matches(in: text, range: whole) {
                 let range = match.range
                 guard !found.contains(where: { NSIntersectionRange($0.range, range).length > 0 }) else { continue }
@@ -75,36 +90,36 @@ public struct SecretScanner: Sendable {
 
     /// `value` with every credential in its strings replaced by `[REDACTED:<kind>]`.
     public func redacting(_ value: JSONValue) -> JSONValue {
+        redactedIfFound(value) ?? value
+    }
+
+    /// `value` redacted, or `nil` when it holds no credential (so nothing is copied).
+    private func redactedIfFound(_ value: JSONValue) -> JSONValue? {
         switch value {
-        case .string(let text): return .string(redacting(text))
-        case .array(let elements): return .array(elements.map(redacting))
+        case .string(let text):
+            let found = findings(in: text)
+            return found.isEmpty ? nil : .string(redacting(text, found))
+        case .array(let elements):
+            let redacted = elements.map(redactedIfFound)
+            guard redacted.contains(where: { $0 != nil }) else { return nil }
+            return .array(zip(elements, redacted).map { $1 ?? $0 })
         case .object(let members):
+            guard members.contains(where: { redactedIfFound(.string($0.key)) != nil || redactedIfFound($0.value) != nil }) else { return nil }
             return .object(Dictionary(members.map { (redacting($0.key), redacting($0.value)) }, uniquingKeysWith: { first, _ in first }))
-        default: return value
+        default: return nil
         }
     }
 
     /// `text` with every credential replaced by `[REDACTED:<kind>]`.
     public func redacting(_ text: String) -> String {
-        let found = findings(in: text)
+        redacting(text, findings(in: text))
+    }
+
+    private func redacting(_ text: String, _ found: [Finding]) -> String {
         guard !found.isEmpty else { return text }
         let result = NSMutableString(string: text)
         for finding in found.reversed() { result.replaceCharacters(in: finding.range, with: "[REDACTED:\(finding.kind)]") }
         return result as String
-    }
-
-    /// Whether `bytes` contains `literal` (a non-empty byte string).
-    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: [UInt8]) -> Bool {
-        guard let base = bytes.baseAddress, let first = literal.first, bytes.count >= literal.count else { return false }
-        let last = bytes.count - literal.count
-        var offset = 0
-        while offset <= last {
-            guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
-            let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if literal.withUnsafeBufferPointer({ memcmp(base + position, $0.baseAddress!, literal.count) }) == 0 { return true }
-            offset = position + 1
-        }
-        return false
     }
 
     private func visitStrings(_ value: JSONValue, _ visit: (String) -> Void) {

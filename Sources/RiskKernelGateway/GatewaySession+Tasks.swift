@@ -59,12 +59,14 @@ extension GatewaySession {
         default:
             // tasks/get and tasks/cancel answer with the task; a failed or cancelled one ends the
             // call, and so does a completed one whose result comes inline.
-            if !task.ended, body["result"]?["status"]?.stringValue == "completed", let inline = body["result"]?["result"] {
+            if !task.ended, body["result"]?["status"]?.stringValue == "completed", body["result"]?["result"] != nil {
                 task.ended = true
                 task.trace?.ended(error: nil)
                 task.trace = nil
                 governedTasks[taskId] = task
-                let outcome = outcome(of: ["result": inline], elapsed: ContinuousClock.now - task.started)
+                let outcome = Self.outcome(
+                    of: body, bytes: raw, resultPath: ["result", "result"], scanner: secretScanner,
+                    maxStoredResultBytes: configuration.maxStoredResultBytes, elapsed: ContinuousClock.now - task.started)
                 recordOutcome(callId: task.callId, tool: task.tool, outcome: outcome)
             }
             endTaskIfTerminal(taskId, status: body["result"]?["status"]?.stringValue, message: body["result"]?["statusMessage"]?.stringValue)

@@ -275,25 +275,28 @@ extension GatewaySession {
         }
     }
 
-    /// How a forwarded call ended, as the ledger keeps it (only the redacted result, whatever
-    /// `spec.secrets.results` says); `withheld`: why the client did not get the result.
-    func outcome(of body: JSONValue, elapsed: Duration, withheld: String? = nil) -> ToolCallOutcome {
-        let isError: Bool
-        let status: ToolCallStatus
-        let payload: JSONValue
-        if let error = body["error"] {
-            (isError, status, payload) = (true, .failed, error)
-        } else {
-            let result = body["result"] ?? .null
-            let flagged = result["isError"]?.boolValue ?? false
-            (isError, status, payload) = (flagged, flagged ? .failed : .succeeded, result)
-        }
-        let stored = secretScanner.redacting(payload)
-        let bytes = CanonicalJSON.encode(stored)
+    /// How a forwarded call ended, as the ledger keeps it.
+    ///
+    /// `response` is the message the client got, as a value and as the `bytes` sent; its payload
+    /// is its `error`, else the value at `resultPath` (a task's inline result is one level down).
+    /// The payload is kept, redacted whatever `spec.secrets.results` says, when its JSON text is
+    /// at most `maxStoredResultBytes` long. `resultDigest` is the SHA-256 (lowercase hex) of that
+    /// text as the client received it and `resultBytes` its length: one pass over bytes the
+    /// gateway already has, never a new encoding of a large result. `withheld`: why the client
+    /// did not get the result.
+    static func outcome(
+        of response: JSONValue, bytes: [UInt8], resultPath: [String] = ["result"], scanner: SecretScanner,
+        maxStoredResultBytes: Int, elapsed: Duration, withheld: String? = nil
+    ) -> ToolCallOutcome {
+        let error = response["error"]
+        let path = error != nil ? ["error"] : resultPath
+        let payload = path.reduce(response as JSONValue?) { $0?[$1] } ?? .null
+        let isError = error != nil || payload["isError"]?.boolValue == true
+        let text = JSONMemberScanner.range(ofPath: path, in: bytes).map { bytes[$0] } ?? ArraySlice(CanonicalJSON.encode(payload))
+        let stored = text.count > maxStoredResultBytes ? nil : scanner.mayFind(inJSON: text) ? scanner.redacting(payload) : payload
         return ToolCallOutcome(
-            status: status, result: bytes.count <= configuration.maxStoredResultBytes ? stored : nil,
-            resultDigest: EventChain.hexDigest(bytes), resultBytes: Int64(bytes.count), isError: isError,
-            reason: body["error"]?["message"]?.stringValue ?? withheld, durationMs: elapsed.milliseconds)
+            status: isError ? .failed : .succeeded, result: stored, resultDigest: EventChain.hexDigest(text), resultBytes: Int64(text.count),
+            isError: isError, reason: error?["message"]?.stringValue ?? withheld, durationMs: elapsed.milliseconds)
     }
 
     /// A tool result with `isError: true` whose text names the tool and the reason. Requests of

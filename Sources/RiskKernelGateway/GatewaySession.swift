@@ -356,8 +356,9 @@ public actor GatewaySession {
 
     /// Answers the client with a call's result (credentials redacted or withheld as the policy
     /// says), then records its outcome in the next group commit: the decision is the one durable
-    /// write before the call runs. A gateway that dies in between leaves the call `forwarded`, and
-    /// recovery records it `unknown` (never missing, never left pending).
+    /// write before the call runs, and the outcome (its digest included) is worked out after the
+    /// answer is sent, on another thread for a large result. A gateway that dies in between leaves
+    /// the call `forwarded`, and recovery records it `unknown` (never missing, never left pending).
     func complete(
         callId: String, tool: String, key: String, started: ContinuousClock.Instant, body: JSONValue, raw: [UInt8], ownedTaskId: String? = nil
     ) {
@@ -365,14 +366,37 @@ public actor GatewaySession {
         let (checkedBody, checkedRaw, withheld) = withoutSecrets(body: body, raw: raw, tool: tool)
         traceUpstreamAnswered(key: key, body: checkedBody)
         beginSideWork()
-        let completion = ToolCallCompletion(id: callId, outcome: outcome(of: checkedBody, elapsed: elapsed, withheld: withheld))
         if let ownedTaskId {
             finishOwnedTask(ownedTaskId, response: checkedRaw)
         } else {
             sendToClient(checkedRaw)
         }
+        let (scanner, maxStored) = (secretScanner, configuration.maxStoredResultBytes)
+        let outcome = { @Sendable in
+            Self.outcome(of: checkedBody, bytes: checkedRaw, scanner: scanner, maxStoredResultBytes: maxStored, elapsed: elapsed, withheld: withheld)
+        }
+        guard checkedRaw.count > Self.outcomeOffThreadBytes else {
+            queueOutcome(ToolCallCompletion(id: callId, outcome: outcome()), key: key, tool: tool)
+            return
+        }
+        spawn { session in
+            let completion = ToolCallCompletion(id: callId, outcome: await Self.offThread(outcome))
+            session.queueOutcome(completion, key: key, tool: tool)
+        }
+    }
+
+    /// Above this many bytes a result's outcome (its scan and digest) is worked out on another
+    /// thread than the session's, so the next message is not kept waiting.
+    static let outcomeOffThreadBytes = 64 * 1024
+
+    /// Runs `work` on the global concurrent executor.
+    @concurrent static func offThread<Value: Sendable>(_ work: @Sendable () -> Value) async -> Value { work() }
+
+    /// Adds a call's outcome to the next group commit; ends the side work begun for it once
+    /// written.
+    private func queueOutcome(_ completion: ToolCallCompletion, key: String, tool: String) {
         let startsGroup = outcomeCommits.add(completion, key: key) { session, result in
-            if case .failure(let error) = result { session.logger.error("could not record the outcome of tool \(tool) (call \(callId)): \(error)") }
+            if case .failure(let error) = result { session.logger.error("could not record the outcome of tool \(tool) (call \(completion.id)): \(error)") }
             session.traceToolCallEnded(key: key)
             session.endSideWork()
         }
@@ -381,10 +405,11 @@ public actor GatewaySession {
 
     /// A tool call's response with the credentials in its result redacted or the result withheld,
     /// as `spec.secrets.results` says; unchanged when there are none. `withheld` says why a result
-    /// was withheld (the call's recorded reason), `nil` when it was not.
+    /// was withheld (the call's recorded reason), `nil` when it was not. A response whose bytes
+    /// hold nothing a credential could be made of is cleared in one pass over them.
     func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String) -> (JSONValue, [UInt8], withheld: String?) {
         let action = configuration.policy.secrets.results
-        guard action != .off, case .object(var members) = body else { return (body, raw, nil) }
+        guard action != .off, secretScanner.mayFind(inJSON: raw), case .object(var members) = body else { return (body, raw, nil) }
         let field = members["result"] != nil ? "result" : "error"
         guard let payload = members[field] else { return (body, raw, nil) }
         let kinds = secretScanner.kinds(in: payload)

@@ -11,10 +11,7 @@ enum TopLevelId {
     /// The byte range of the top-level `"id"` member's value, or `nil` when the bytes are not a
     /// JSON object with one (nested `"id"`s, inside `params` or `result`, are never taken).
     static func range(in bytes: [UInt8]) -> Range<Int>? {
-        bytes.withUnsafeBufferPointer { buffer in
-            var scanner = Scanner(bytes: buffer)
-            return scanner.topLevelIdRange()
-        }
+        JSONMemberScanner.range(ofMember: "id", in: bytes)
     }
 
     /// The top-level id as a value, if it is a string or an integer.
@@ -95,99 +92,6 @@ enum TopLevelId {
         switch value {
         case .string, .integer: return value
         default: return nil
-        }
-    }
-
-    private struct Scanner {
-        let bytes: UnsafeBufferPointer<UInt8>
-        var index = 0
-
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-        mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-        }
-
-        mutating func topLevelIdRange() -> Range<Int>? {
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
-            index += 1
-            while true {
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: "}") { return nil }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                guard bytes[index] == UInt8(ascii: "\"") else { return nil }
-                let keyStart = index
-                guard skipString() else { return nil }
-                let isId = isIdKey(keyStart..<index)
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
-                index += 1
-                skipSpace()
-                let valueStart = index
-                guard skipValue() else { return nil }
-                if isId { return valueStart..<index }
-            }
-        }
-
-        func isIdKey(_ range: Range<Int>) -> Bool {
-            if range.count == 4 {
-                return bytes[range.lowerBound + 1] == UInt8(ascii: "i") && bytes[range.lowerBound + 2] == UInt8(ascii: "d")
-            }
-            // An escaped spelling ("\u0069d") names the same member.
-            guard bytes[range].contains(UInt8(ascii: "\\")), case .string(let key)? = try? JSONParser.parse(bytes[range]) else { return false }
-            return key == "id"
-        }
-
-        /// Past a string starting at `index` (its escapes are not checked).
-        mutating func skipString() -> Bool {
-            index += 1
-            while index < bytes.count {
-                switch bytes[index] {
-                case UInt8(ascii: "\\"): index += 2
-                case UInt8(ascii: "\""):
-                    index += 1
-                    return true
-                default: index += 1
-                }
-            }
-            return false
-        }
-
-        /// Past one value of any kind (nested values by counting brackets outside strings).
-        mutating func skipValue() -> Bool {
-            guard index < bytes.count else { return false }
-            switch bytes[index] {
-            case UInt8(ascii: "\""):
-                return skipString()
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                var depth = 0
-                while index < bytes.count {
-                    switch bytes[index] {
-                    case UInt8(ascii: "\""):
-                        guard skipString() else { return false }
-                        continue
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        depth -= 1
-                        if depth == 0 {
-                            index += 1
-                            return true
-                        }
-                    default: break
-                    }
-                    index += 1
-                }
-                return false
-            default:
-                let start = index
-                while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-                return index > start
-            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RiskKernelCore
+import SeededRandom
 import Testing
 
 @testable import RiskKernelGateway
@@ -60,6 +61,34 @@ struct TopLevelIdTests {
             let expected = text.replacingOccurrences(of: members.first { $0.0 == "id" }!.1, with: String(decoding: CanonicalJSON.encode(replacement), as: UTF8.self))
             if !members.contains(where: { $0.0 != "id" && $0.1.contains(members.first { $0.0 == "id" }!.1) }) {
                 #expect(String(decoding: spliced, as: UTF8.self) == expected)
+            }
+        }
+    }
+
+    static func member(_ random: inout SeededRandom, depth: Int) -> JSONValue {
+        let texts = ["", "\"", "\\", "\\\"", "a\\\\", "}{,\"result\":1", "\\\\\\\"", "\u{1F600}", "x", "\n"]
+        switch random.int(0...(depth > 0 ? 5 : 3)) {
+        case 0: return .integer(Int64(random.int(-99...99)))
+        case 1: return random.pick([.null, .bool(true), .double(0.5)])
+        case 2, 3: return .string((0..<random.int(0...3)).map { _ in random.pick(texts) }.joined())
+        case 4: return .array((0..<random.int(0...3)).map { _ in member(&random, depth: depth - 1) })
+        default:
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<random.int(0...4) { members[random.pick(["result", "error", "id", "content", "x", "re\"sult"])] = member(&random, depth: depth - 1) }
+            return .object(members)
+        }
+    }
+
+    @Test("property: the bytes found at a member path parse to the value the parser finds there, whatever the escapes and nesting")
+    func memberPaths() throws {
+        var random = SeededRandom(seed: 0x3E3B)
+        for _ in 0..<1000 {
+            let message = Self.member(&random, depth: 4)
+            let bytes = random.chance(0.5) ? JSONRPC.encode(message) : Array(CanonicalJSON.string(message).utf8)
+            for path in [["result"], ["result", "result"], ["error"], ["x", "result"], ["id"]] {
+                let expected = path.reduce(message as JSONValue?) { value, key in value?.objectValue?[key] }
+                let found = try JSONMemberScanner.range(ofPath: path, in: bytes).map { try JSONParser.parse(bytes[$0]) }
+                #expect(found == expected, "\(path) in \(String(decoding: bytes, as: UTF8.self))")
             }
         }
     }

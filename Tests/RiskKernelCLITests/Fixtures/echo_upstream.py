@@ -7,6 +7,9 @@
 - tool `slow` answers after 300 ms.
 - tool `env` returns the names of its environment variables, sorted, as JSON.
 - tool `leak` returns text with a (fake) GitHub token in it.
+- tool `big` returns a text of `size` x's, written as the compact line
+  `{"jsonrpc":"2.0","id":ID,"result":{"content":[{"type":"text","text":"xx…"}]}}`; with
+  `escapedToken`, a (fake) GitHub token follows, its first letter spelled `\\u0067` in the JSON text.
 - tool `hang` never answers.
 - tool `garbage` writes lines that are not JSON-RPC (text, broken JSON, a batch) to stdout, then answers.
 - tool `flood` sends `count` (default 20000) `notifications/message` as fast as it can, then answers.
@@ -52,7 +55,7 @@ def handle(message):
     elif method == "tools/list":
         tools = [
             {"name": name, "description": name, "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": name != "crash"}}
-            for name in ("ask_client", "crash", "slow", "env", "leak", "hang", "garbage", "flood", "close_stdout")
+            for name in ("ask_client", "crash", "slow", "env", "leak", "big", "hang", "garbage", "flood", "close_stdout")
         ]
         send({"jsonrpc": "2.0", "id": ident, "result": {"tools": tools}})
     elif method == "tools/call":
@@ -66,6 +69,15 @@ def handle(message):
         if name == "leak":
             token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
             send({"jsonrpc": "2.0", "id": ident, "result": {"content": [{"type": "text", "text": "your token is " + token}]}})
+            return
+        if name == "big":
+            arguments = message["params"].get("arguments", {})
+            text = "x" * int(arguments.get("size", 0))
+            if arguments.get("escapedToken"):
+                text += " \\u0067hp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+            with lock:
+                sys.stdout.write('{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"%s"}]}}\n' % (json.dumps(ident), text))
+                sys.stdout.flush()
             return
         if name == "hang":
             return

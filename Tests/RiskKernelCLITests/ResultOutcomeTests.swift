@@ -1,0 +1,50 @@
+import Foundation
+import RiskKernelCore
+import RiskKernelGateway
+import RiskKernelStore
+import Testing
+
+/// What the ledger keeps of a tool's result: its digest and size as the client received it, the
+/// result itself only when small, and never a credential, however large the result.
+@Suite("tool results in the ledger")
+struct ResultOutcomeTests {
+    /// The JSON text of the `big` tool's result (as the fixture writes it) for `size` x's.
+    static func bigResult(size: Int) -> String {
+        #"{"content":[{"type":"text","text":""# + String(repeating: "x", count: size) + #""}]}"#
+    }
+
+    func bigCalls(_ sandbox: Sandbox) async throws -> [JSONValue] {
+        let runId = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        let shown = try #require(try await sandbox.cli(["runs", "show", runId, "--json"]).json)
+        return (shown["toolCalls"]?.arrayValue ?? []).filter { $0["tool"] == "big" }
+    }
+
+    @Test("a result's digest and size are those of its text as the client received it; only a small one is kept", arguments: [100, 70_000, 1 << 20])
+    func digestOfTheBytesSent(size: Int) async throws {
+        let sandbox = Sandbox()
+        let client = try await DefensesTests().echoGateway(sandbox)
+        let answer = await client.callTool("big", ["size": .integer(Int64(size))])
+        #expect(answer.toolText.utf8.count == size)
+        #expect(await client.close() == 0)
+
+        let call = try #require(try await bigCalls(sandbox).first)
+        let text = Array(Self.bigResult(size: size).utf8)
+        #expect(call["status"] == "succeeded")
+        #expect(call["resultDigest"] == .string(EventChain.hexDigest(text)))
+        #expect(call["resultBytes"] == .integer(Int64(text.count)))
+        // The result itself is kept when its text is at most 64 KiB.
+        #expect((call["result"] ?? .null) == (text.count <= 64 * 1024 ? try JSONParser.parse(text) : .null))
+    }
+
+    @Test("a token spelled with an escape at the end of a large result is redacted for the client and the ledger", arguments: [10, 300_000])
+    func escapedTokenInALargeResult(size: Int) async throws {
+        let sandbox = Sandbox()
+        let client = try await DefensesTests().echoGateway(sandbox)
+        let answer = await client.callTool("big", ["size": .integer(Int64(size)), "escapedToken": true])
+        #expect(answer.toolText == String(repeating: "x", count: size) + " [REDACTED:github-token]")
+        #expect(await client.close() == 0)
+        let call = try #require(try await bigCalls(sandbox).first)
+        #expect(!"\(call)".contains("a1B2c3D4e5F6g7H8i9J0"))
+        #expect(call["status"] == "succeeded")
+    }
+}
