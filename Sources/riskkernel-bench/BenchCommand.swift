@@ -89,6 +89,8 @@ struct Results {
     var usageBuildSeconds = 0.0
     var approval: Samples?
     var approveCommand: Samples?
+    /// Microseconds per SQLite commit with nothing around it (StoreBench.commitFloor).
+    var commitFloor: Double?
 }
 
 struct Suite {
@@ -218,6 +220,13 @@ struct Suite {
 
     mutating func proxies() throws {
         let pipelinedSizes = [100, 10 * 1024]
+        if figures.contains(.latency) {
+            note("SQLite commit floor")
+            let floor = try StoreBench.commitFloor(path: "\(workDirectory)/commit-floor.sqlite", commits: quick ? 2000 : 20000)
+            results.commitFloor = floor
+            say("## SQLite commit floor: one insert (two extra indexes) and one update per transaction, WAL, synchronous=NORMAL")
+            say("\(fmtMicros(floor)) per commit (\(fmtRate(1e6 / floor)) commits/s, one after another)\n")
+        }
         for target in try targets() {
             note("\(target.name): starting")
             let child = try Child(target.command, stderrPath: log)
@@ -440,55 +449,76 @@ struct Suite {
     // MARK: Summary
 
     func summary() {
-        say("## Summary (targets from the issue)")
-        var table = Table("figure", "target", "measured", "")
+        say("## Summary: each target beside its floor, measured in this run")
+        var table = Table("figure", "target", "measured", "floor", "ratio", "")
         func verdict(_ ok: Bool) -> String { ok ? "ok" : "MISSED" }
-        if let direct = results.latency["direct"]?[100], let gateway = results.latency["gateway"]?[100] {
-            let median = gateway.median - direct.median
-            let p99 = gateway.p99 - direct.p99
-            table.add("added latency per sequential call, 100 B (median / p99)", "≤ 50 µs / ≤ 150 µs", "\(fmtMicros(median)) / \(fmtMicros(p99))", verdict(median <= 50 && p99 <= 150))
-            if let relay = results.latency["bare relay"]?[100] {
-                table.add("  bare relay (the floor of any stdio proxy), same figure", "floor", "\(fmtMicros(relay.median - direct.median)) / \(fmtMicros(relay.p99 - direct.p99))", "")
-            }
-            if let fast = results.latency["fastmcp proxy"]?[100] {
-                table.add("  FastMCP proxy, same figure", "peer", "\(fmtMicros(fast.median - direct.median)) / \(fmtMicros(fast.p99 - direct.p99))", "")
-            }
+        func ratio(_ value: Double, _ floor: Double) -> String { floor > 0 ? String(format: "%.2f×", value / floor) : "-" }
+        let direct = results.latency["direct"]
+        func added(_ name: String, _ size: Int) -> Double? {
+            guard let base = direct?[size], let samples = results.latency[name]?[size] else { return nil }
+            return samples.median - base.median
         }
-        if let direct = results.throughput["direct"]?[100], let gateway = results.throughput["gateway"]?[100] {
-            let ratio = gateway.perSecond / direct.perSecond
-            table.add("pipelined calls/s, 64 in flight, 100 B, vs direct", "≥ 80%", String(format: "%.0f%% (%@ vs %@)", 100 * ratio, fmtRate(gateway.perSecond), fmtRate(direct.perSecond)), verdict(ratio >= 0.8))
-            if let relay = results.throughput["bare relay"]?[100] {
-                table.add("  bare relay (the floor of any stdio proxy), same figure", "floor", String(format: "%.0f%% (%@)", 100 * relay.perSecond / direct.perSecond, fmtRate(relay.perSecond)), "")
-            }
-            if let fast = results.throughput["fastmcp proxy"]?[100] {
-                table.add("  FastMCP proxy, same figure", "peer", String(format: "%.0f%% (%@)", 100 * fast.perSecond / direct.perSecond, fmtRate(fast.perSecond)), "")
-            }
+        if let gateway = added("gateway", 100) {
+            let relay = added("bare relay", 100) ?? 0
+            let floor = relay + (results.commitFloor ?? 0)
+            table.add(
+                "added latency, 100 B, median", "≤ 120 µs, ≤ 1.5× floor", fmtMicros(gateway),
+                "\(fmtMicros(floor)) (relay \(fmtMicros(relay)) + 1 commit \(fmtMicros(results.commitFloor ?? 0)))", ratio(gateway, floor),
+                verdict(gateway <= 120 && gateway <= 1.5 * floor))
         }
-        if let direct = results.spawn["direct"], let gateway = results.spawn["gateway"] {
-            let added = gateway.median - direct.median
-            table.add("spawn to initialize response, over the upstream's own (median)", "≤ 30 ms", fmtMicros(added), verdict(added <= 30_000))
-            if let fast = results.spawn["fastmcp proxy"] { table.add("  FastMCP proxy, same figure", "peer", fmtMicros(fast.median - direct.median), "") }
+        for (size, limit) in [(100 * 1024, 1000.0), (1 << 20, 8000.0)] {
+            guard let gateway = added("gateway", size) else { continue }
+            let fast = added("fastmcp proxy", size)
+            table.add(
+                "added latency, \(fmtSize(size)), median", "≤ \(fmtMicros(limit)), below FastMCP", fmtMicros(gateway),
+                "relay \(added("bare relay", size).map(fmtMicros) ?? "-"), FastMCP \(fast.map(fmtMicros) ?? "-")", fast.map { ratio(gateway, $0) + " of FastMCP" } ?? "-",
+                verdict(gateway <= limit && fast.map { gateway < $0 } ?? true))
+        }
+        if results.latency["fastmcp proxy"] != nil {
+            let slower = sizes.filter { size in
+                guard let gateway = added("gateway", size), let fast = added("fastmcp proxy", size) else { return false }
+                return gateway >= fast
+            }
+            table.add(
+                "added latency below FastMCP's at every size", "every size", slower.isEmpty ? "every size" : "not at " + slower.map(fmtSize).joined(separator: ", "),
+                "", "", verdict(slower.isEmpty))
+        }
+        if let gateway = results.throughput["gateway"]?[100] {
+            let relay = results.throughput["bare relay"]?[100]
+            table.add(
+                "calls/s, 64 in flight, 100 B", "≥ 30,000", fmtRate(gateway.perSecond),
+                "relay \(relay.map { fmtRate($0.perSecond) } ?? "-"), direct \(results.throughput["direct"]?[100].map { fmtRate($0.perSecond) } ?? "-")",
+                relay.map { String(format: "%.0f%% of relay", 100 * gateway.perSecond / $0.perSecond) } ?? "-", verdict(gateway.perSecond >= 30_000))
         }
         if let last = results.memorySamples.last, let first = results.memorySamples.first {
             let mid = results.memorySamples[results.memorySamples.count / 2]
-            let growth = last.rssKiB - mid.rssKiB
-            let flat = growth < 2048
+            let flat = last.rssKiB - mid.rssKiB < 2048
             table.add(
-                "gateway peak memory over \(results.memoryCalls) calls (VmHWM; RSS mid → end)", "≤ 30 MiB, flat",
-                "\(fmtKiB(last.hwmKiB)); \(fmtKiB(mid.rssKiB)) → \(fmtKiB(last.rssKiB)) (start \(fmtKiB(first.rssKiB)))",
-                verdict(last.hwmKiB <= 30 * 1024 && flat))
+                "peak RSS over \(results.memoryCalls) calls (VmHWM; RSS mid → end)", "≤ 30 MiB, flat",
+                "\(fmtKiB(last.hwmKiB)); \(fmtKiB(mid.rssKiB)) → \(fmtKiB(last.rssKiB))", "at start \(fmtKiB(first.rssKiB))",
+                ratio(Double(last.hwmKiB), Double(first.rssKiB)), verdict(last.hwmKiB <= 30 * 1024 && flat))
         }
         if let ledger = results.ledger {
-            let best = max(ledger.modelCallsPerSecond, ledger.concurrentPerSecond)
             table.add(
-                "ledger appends/s, one process (recordModelCall, WAL, synchronous=NORMAL; sequential / 64 tasks)", "≥ 20,000",
-                "\(fmtRate(ledger.modelCallsPerSecond)) / \(fmtRate(ledger.concurrentPerSecond))", verdict(best >= 20_000))
+                "ledger appends/s (recordModelCall) from 64 tasks", "≥ 20,000", fmtRate(ledger.concurrentPerSecond),
+                results.commitFloor.map { "1 commit each: \(fmtRate(1e6 / $0))" } ?? "one after another: \(fmtRate(ledger.modelCallsPerSecond))",
+                results.commitFloor.map { ratio(ledger.concurrentPerSecond, 1e6 / $0) } ?? "-", verdict(ledger.concurrentPerSecond >= 20_000))
+        }
+        if let direct = results.spawn["direct"], let gateway = results.spawn["gateway"] {
+            let addedSpawn = gateway.median - direct.median
+            table.add(
+                "spawn to initialize response, over the upstream's own (median)", "≤ 30 ms", fmtMicros(addedSpawn),
+                results.spawn["fastmcp proxy"].map { "FastMCP \(fmtMicros($0.median - direct.median))" } ?? "", "", verdict(addedSpawn <= 30_000))
         }
         if let usage = results.usageSeconds {
-            table.add("`usage --by model` over \(results.usageRows) rows (median)", "≤ 1 s", fmtMicros(usage.median), verdict(usage.median <= 1_000_000 && results.usageRows >= 1_000_000))
+            table.add(
+                "`usage --by model` over \(results.usageRows) rows (median)", "≤ 1 s", fmtMicros(usage.median), "", "",
+                verdict(usage.median <= 1_000_000 && results.usageRows >= 1_000_000))
         }
         if let approval = results.approval {
-            table.add("approval release after `approvals approve` returns (max)", "≤ 100 ms", "\(fmtMicros(approval.max)) (median \(fmtMicros(approval.median)))", verdict(approval.max <= 100_000))
+            table.add(
+                "approval release after `approvals approve` returns (max)", "≤ 100 ms", "\(fmtMicros(approval.max)) (median \(fmtMicros(approval.median)))",
+                "", "", verdict(approval.max <= 100_000))
         }
         say(table.render())
     }

@@ -180,3 +180,39 @@ extension Sequence {
         return results
     }
 }
+
+extension StoreBench {
+    /// What one SQLite commit costs with nothing around it (the floor under a durable decision): one
+    /// insert into a table with two extra indexes and one update per transaction, in WAL mode with
+    /// synchronous=NORMAL as the ledger, through GRDB with prepared statements. Microseconds per
+    /// commit, over `commits` commits after 500 to warm up. The same as `scripts/sqlite-commit-floor.c`
+    /// with one row per transaction.
+    static func commitFloor(path: String, commits: Int) throws -> Double {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode=WAL")
+            try db.execute(sql: """
+                PRAGMA synchronous=NORMAL;
+                CREATE TABLE t(id TEXT PRIMARY KEY, run TEXT, a INT, b INT, c TEXT, t INT);
+                CREATE INDEX t1 ON t(run, t); CREATE INDEX t2 ON t(t);
+                CREATE TABLE r(id TEXT PRIMARY KEY, n INT, h TEXT); INSERT INTO r VALUES('r1', 0, 'x');
+                """)
+        }
+        let text = String(repeating: "x", count: 64)
+        var started: UInt64 = 0
+        try queue.writeWithoutTransaction { db in
+            let insert = try db.makeStatement(sql: "INSERT INTO t VALUES(?, 'r1', ?, ?, ?, ?)")
+            let update = try db.makeStatement(sql: "UPDATE r SET n = n + 1, h = ? WHERE id = 'r1'")
+            for index in 0..<(commits + 500) {
+                if index == 500 { started = nowNanos() }
+                let id = "led_\(index)"
+                try db.inTransaction(.immediate) {
+                    try insert.execute(arguments: [id, index, index, text, index])
+                    try update.execute(arguments: [id])
+                    return .commit
+                }
+            }
+        }
+        return Double(nowNanos() - started) / 1000 / Double(commits)
+    }
+}
