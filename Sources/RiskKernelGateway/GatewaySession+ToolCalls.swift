@@ -202,7 +202,8 @@ extension GatewaySession {
         let rule = GovernanceRule(
             runId: runId, requestKey: call.key, tool: call.tool, arguments: call.arguments, sideEffect: sideEffect, policy: configuration.policy,
             pipeline: pipeline, secretScanner: secretScanner, pinStatus: pinStatus, server: configuration.serverName,
-            storeOptions: configuration.storeCommandOptions ?? "", approvalSecret: approvalSecret)
+            storeOptions: configuration.storeCommandOptions ?? "", approvalSecret: approvalSecret,
+            argumentsMayHoldSecrets: secretScanner.mayFind(inJSON: call.raw))
         let matchKey = rule.approvalMatchKey()
         let request = DecisionRequest(
             runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()),

@@ -35,6 +35,10 @@ struct GovernanceRule: Sendable {
     var storeOptions: String = ""
     /// The store's secret for approval match keys.
     var approvalSecret: [UInt8]
+    /// Whether the arguments may hold a credential (``SecretScanner/mayFind(inJSON:)`` over the
+    /// request's bytes, outside the transaction): when they cannot, neither the secrets step nor
+    /// the ledger's redaction walks them.
+    var argumentsMayHoldSecrets = true
 
     /// How far back the run tree's calls are needed, or `nil` when no rate limit applies to the tool.
     func rateLimitWindowStart(now: Date) -> Date? {
@@ -44,7 +48,7 @@ struct GovernanceRule: Sendable {
     func context(_ inputs: DecisionInputs?) -> ToolCallContext {
         var context = ToolCallContext(
             tool: tool, arguments: arguments, sideEffect: sideEffect, policy: policy,
-            budgets: inputs?.state.budgets ?? [], haltReason: inputs?.state.haltReason, secretScanner: secretScanner,
+            budgets: inputs?.state.budgets ?? [], haltReason: inputs?.state.haltReason, secretScanner: argumentsMayHoldSecrets ? secretScanner : nil,
             pinStatus: pinStatus, server: server, recentToolCalls: inputs.flatMap { inputs in inputs.recentCalls.map { RecentToolCalls(now: inputs.now, calls: $0) } })
         context.storeOptions = storeOptions
         return context
@@ -75,7 +79,7 @@ struct GovernanceRule: Sendable {
         let result = pipeline.decide(context(inputs))
         let rewritten = result.arguments != arguments
         // The ledger, approvals and exports never hold a detected secret.
-        let recorded = secretScanner.redacting(arguments)
+        let recorded = argumentsMayHoldSecrets ? secretScanner.redacting(arguments) : arguments
         var call = NewToolCall(
             runId: runId, requestId: requestKey, tool: tool, sideEffect: sideEffect, arguments: recorded,
             forwardedArguments: rewritten ? Optional(secretScanner.redacting(result.arguments)) : nil, decision: result.decision)

@@ -47,6 +47,23 @@ struct DefensesTests {
         #expect(try await sandbox.cli(["runs", "show", runId, "--json"]).stdout.contains("[REDACTED:github-token]"))
     }
 
+    @Test("a token spelled with JSON escapes in the arguments is found all the same, in a small or a large request", arguments: [0, 300_000])
+    func escapedSecretInArguments(padding: Int) async throws {
+        let sandbox = Sandbox()
+        let client = try await sandbox.gateway(["--policy-file", try sandbox.write("p.yaml", demoPolicy)])
+        await client.start { _ in }
+        _ = await client.handshake()
+        // "ghp_…" with its g as \u0067 and a slash as \/ before it: no byte of the line spells the token.
+        let escaped = "path\\/" + String(repeating: "y", count: padding) + " \\u0067" + Self.token.dropFirst()
+        await client.sendRaw(Array(#"{"jsonrpc":"2.0","id":9001,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"creds.txt","content":""#.utf8)
+            + Array(escaped.utf8) + Array(#""}}}"#.utf8))
+        let refused = await client.response(id: 9001)
+        #expect(refused.isToolError)
+        #expect(refused.toolText.contains("github-token"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.workspace + "/creds.txt"))
+        #expect(await client.close() == 0)
+    }
+
     @Test("spec.secrets.arguments: redact forwards the call with the token replaced")
     func redactArguments() async throws {
         let sandbox = Sandbox()
