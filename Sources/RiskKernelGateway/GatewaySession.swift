@@ -466,21 +466,24 @@ public actor GatewaySession {
         write(group, now: { try $0.decideToolCallsNow($1) }, later: { [store] in try await store.decideToolCalls($0) })
     }
 
-    /// Writes the waiting outcomes in one transaction, then answers each call.
+    /// Writes the waiting outcomes in one transaction, always from a task: an outcome is off the
+    /// call's path (its response is sent), so the session's thread goes on reading while the
+    /// store's writer commits it.
     func writeOutcomes() {
-        write(outcomeCommits.take(), now: { try $0.completeToolCallsNow($1) }, later: { [store] in try await store.completeToolCalls($0) })
+        write(outcomeCommits.take(), now: nil, later: { [store] in try await store.completeToolCalls($0) })
     }
 
-    /// Writes a group on this thread when the store can (SQLite), else from a task; then runs each
-    /// entry's continuation with its own result, or every one with the error of the transaction.
+    /// Writes a group on this thread when the store can (SQLite) and `now` is given, else from a
+    /// task; then runs each entry's continuation with its own result, or every one with the error
+    /// of the transaction.
     private func write<Request: Sendable, Written: Sendable>(
         _ group: [GroupCommit<Request, Written>.Entry],
-        now: (any SynchronousToolCallStore, [Request]) throws -> [Result<Written, any Error>],
+        now: ((any SynchronousToolCallStore, [Request]) throws -> [Result<Written, any Error>])?,
         later: @escaping @Sendable ([Request]) async throws -> [Result<Written, any Error>]
     ) {
         guard !group.isEmpty else { return }
         let requests = group.map(\.request)
-        if let store = store as? any SynchronousToolCallStore {
+        if let now, let store = store as? any SynchronousToolCallStore {
             deliver(Result { try now(store, requests) }, to: group)
             return
         }

@@ -81,10 +81,6 @@ extension SQLiteStore: SynchronousToolCallStore {
         try await writeEach(completions) { db, completion in try Self.complete(db, completion, at: Timestamps.now()) }
     }
 
-    public func completeToolCallsNow(_ completions: [ToolCallCompletion]) throws -> [Result<Void, any Error>] {
-        try writeEachNow(completions) { db, completion in try Self.complete(db, completion, at: Timestamps.now()) }
-    }
-
     static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date) throws {
         let outcome = completion.outcome
         let runId = try String.fetchOne(

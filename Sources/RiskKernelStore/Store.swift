@@ -236,8 +236,6 @@ public enum RunEnd {
 public protocol SynchronousToolCallStore: Store {
     /// ``Store/decideToolCalls(_:)``, on the calling thread.
     func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>]
-    /// ``Store/completeToolCalls(_:)``, on the calling thread.
-    func completeToolCallsNow(_ completions: [ToolCallCompletion]) throws -> [Result<Void, any Error>]
 }
 
 extension Store {
