@@ -280,23 +280,22 @@ extension GatewaySession {
     ///
     /// `response` is the message the client got, as a value and as the `bytes` sent; its payload
     /// is its `error`, else the value at `resultPath` (a task's inline result is one level down).
-    /// The payload is kept, redacted whatever `spec.secrets.results` says, when its JSON text is
-    /// at most `maxStoredResultBytes` long. `resultDigest` is the SHA-256 (lowercase hex) of that
-    /// text as the client received it and `resultBytes` its length: one pass over bytes the
-    /// gateway already has, never a new encoding of a large result. `withheld`: why the client
-    /// did not get the result.
+    /// The payload is redacted whatever `spec.secrets.results` says (when its bytes cannot spell a
+    /// credential it is kept as it is, without a walk), and kept when its canonical JSON is at
+    /// most `maxStoredResultBytes` long; `resultDigest` is the SHA-256 (lowercase hex) of that
+    /// canonical JSON and `resultBytes` its length. `withheld`: why the client did not get the result.
     static func outcome(
         of response: JSONValue, bytes: [UInt8], resultPath: [String] = ["result"], scanner: SecretScanner,
         maxStoredResultBytes: Int, elapsed: Duration, withheld: String? = nil
     ) -> ToolCallOutcome {
         let error = response["error"]
-        let path = error != nil ? ["error"] : resultPath
-        let payload = path.reduce(response as JSONValue?) { $0?[$1] } ?? .null
+        let payload = (error != nil ? ["error"] : resultPath).reduce(response as JSONValue?) { $0?[$1] } ?? .null
         let isError = error != nil || payload["isError"]?.boolValue == true
-        let text = JSONMemberScanner.range(ofPath: path, in: bytes).map { bytes[$0] } ?? ArraySlice(CanonicalJSON.encode(payload))
-        let stored = text.count > maxStoredResultBytes ? nil : scanner.mayFind(inJSON: text) ? scanner.redacting(payload) : payload
+        let kept = scanner.mayFind(inJSON: bytes) ? scanner.redacting(payload) : payload
+        let canonical = CanonicalJSON.encode(kept)
         return ToolCallOutcome(
-            status: isError ? .failed : .succeeded, result: stored, resultDigest: EventChain.hexDigest(text), resultBytes: Int64(text.count),
+            status: isError ? .failed : .succeeded, result: canonical.count > maxStoredResultBytes ? nil : kept,
+            resultDigest: EventChain.hexDigest(canonical), resultBytes: Int64(canonical.count),
             isError: isError, reason: error?["message"]?.stringValue ?? withheld, durationMs: elapsed.milliseconds)
     }
 

@@ -3,7 +3,7 @@ import RiskKernelCore
 
 /// Finds the bytes of a JSON object's members without parsing their values: one pass that skips
 /// each value by its brackets and string quotes (strings found with `memchr`), so that the gateway
-/// can find a message's `"id"`, or a result's text, in a line of any size without building its tree.
+/// can find a message's `"id"` in a line of any size without building its tree.
 /// Escapes are not checked: the bytes are the strict parser's to judge.
 struct JSONMemberScanner {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -20,17 +20,6 @@ struct JSONMemberScanner {
             return scanner.memberRange(key)
         }
         return bytes.withContiguousStorageIfAvailable(search) ?? Array(bytes).withUnsafeBufferPointer(search)
-    }
-
-    /// The range of the value at `path` (member names, outermost first), each step inside the
-    /// previous one's value.
-    static func range(ofPath path: [String], in bytes: [UInt8]) -> Range<Int>? {
-        var found = bytes.startIndex..<bytes.endIndex
-        for key in path {
-            guard let inner = Self.range(ofMember: key, in: bytes[found]) else { return nil }
-            found = (found.lowerBound + inner.lowerBound)..<(found.lowerBound + inner.upperBound)
-        }
-        return found
     }
 
     mutating func skipSpace() {

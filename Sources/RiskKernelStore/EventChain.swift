@@ -33,11 +33,6 @@ public enum EventChain {
         hex(SHA256.hash(data: Array(bytes)))
     }
 
-    /// ``hexDigest(_:)`` of bytes already in memory, without a copy.
-    public static func hexDigest(_ bytes: ArraySlice<UInt8>) -> String {
-        hex(SHA256.hash(data: bytes))
-    }
-
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func hex(_ digest: SHA256.Digest) -> String {

@@ -4,8 +4,8 @@ import RiskKernelGateway
 import RiskKernelStore
 import Testing
 
-/// What the ledger keeps of a tool's result: its digest and size as the client received it, the
-/// result itself only when small, and never a credential, however large the result.
+/// What the ledger keeps of a tool's result: the digest and size of its canonical JSON, the result
+/// itself only when small, and never a credential, however large the result.
 @Suite("tool results in the ledger")
 struct ResultOutcomeTests {
     /// The JSON text of the `big` tool's result (as the fixture writes it) for `size` x's.
@@ -19,7 +19,7 @@ struct ResultOutcomeTests {
         return (shown["toolCalls"]?.arrayValue ?? []).filter { $0["tool"] == "big" }
     }
 
-    @Test("a result's digest and size are those of its text as the client received it; only a small one is kept", arguments: [100, 70_000, 1 << 20])
+    @Test("a result's digest and size are those of its canonical JSON, worked out after the answer; only a small one is kept", arguments: [100, 70_000, 1 << 20])
     func digestOfTheBytesSent(size: Int) async throws {
         let sandbox = Sandbox()
         let client = try await DefensesTests().echoGateway(sandbox)
@@ -28,12 +28,13 @@ struct ResultOutcomeTests {
         #expect(await client.close() == 0)
 
         let call = try #require(try await bigCalls(sandbox).first)
-        let text = Array(Self.bigResult(size: size).utf8)
+        let result = try JSONParser.parse(Self.bigResult(size: size))
+        let canonical = CanonicalJSON.encode(result)
         #expect(call["status"] == "succeeded")
-        #expect(call["resultDigest"] == .string(EventChain.hexDigest(text)))
-        #expect(call["resultBytes"] == .integer(Int64(text.count)))
-        // The result itself is kept when its text is at most 64 KiB.
-        #expect((call["result"] ?? .null) == (text.count <= 64 * 1024 ? try JSONParser.parse(text) : .null))
+        #expect(call["resultDigest"] == .string(EventChain.hexDigest(canonical)))
+        #expect(call["resultBytes"] == .integer(Int64(canonical.count)))
+        // The result itself is kept when its canonical JSON is at most 64 KiB.
+        #expect((call["result"] ?? .null) == (canonical.count <= 64 * 1024 ? result : .null))
     }
 
     @Test("a token spelled with an escape at the end of a large result is redacted for the client and the ledger", arguments: [10, 300_000])
