@@ -2,11 +2,12 @@
 /// transaction (a group commit).
 ///
 /// Each write's continuation (`then`) runs only once the transaction that holds the write has
-/// committed, so nothing is forwarded or answered before its record is durable; with many calls in
-/// flight they share one commit instead of paying one each. (With a store that cannot write on the
-/// session's thread, each group is written from a task, and groups may overlap.) The session writes a group once the
-/// work already queued on its thread (such as the rest of a burst of lines) has run, so a lone
-/// call waits for nothing but its own transaction. Used only on the session's thread.
+/// committed, so nothing is forwarded before its decision is durable; with many calls in flight
+/// they share one commit instead of paying one each. Decisions are written on the session's thread
+/// when the store can (SQLite); outcomes, which are off the call's path, and every write to a store
+/// that cannot, are written from a task, and such groups may overlap. The session writes a group
+/// once the work already queued on its thread (such as the rest of a burst of lines) has run, so a
+/// lone call waits for nothing but its own transaction. Used only on the session's thread.
 final class GroupCommit<Request: Sendable, Written: Sendable> {
     /// Goes on with the write's result, on the session's thread.
     typealias Then = @Sendable (isolated GatewaySession, Result<Written, any Error>) -> Void
