@@ -38,9 +38,17 @@ public enum LLMProxy {
                     let port = channel.localAddress?.port ?? configuration.port
                     await onListening(configuration.host, port, run.id)
                 },
-                logger: logger)
+                logger: serverLogger(logger))
             try await app.runService()
         }
+    }
+
+    /// The HTTP server's own logger: no finer than `notice`, as Hummingbird logs each request's URI
+    /// below that, and a query string can carry a key (`?api-key=`).
+    static func serverLogger(_ logger: Logger) -> Logger {
+        var quieter = logger
+        if quieter.logLevel < .notice { quieter.logLevel = .notice }
+        return quieter
     }
 
     /// The route a request came in on, read from its path parameters.

@@ -13,12 +13,17 @@ struct ModelSpendRecorder: Sendable {
     /// The proxy's own run, for calls outside a session.
     let proxyRunId: String
     let logger: Logger
+    /// The sessions whose run exists already, so that a call reads the store once (its governance state), not twice.
+    let openedSessions = OpenedSessions()
 
     /// The run a call records into: the session's (created with the proxy's policy on first use) or
     /// the proxy's own. Throws ``StoreError/invalidArgument(_:)`` for a bad session key.
     func runId(session: String?) async throws -> String {
         guard let session else { return proxyRunId }
-        return try await SessionRuns.open(key: session, policyRef: configuration.policyRef, budget: configuration.budget, in: store).id
+        if await openedSessions.contains(session) { return SessionRuns.runId(key: session) }
+        let id = try await SessionRuns.open(key: session, policyRef: configuration.policyRef, budget: configuration.budget, in: store).id
+        await openedSessions.insert(session)
+        return id
     }
 
     /// Why a call of the run may not go (it or an ancestor is halted, or a budget in force is
@@ -59,4 +64,12 @@ struct ModelSpendRecorder: Sendable {
             logger.error("could not record a \(provider)/\(model) call in run \(runId): \(error)")
         }
     }
+}
+
+/// The keys of the sessions whose runs the proxy has seen in the store (runs are never deleted).
+actor OpenedSessions {
+    private var keys: Set<String> = []
+
+    func contains(_ key: String) -> Bool { keys.contains(key) }
+    func insert(_ key: String) { keys.insert(key) }
 }

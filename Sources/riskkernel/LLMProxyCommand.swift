@@ -65,7 +65,13 @@ struct LLMProxyCommand: AsyncParsableCommand {
         let store: any Store
         do {
             store = try await storeOptions.openStore(creating: true)
-            let (loaded, reference) = try await PolicySource.load(name: policy, file: nil, store: store)
+            let (loaded, reference): (Policy, String)
+            if let policy {
+                (loaded, reference) = try await PolicySource.load(name: policy, file: nil, store: store)
+            } else {
+                Output.error("riskkernel llm-proxy: no --policy given: no budget applies to new sessions (calls are still priced and recorded)")
+                (loaded, reference) = (Policy.permissive, "default")
+            }
             var priceTable = try PriceTable.builtIn()
             if let prices { priceTable = priceTable.merging(try PriceTable.load(data: try FileReading.read(prices), file: prices)) }
             let address = LLMProxyConfiguration.parseListen(listen)!
