@@ -117,6 +117,11 @@ let package = Package(
                 "RiskKernelGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The LLM proxy benchmark: a stand-in provider and the client.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Finds and runs a Python with jsonschema for the tests that check Protocol/*.schema.json.
