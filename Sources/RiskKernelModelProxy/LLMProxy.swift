@@ -56,20 +56,30 @@ public enum LLMProxy {
         .init(endpoint: endpoint, session: context.parameters.get("session"), providerName: context.parameters.get("provider"))
     }
 
+    /// The prefixes every route is served under, in Hummingbird's path syntax.
+    public static let routePrefixes = ["", "/sessions/:session", "/providers/:provider", "/sessions/:session/providers/:provider"]
+
+    /// Every route as `METHOD path` (Hummingbird's `:name` parameters), as the router serves them
+    /// and Protocol/llm-proxy.openapi.json lists them.
+    public static var routes: [(method: String, path: String, endpoint: ProxyEndpoint)] {
+        routePrefixes.flatMap { prefix in
+            [ProxyEndpoint.chatCompletions, .responses, .messages].map { ("POST", "\(prefix)/v1/\($0.rawValue)", $0) }
+                + [("GET", "\(prefix)/v1/models", .models), ("GET", "\(prefix)/v1/models/:model", .models)]
+        }
+    }
+
     /// The route table: every endpoint under every prefix.
     static func router(_ forwarder: ModelCallForwarder) -> Router<BasicRequestContext> {
         let router = Router()
-        for prefix in ["", "/sessions/:session", "/providers/:provider", "/sessions/:session/providers/:provider"] {
-            for endpoint in [ProxyEndpoint.chatCompletions, .responses, .messages] {
-                router.post("\(prefix)/v1/\(endpoint.rawValue)") { request, context in
-                    try await forwarder.handle(request, target: target(endpoint, context))
-                }
+        for route in routes {
+            let endpoint = route.endpoint
+            let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+                try await forwarder.handle(request, target: target(endpoint, context))
             }
-            router.get("\(prefix)/v1/models") { request, context in
-                try await forwarder.handle(request, target: target(.models, context))
-            }
-            router.get("\(prefix)/v1/models/:model") { request, context in
-                try await forwarder.handle(request, target: target(.models, context))
+            if route.method == "POST" {
+                router.post(RouterPath(route.path), use: handler)
+            } else {
+                router.get(RouterPath(route.path), use: handler)
             }
         }
         return router

@@ -110,16 +110,25 @@ struct ModelCallForwarder: Sendable {
 
     /// The response body of a stream: each upstream chunk written as it arrives (when `filtering`,
     /// each complete event as the client asked for it), the events read on the side, and the call
-    /// recorded when the stream ends, is cut, or the client goes away.
+    /// recorded once: before the chunk that holds the stream's last event is written (clients stop
+    /// reading at that event, and the next call must be checked against this one), or when the
+    /// stream ends without it, is cut, or the client goes away.
     func relay(_ upstream: HTTPClientResponse.Body, call: RecordedCall, filtering: Bool) -> ResponseBody {
         let recorder = recorder
         return ResponseBody { writer in
             var reading = ModelCallReading(api: call.api)
             var parser = ServerSentEventParser()
+            var recorded = false
+            func record(cut: Bool) async {
+                guard !recorded else { return }
+                recorded = true
+                await recorder.record(runId: call.runId, provider: call.provider, requestedModel: call.requestedModel, reading: reading, cut: cut)
+            }
             do {
                 for try await chunk in upstream {
                     let events = parser.feed(chunk.readableBytesView)
                     for event in events { reading.observe(event) }
+                    if reading.complete { await record(cut: false) }
                     if filtering {
                         let kept = events.compactMap(ChatStreamUsage.clientEvent).joined()
                         if !kept.isEmpty { try await writer.write(ByteBuffer(bytes: kept)) }
@@ -130,16 +139,16 @@ struct ModelCallForwarder: Sendable {
                 let pending = parser.pendingBytes
                 if let last = parser.finish() {
                     reading.observe(last)
+                    await record(cut: !reading.complete)
                     if filtering, let kept = ChatStreamUsage.clientEvent(last) { try await writer.write(ByteBuffer(bytes: kept)) }
                 } else if filtering, !pending.isEmpty {
                     try await writer.write(ByteBuffer(bytes: pending))
                 }
             } catch {
-                await recorder.record(runId: call.runId, provider: call.provider, requestedModel: call.requestedModel, reading: reading, cut: true)
+                await record(cut: true)
                 throw error
             }
-            await recorder.record(
-                runId: call.runId, provider: call.provider, requestedModel: call.requestedModel, reading: reading, cut: !reading.complete)
+            await record(cut: !reading.complete)
             try await writer.finish(nil)
         }
     }

@@ -83,13 +83,15 @@ class LLMProxy:
         self._drain.join(timeout=10)
 
     @staticmethod
-    def start(rk_bin: Path, db: Path, tmp_path: Path, standin: Standin, *options: str, name: str = "proxy") -> "LLMProxy":
+    def start(
+        rk_bin: Path, db: Path, tmp_path: Path, standin: Standin, *options: str, name: str = "proxy", log_level: str = "info"
+    ) -> "LLMProxy":
         prices = tmp_path / "prices.json"
         prices.write_text(json.dumps(PRICES))
         stderr_path = tmp_path / f"{name}.stderr"
         argv = [
             str(rk_bin), "llm-proxy", "--listen", "127.0.0.1:0", "--db", str(db), "--prices", str(prices),
-            "--openai-base-url", standin.url, "--anthropic-base-url", standin.url, "--log-level", "info", *options,
+            "--openai-base-url", standin.url, "--anthropic-base-url", standin.url, "--log-level", log_level, *options,
         ]
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         listening = threading.Event()

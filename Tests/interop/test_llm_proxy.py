@@ -46,8 +46,8 @@ spec:
 def proxy(rk_bin: Path, db: Path, tmp_path: Path, standin):
     started: list[LLMProxy] = []
 
-    def start(*options: str) -> LLMProxy:
-        instance = LLMProxy.start(rk_bin, db, tmp_path, standin, *options, name=f"proxy-{len(started)}")
+    def start(*options: str, log_level: str = "info") -> LLMProxy:
+        instance = LLMProxy.start(rk_bin, db, tmp_path, standin, *options, name=f"proxy-{len(started)}", log_level=log_level)
         started.append(instance)
         return instance
 
@@ -199,7 +199,7 @@ def test_streams_are_relayed_as_they_arrive(proxy, standin) -> None:
 
 
 def test_keys_pass_through_and_are_never_stored_or_logged(proxy, db: Path, standin) -> None:
-    server = proxy()
+    server = proxy(log_level="trace")  # the most the proxy ever logs
     openai_client(server, "keys").chat.completions.create(model="standin-gpt", messages=MESSAGES)
     list(openai_client(server, "keys").chat.completions.create(model="standin-gpt", messages=MESSAGES, stream=True))
     anthropic_client(server, "keys").messages.create(model="standin-claude", max_tokens=10, messages=MESSAGES)
@@ -267,10 +267,14 @@ def test_gateway_tool_call_refused_after_the_sessions_model_spend_halted_it(
     run_test(body, timeout=90)
     [session] = runs_named(db, "agent-7")
     assert session["status"] == "halted"
-    tree = subprocess.run(
+    tree = json.loads(subprocess.run(
         [str(rk_bin), "runs", "tree", session["id"], "--db", str(db), "--json"], check=True, capture_output=True, text=True, timeout=CLI_TIMEOUT
-    ).stdout
-    assert tree.count('"id"') >= 2, tree  # the session's run and its gateway's child run
+    ).stdout)
+    # The session's run holds the model call; its gateway's run is its child, with the tool calls.
+    assert tree["id"] == session["id"] and tree["usage"]["dollars"] == "0.005750"
+    [child] = tree["children"]
+    assert child["metadata"] == {"session": "agent-7"} and child["usage"]["toolCalls"] >= 1
+    assert tree["treeUsage"]["toolCalls"] == child["usage"]["toolCalls"]
     [entry] = [e for e in ledger(db) if e["run_id"] == session["id"]]
     assert entry["dollars_micros"] == CHAT_MICROS
 
