@@ -16,7 +16,7 @@ struct LLMProxyCommandTests {
             (["--provider", "g=https://a", "--provider", "g=https://b"], "--provider g is given twice"),
         ]
         for (options, message) in cases {
-            let result = try await Binary.run(["llm-proxy"] + options, timeout: 30)
+            let result = try await Binary.run(["llm-proxy"] + options, timeout: 120)
             #expect(result.status == 64, "\(options): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(message), "\(options): \(result.stderr)")
         }
@@ -25,11 +25,12 @@ struct LLMProxyCommandTests {
     @Test("llm-proxy that cannot start exits with status 2, naming what is wrong")
     func cannotStart() async throws {
         let sandbox = Sandbox()
-        let noPolicy = try await Binary.run(["llm-proxy", "--db", sandbox.database, "--listen", "127.0.0.1:0", "--policy", "nosuch"], timeout: 30)
+        let noPolicy = try await Binary.run(["llm-proxy", "--db", sandbox.database, "--listen", "127.0.0.1:0", "--policy", "nosuch"], timeout: 120)
         #expect(noPolicy.status == 2, "\(noPolicy.stderr)")
         #expect(noPolicy.stderr.contains("no stored policy named \"nosuch\""), "\(noPolicy.stderr)")
-        let badPrices = try await Binary.run(["llm-proxy", "--db", sandbox.database, "--listen", "127.0.0.1:0", "--prices", sandbox.root + "/nope.json"], timeout: 30)
-        #expect(badPrices.status == 2 && badPrices.stderr.contains(sandbox.root + "/nope.json"), "\(badPrices.stderr)")
+        let badPrices = try await Binary.run(["llm-proxy", "--db", sandbox.database, "--listen", "127.0.0.1:0", "--prices", sandbox.root + "/nope.json"], timeout: 120)
+        #expect(badPrices.status == 2, "\(badPrices.status): \(badPrices.stderr)")
+        #expect(badPrices.stderr.contains(sandbox.root + "/nope.json"), "\(badPrices.stderr)")
     }
 
     @Test("gateway --session takes a valid key and no other parent")
@@ -40,7 +41,7 @@ struct LLMProxyCommandTests {
             (["--session", "s", "--run-id", "run_x"], "--session applies to new runs"),
         ]
         for (options, message) in cases {
-            let result = try await Binary.run(["gateway"] + options + ["--", "true"], timeout: 30)
+            let result = try await Binary.run(["gateway"] + options + ["--", "true"], timeout: 120)
             #expect(result.status == 64, "\(options): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(message), "\(options): \(result.stderr)")
         }
