@@ -119,6 +119,7 @@ struct ModelCallForwarder: Sendable {
             var reading = ModelCallReading(api: call.api)
             var parser = ServerSentEventParser()
             var recorded = false
+            var filter = ChatStreamFilter()
             func record(cut: Bool) async {
                 guard !recorded else { return }
                 recorded = true
@@ -130,7 +131,7 @@ struct ModelCallForwarder: Sendable {
                     for event in events { reading.observe(event) }
                     if reading.complete { await record(cut: false) }
                     if filtering {
-                        let kept = events.compactMap(ChatStreamUsage.clientEvent).joined()
+                        let kept = events.flatMap { filter.clientBytes($0) }
                         if !kept.isEmpty { try await writer.write(ByteBuffer(bytes: kept)) }
                     } else {
                         try await writer.write(chunk)
@@ -140,9 +141,12 @@ struct ModelCallForwarder: Sendable {
                 if let last = parser.finish() {
                     reading.observe(last)
                     await record(cut: !reading.complete)
-                    if filtering, let kept = ChatStreamUsage.clientEvent(last) { try await writer.write(ByteBuffer(bytes: kept)) }
-                } else if filtering, !pending.isEmpty {
-                    try await writer.write(ByteBuffer(bytes: pending))
+                    if filtering {
+                        let kept = filter.clientBytes(last)
+                        if !kept.isEmpty { try await writer.write(ByteBuffer(bytes: kept)) }
+                    }
+                } else if filtering, !filter.trailing(pending).isEmpty {
+                    try await writer.write(ByteBuffer(bytes: filter.trailing(pending)))
                 }
             } catch {
                 await record(cut: true)

@@ -38,7 +38,8 @@ public enum ChatStreamUsage {
 
     /// The event as the client receives it, or `nil` when the client would not have received it
     /// (the usage-only chunk). An event that is not a JSON chunk (`[DONE]`, a comment, an error in
-    /// another shape) is returned unchanged.
+    /// another shape) is returned unchanged. Bytes the event carries of the one before
+    /// (``ServerSentEvent/carried``) are the caller's: ``ChatStreamFilter`` handles them.
     public static func clientEvent(_ event: ServerSentEvent) -> [UInt8]? {
         let data = Array(event.data.utf8)
         guard let chunk = try? JSONParser.parse(data), case .object = chunk, let members = JSONObjectMembers(data) else {
@@ -54,4 +55,25 @@ public enum ChatStreamUsage {
         raw.replaceSubrange(position, with: members.removing("usage", from: data))
         return raw
     }
+}
+
+/// The stream a chat client receives when the proxy asked for usage on its behalf: each event
+/// through ``ChatStreamUsage/clientEvent(_:)``, and the bytes that end an event (the LF of a CRLF
+/// that arrives with the next event) kept or dropped with the event they end.
+public struct ChatStreamFilter: Sendable {
+    private var previousKept = true
+
+    public init() {}
+
+    /// The bytes of `event` the client receives (possibly none).
+    public mutating func clientBytes(_ event: ServerSentEvent) -> [UInt8] {
+        let carried = previousKept ? Array(event.raw.prefix(event.carried)) : []
+        let own = ServerSentEvent(event: event.event, data: event.data, raw: Array(event.raw.dropFirst(event.carried)))
+        let kept = ChatStreamUsage.clientEvent(own)
+        previousKept = kept != nil
+        return carried + (kept ?? [])
+    }
+
+    /// Bytes left after the last event (they end it): the client receives them if it received that event.
+    public func trailing(_ pending: [UInt8]) -> [UInt8] { previousKept ? pending : [] }
 }

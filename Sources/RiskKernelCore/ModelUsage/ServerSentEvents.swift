@@ -6,11 +6,15 @@ public struct ServerSentEvent: Sendable, Hashable {
     public var data: String
     /// The event's bytes exactly as received, through the blank line that ended it.
     public var raw: [UInt8]
+    /// How many bytes at the start of `raw` belong to the event before: the LF of a CRLF whose CR
+    /// ended that event (it is returned as soon as its CR arrives). Whoever drops this event keeps them.
+    public var carried: Int
 
-    public init(event: String?, data: String, raw: [UInt8]) {
+    public init(event: String?, data: String, raw: [UInt8], carried: Int = 0) {
         self.event = event
         self.data = data
         self.raw = raw
+        self.carried = carried
     }
 }
 
@@ -28,6 +32,8 @@ public struct ServerSentEventParser: Sendable {
     private var dataLines: [String] = []
     private var sawField = false
     private var afterCR = false
+    /// Bytes at the start of `raw` that end the event already returned (see ``ServerSentEvent/carried``).
+    private var carried = 0
 
     public init() {}
 
@@ -41,6 +47,7 @@ public struct ServerSentEventParser: Sendable {
             if afterCR {
                 afterCR = false
                 if byte == 0x0A {
+                    if raw.isEmpty { carried += 1 }
                     raw.append(byte)
                     continue
                 }
@@ -59,16 +66,17 @@ public struct ServerSentEventParser: Sendable {
     /// The event left unterminated when the stream ended (a cut stream), if it holds any field.
     public mutating func finish() -> ServerSentEvent? {
         if !line.isEmpty { processField() }
-        defer { raw = []; reset() }
+        defer { raw = []; carried = 0; reset() }
         guard sawField else { return nil }
-        return ServerSentEvent(event: event, data: dataLines.joined(separator: "\n"), raw: raw)
+        return ServerSentEvent(event: event, data: dataLines.joined(separator: "\n"), raw: raw, carried: carried)
     }
 
     private mutating func endLine() -> ServerSentEvent? {
         if line.isEmpty {
             guard sawField || !raw.isEmpty else { return nil }
-            let completed = ServerSentEvent(event: event, data: dataLines.joined(separator: "\n"), raw: raw)
+            let completed = ServerSentEvent(event: event, data: dataLines.joined(separator: "\n"), raw: raw, carried: carried)
             raw = []
+            carried = 0
             reset()
             return completed
         }

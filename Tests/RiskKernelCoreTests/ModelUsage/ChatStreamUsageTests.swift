@@ -67,3 +67,62 @@ struct ChatStreamUsageTests {
         }
     }
 }
+
+/// The kind behind "the client sees the stream it asked for": whatever the chunks hold and however
+/// the bytes arrive, a stream made with `include_usage`, filtered event by event, is byte for byte
+/// the stream the provider sends without it.
+@Suite("Chat stream usage, fuzzed")
+struct ChatStreamUsageFuzzTests {
+    /// Texts as they stand inside a JSON string (escapes included).
+    static let contents = ["Hello", "", #" \"usage\":null "#, #"{\"usage\": {}}"#, #"line\nbreak"#, "data: [DONE]", "é ✓", #"\""#, "}{", #",\"usage\":null,"#]
+
+    /// One chunk's JSON, with the `usage` member (null) at `usagePosition` among its members, or without it.
+    static func chunk(id: Int, content: String, usagePosition: Int?) -> String {
+        var members = [
+            #""id":"chatcmpl-\#(id)""#, #""object":"chat.completion.chunk""#,
+            #""choices":[{"index":0,"delta":{"content":"\#(content)"},"finish_reason":null}]"#,
+        ]
+        if let usagePosition { members.insert(#""usage":null"#, at: usagePosition) }
+        return "{" + members.joined(separator: ",") + "}"
+    }
+
+    @Test func filteredStreamEqualsTheStreamWithoutTheOption() {
+        var random = SeededRandom(seed: 0x1818)
+        for round in 0..<300 {
+            let count = random.int(1...6)
+            let position = random.int(0...3)
+            let contents = (0..<count).map { _ in random.pick(Self.contents) }
+            let separator = random.pick(["\n\n", "\r\n\r\n"])
+            var asked = ""
+            var plain = ""
+            for (index, content) in contents.enumerated() {
+                asked += "data: " + Self.chunk(id: round, content: content, usagePosition: position) + separator
+                plain += "data: " + Self.chunk(id: round, content: content, usagePosition: nil) + separator
+            }
+            asked += #"data: {"id":"chatcmpl-\#(round)","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":\#(count)}}"# + separator
+            asked += "data: [DONE]" + separator
+            plain += "data: [DONE]" + separator
+
+            let bytes = Array(asked.utf8)
+            var parser = ServerSentEventParser()
+            var reading = ModelCallReading(api: .openAIChat)
+            var filter = ChatStreamFilter()
+            var received: [UInt8] = []
+            var offset = 0
+            while offset < bytes.count {
+                let length = random.int(1...max(1, min(40, bytes.count - offset)))
+                for event in parser.feed(bytes[offset..<offset + length]) {
+                    reading.observe(event)
+                    received += filter.clientBytes(event)
+                }
+                offset += length
+            }
+            // As the proxy ends a stream: what is left unterminated goes as it is.
+            let pending = parser.pendingBytes
+            if let last = parser.finish() { received += filter.clientBytes(last) } else { received += filter.trailing(pending) }
+            #expect(String(decoding: received, as: UTF8.self) == plain, "round \(round): \(String(decoding: received, as: UTF8.self).debugDescription) vs \(plain.debugDescription)")
+            #expect(reading.usage == ModelUsage(inputTokens: 3, outputTokens: Int64(count)))
+            #expect(reading.complete)
+        }
+    }
+}

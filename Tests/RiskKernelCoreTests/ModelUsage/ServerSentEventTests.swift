@@ -50,3 +50,16 @@ struct ServerSentEventTests {
         }
     }
 }
+
+@Suite("Server-sent events, CRLF across events")
+struct ServerSentEventCarryTests {
+    @Test func theLFOfACRLFThatEndedAnEventIsCarriedByTheNext() {
+        var parser = ServerSentEventParser()
+        let events = parser.feed(Array("data: a\r\n\r\ndata: b\r\n\r\n".utf8))
+        #expect(events.map(\.data) == ["a", "b"])
+        #expect(events[0].raw == Array("data: a\r\n\r".utf8) && events[0].carried == 0)
+        #expect(events[1].raw == Array("\ndata: b\r\n\r".utf8) && events[1].carried == 1)
+        #expect(parser.pendingBytes == Array("\n".utf8))
+        #expect(parser.finish() == nil)
+    }
+}
