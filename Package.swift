@@ -28,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The LLM proxy's HTTP server (`riskkernel llm-proxy`).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through Hummingbird, AsyncHTTPClient and postgres-nio; the proxy uses ByteBuffer and HTTP/1 types.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -70,6 +75,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The LLM proxy (`riskkernel llm-proxy`): OpenAI and Anthropic routes served by Hummingbird,
+        // forwarded with AsyncHTTPClient; usage read from bodies and streams, priced, recorded and
+        // checked against the session's budget.
+        .target(
+            name: "RiskKernelModelProxy",
+            dependencies: [
+                "RiskKernelCore",
+                "RiskKernelStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "RiskKernelProvenance",
             dependencies: ["RiskKernelCore", "RiskKernelStore", .product(name: "Crypto", package: "swift-crypto")]
@@ -82,6 +103,7 @@ let package = Package(
                 "RiskKernelGateway",
                 "RiskKernelProvenance",
                 "RiskKernelTelemetry",
+                "RiskKernelModelProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,6 +117,11 @@ let package = Package(
                 "RiskKernelGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The LLM proxy benchmark: a stand-in provider and the client.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Finds and runs a Python with jsonschema for the tests that check Protocol/*.schema.json.
@@ -132,6 +159,15 @@ let package = Package(
             dependencies: ["RiskKernelGateway", "RiskKernelCore", "SeededRandom"],
             path: "Tests/Fuzz",
             exclude: ["corpus", "corpus-expectations.json", "make_corpus.py", "libfuzzer"]
+        ),
+        .testTarget(
+            name: "RiskKernelModelProxyTests",
+            dependencies: [
+                "RiskKernelModelProxy", "RiskKernelStore", "RiskKernelCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "RiskKernelProvenanceTests", dependencies: ["RiskKernelProvenance", "RiskKernelStore", "RiskKernelCore", "JSONSchemaCheck"]),
     ],

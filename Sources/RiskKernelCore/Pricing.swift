@@ -10,27 +10,47 @@ public struct ModelPrice: Sendable, Hashable, Codable {
     public var output: Money
     /// Per million cached prompt tokens; the input price when the provider has no discount.
     public var cachedInput: Money
+    /// Per million prompt tokens written to the provider's prompt cache; the input price when the
+    /// provider charges nothing extra (Anthropic charges 1.25 times the input price for 5-minute writes).
+    public var cacheWrite: Money
     /// Other names the model is known by.
     public var aliases: [String]
 
-    public init(provider: String, model: String, input: Money, output: Money, cachedInput: Money? = nil, aliases: [String] = []) {
+    public init(
+        provider: String, model: String, input: Money, output: Money, cachedInput: Money? = nil, cacheWrite: Money? = nil,
+        aliases: [String] = []
+    ) {
         self.provider = provider
         self.model = model
         self.input = input
         self.output = output
         self.cachedInput = cachedInput ?? input
+        self.cacheWrite = cacheWrite ?? input
         self.aliases = aliases
+    }
+
+    /// The exact cost of a call of `usage`, rounded half up to the micro-dollar: cache reads at
+    /// ``cachedInput``, cache writes at ``cacheWrite``, the rest of the input at ``input``, and the
+    /// output (reasoning included) at ``output``.
+    public func cost(_ usage: ModelUsage) -> Money {
+        cost(
+            promptTokens: usage.inputTokens, completionTokens: usage.outputTokens, cachedPromptTokens: usage.cacheReadTokens,
+            cacheWriteTokens: usage.cacheWriteTokens)
     }
 
     /// The exact cost of a call, rounded half up to the micro-dollar.
     ///
-    /// `promptTokens` includes `cachedPromptTokens` (as OpenAI reports them); the cached part is
-    /// charged at the cached price and the rest at the input price.
-    public func cost(promptTokens: Int64, completionTokens: Int64, cachedPromptTokens: Int64 = 0) -> Money {
-        let cached = min(max(cachedPromptTokens, 0), max(promptTokens, 0))
-        let uncached = max(promptTokens, 0) - cached
+    /// `promptTokens` includes `cachedPromptTokens` and `cacheWriteTokens` (as OpenAI reports
+    /// them); the cached part is charged at the cached price, the part written to the cache at the
+    /// cache-write price, and the rest at the input price.
+    public func cost(promptTokens: Int64, completionTokens: Int64, cachedPromptTokens: Int64 = 0, cacheWriteTokens: Int64 = 0) -> Money {
+        let prompt = max(promptTokens, 0)
+        let cached = min(max(cachedPromptTokens, 0), prompt)
+        let written = min(max(cacheWriteTokens, 0), prompt - cached)
+        let uncached = prompt - cached - written
         // Micro-dollars per million tokens times tokens: units of 1e-12 dollars.
         let picos = Decimal(uncached) * Decimal(input.micros) + Decimal(cached) * Decimal(cachedInput.micros)
+            + Decimal(written) * Decimal(cacheWrite.micros)
             + Decimal(max(completionTokens, 0)) * Decimal(output.micros)
         var micros = picos / Decimal(1_000_000)
         var rounded = Decimal()
@@ -63,7 +83,7 @@ public struct PriceTable: Sendable {
         try load(data: Data(BuiltInPrices.json.utf8), file: "built-in price table")
     }
 
-    /// Reads a price file: `{"models": [{"provider", "model", "input", "output", "cachedInput"?, "aliases"?}]}`
+    /// Reads a price file: `{"models": [{"provider", "model", "input", "output", "cachedInput"?, "cacheWrite"?, "aliases"?}]}`
     /// with prices in dollars per million tokens, as strings or numbers.
     public static func load(data: Data, file: String?) throws -> PriceTable {
         let document: JSONValue
@@ -79,7 +99,7 @@ public struct PriceTable: Sendable {
         for (position, entry) in models.enumerated() {
             let where_ = "models[\(position + 1)]"
             guard case .object(let fields) = entry else { throw PriceTableError(file: file, message: "\(where_): must be an object") }
-            let known: Set = ["provider", "model", "input", "output", "cachedInput", "aliases"]
+            let known: Set = ["provider", "model", "input", "output", "cachedInput", "cacheWrite", "aliases"]
             if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
                 throw PriceTableError(file: file, message: "\(where_).\(unknown): unknown field")
             }
@@ -114,7 +134,7 @@ public struct PriceTable: Sendable {
             prices.append(ModelPrice(
                 provider: provider, model: model, input: try money("input", required: true)!,
                 output: try money("output", required: true)!, cachedInput: try money("cachedInput", required: false),
-                aliases: aliases))
+                cacheWrite: try money("cacheWrite", required: false), aliases: aliases))
         }
         return PriceTable(prices: prices)
     }

@@ -52,6 +52,11 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Make this run a child of another (its spend counts against the parent's budget).", valueName: "id"))
     var parentRun: String?
 
+    @Option(help: ArgumentHelp(
+        "Record into this session: its run (created with this policy by whoever uses the key first, gateway or `riskkernel llm-proxy` at /sessions/KEY) is this run's parent, so the agent's tool calls and model calls share its budget.",
+        valueName: "key"))
+    var session: String?
+
     @Option(help: ArgumentHelp("Attach metadata to the run (repeatable).", valueName: "key=value"))
     var metadata: [String] = []
 
@@ -118,6 +123,13 @@ struct GatewayCommand: AsyncParsableCommand {
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         if let budgetDollars, Money(dollars: budgetDollars) == nil { throw ValidationError("--budget-dollars must be an amount like 2.50") }
         if runId != nil, parentRun != nil { throw ValidationError("--parent-run applies to new runs; a resumed run keeps its parent") }
+        if let session {
+            guard SessionRuns.isValidKey(session) else {
+                throw ValidationError("--session takes 1 to 128 letters, digits, '.', '_', '-', ':' or '@' (got \(session))")
+            }
+            if runId != nil { throw ValidationError("--session applies to new runs; a resumed run keeps its parent") }
+            if parentRun != nil { throw ValidationError("--session and --parent-run both name the parent run; give one") }
+        }
         for entry in metadata where !entry.contains("=") { throw ValidationError("--metadata takes KEY=VALUE, got \(entry)") }
         for kind in autoCheckpoint where !["steps", "policy", "none"].contains(kind) {
             throw ValidationError("--auto-checkpoint takes steps, policy or none, got \(kind)")
@@ -174,9 +186,15 @@ struct GatewayCommand: AsyncParsableCommand {
             let parts = entry.split(separator: "=", maxSplits: 1)
             runMetadata[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
+        var parentRunId = parentRun
+        if let session {
+            // The session's run, created with this policy's budget if this gateway is its first user.
+            parentRunId = try await SessionRuns.open(key: session, policyRef: reference, budget: policy.budget.overridden(by: overrides), in: store).id
+            runMetadata[SessionRuns.metadataKey] = session
+        }
         let configuration = GatewayConfiguration(
             upstreamCommand: command, serverName: serverName, upstreamEnvironment: upstreamEnvironment, policy: policy, budget: policy.budget.overridden(by: overrides), policyRef: reference,
-            prices: priceTable, resumeRunId: runId, runName: runName, parentRunId: parentRun, metadata: runMetadata,
+            prices: priceTable, resumeRunId: runId, runName: runName, parentRunId: parentRunId, metadata: runMetadata,
             approvalTimeout: approvalTimeout.map { .milliseconds(Int64($0 * 1000)) }, approvalHold: approvalHold.map { .milliseconds(Int64($0 * 1000)) },
             approvalNotify: notify.map { _ in .desktop } + notifyWebhook.map { .webhook($0) } + notifyCommand.map { .command($0) },
             maxLineBytes: maxLineBytes,

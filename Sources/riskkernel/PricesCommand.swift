@@ -28,9 +28,11 @@ struct PricesCommand: AsyncParsableCommand {
                 .filter { provider == nil || $0.provider.lowercased() == provider!.lowercased() }
                 .sorted { ($0.provider, $0.model) < ($1.provider, $1.model) }
             if output.json { return Output.printJSON(.array(prices.map(PriceJSON.json))) }
-            var table = TextTable("PROVIDER", "MODEL", "INPUT", "CACHED INPUT", "OUTPUT")
+            var table = TextTable("PROVIDER", "MODEL", "INPUT", "CACHED INPUT", "CACHE WRITE", "OUTPUT")
             for price in prices {
-                table.add(price.provider, price.model, price.input.description, price.cachedInput.description, price.output.description)
+                table.add(
+                    price.provider, price.model, price.input.description, price.cachedInput.description, price.cacheWrite.description,
+                    price.output.description)
             }
             print(table.render())
         }
@@ -52,6 +54,7 @@ struct PricesCommand: AsyncParsableCommand {
             print("\(price.provider)/\(price.model) (dollars per million tokens)")
             print("  input:        \(price.input)")
             print("  cached input: \(price.cachedInput)")
+            print("  cache write:  \(price.cacheWrite)")
             print("  output:       \(price.output)")
             if !price.aliases.isEmpty { print("  aliases:      \(price.aliases.joined(separator: ", "))") }
         }
@@ -63,7 +66,7 @@ enum PriceJSON {
         [
             "provider": .string(price.provider), "model": .string(price.model), "input": .string(price.input.decimalString),
             "output": .string(price.output.decimalString), "cachedInput": .string(price.cachedInput.decimalString),
-            "aliases": .array(price.aliases.map(JSONValue.string)),
+            "cacheWrite": .string(price.cacheWrite.decimalString), "aliases": .array(price.aliases.map(JSONValue.string)),
         ]
     }
 }

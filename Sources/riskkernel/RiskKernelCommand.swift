@@ -14,7 +14,7 @@ struct RiskKernelCommand: AsyncParsableCommand {
         subcommands: [
             GatewayCommand.self, PolicyCommand.self, ApprovalsCommand.self, RunsCommand.self, UsageCommand.self,
             AuditCommand.self, CheckpointsCommand.self, AttributionCommand.self, PricesCommand.self, MigrateCommand.self,
-            DemoCommand.self, DemoServerCommand.self,
+            LLMProxyCommand.self, DemoCommand.self, DemoServerCommand.self,
             ProvenanceCommand.self, KeysCommand.self, ToolsCommand.self,
             WrapCommand.self, UnwrapCommand.self, DoctorCommand.self,
         ])

@@ -63,7 +63,7 @@ struct CLITests {
         #expect(unknown.stderr.contains("unpriced"))
         let all = try #require(try await Binary.run(["prices", "list", "--json"]).json?.arrayValue)
         let providers = Set(all.compactMap { $0["provider"]?.stringValue })
-        #expect(providers.isSuperset(of: ["openai", "anthropic", "gemini", "mistral", "deepseek"]))
+        #expect(providers.isSuperset(of: ["openai", "anthropic", "google", "mistral", "deepseek"]))
         let file = try Sandbox().write("prices.json", #"{"models":[{"provider":"acme","model":"rocket-1","input":"1","output":"2"}]}"#)
         #expect(try await Binary.run(["prices", "show", "rocket-1", "--prices", file, "--json"]).json?["output"] == "2.000000")
     }
