@@ -289,7 +289,7 @@ extension GatewaySession {
             (isError, status, payload) = (flagged, flagged ? .failed : .succeeded, result)
         }
         let stored = secretScanner.redacting(payload)
-        let bytes = CanonicalJSON.encode(stored)
+        let bytes = CanonicalJSON.encode(stored, rule: .current)
         return ToolCallOutcome(
             status: status, result: bytes.count <= configuration.maxStoredResultBytes ? stored : nil,
             resultDigest: EventChain.hexDigest(bytes), resultBytes: Int64(bytes.count), isError: isError,
@@ -317,13 +317,4 @@ extension GatewaySession {
     }
 
     static let protocolVersionMetaKey = "io.modelcontextprotocol/protocolVersion"
-}
-
-/// Quoting for commands shown to people.
-enum ShellQuoting {
-    static func quote(_ text: String) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+")
-        if !text.isEmpty, text.allSatisfy({ safe.contains($0) }) { return text }
-        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 }

@@ -220,7 +220,10 @@ public enum BundleVerifier {
         }
         let records = contents.records
         let content = contents.redaction == .content
-        func digest(_ value: JSONValue) -> String? { content ? Digest.hex(in: value) : Digest.of(value) }
+        // The digest of a record's value under the rule of the event that carries it.
+        func digest(_ value: JSONValue, _ event: EventRecord) -> String? {
+            content ? Digest.hex(in: value) : Digest.of(value, rule: EventChain.rule(of: event.body) ?? .riskkernelV1)
+        }
         func owned(_ runId: String, _ what: String) -> BundleCheck? {
             seen.contains(runId) ? nil : fail("\(what) belongs to run \(runId), which is not in the bundle")
         }
@@ -238,7 +241,7 @@ public enum BundleVerifier {
         for call in records.toolCalls {
             if let failure = owned(call.runId, "tool call \(call.id)") { return failure }
             guard let decided = event(call.runId, "tool.decided", call.id) else { return fail("tool call \(call.id) has no tool.decided event in run \(call.runId)'s chain") }
-            guard let expected = digest(call.arguments), decided.body["data"]?["argumentsDigest"]?.stringValue == expected else {
+            guard let expected = digest(call.arguments, decided), decided.body["data"]?["argumentsDigest"]?.stringValue == expected else {
                 return fail("tool call \(call.id): its arguments do not match the argumentsDigest of event \(decided.sequence)")
             }
         }
@@ -247,7 +250,7 @@ public enum BundleVerifier {
             guard let created = event(checkpoint.runId, "checkpoint.created", checkpoint.id), created.sequence == checkpoint.sequence else {
                 return fail("checkpoint \(checkpoint.id) has no checkpoint.created event at sequence \(checkpoint.sequence)")
             }
-            guard let expected = digest(checkpoint.payload), created.body["data"]?["payloadDigest"]?.stringValue == expected else {
+            guard let expected = digest(checkpoint.payload, created), created.body["data"]?["payloadDigest"]?.stringValue == expected else {
                 return fail("checkpoint \(checkpoint.id): its payload does not match the payloadDigest of event \(created.sequence)")
             }
         }
