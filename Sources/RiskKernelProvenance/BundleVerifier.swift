@@ -56,7 +56,8 @@ public struct BundleVerification: Sendable {
 /// - `trust`: a signer is one of the trusted DIDs (skipped when none is given);
 /// - `subject`: the subject names the root run and its digest is the root's chain head;
 /// - `chains`: every run's events link and hash up to its head (`none`, `content`; a `full` bundle has heads only);
-/// - `records`: the runs form a tree under the root and each record matches its event in the chain;
+/// - `records`: the runs form a tree under the root and each record matches its event in the chain
+///   (in a `none` bundle, every record, run totals included, as ``RecordVerifier`` checks them);
 /// - `redaction`: what the redaction level says is hidden is hidden;
 /// - `report`: the report is what the records (or, in a `full` bundle, the runs) add up to.
 public enum BundleVerifier {
@@ -268,6 +269,10 @@ public enum BundleVerifier {
             guard let requested = event(approval.runId, "approval.requested", approval.id),
                   requested.body["data"]?["callId"]?.stringValue == approval.toolCallId
             else { return fail("approval \(approval.id) has no approval.requested event for its tool call") }
+        }
+        // A `none` bundle carries every record as stored: each is checked as `audit verify` checks a database.
+        if contents.redaction == .none, let mismatch = RecordVerifier.verify(records).first {
+            return fail(mismatch.description)
         }
         let count = records.toolCalls.count + records.ledger.count + records.approvals.count + records.checkpoints.count
         return BundleCheck(name: "records", status: .passed, detail: "\(contents.runs.count) run(s) form a tree; \(count) tool call, model call, approval and checkpoint record(s) match their events")

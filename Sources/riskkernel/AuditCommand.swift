@@ -166,7 +166,7 @@ struct AuditCommand: AsyncParsableCommand {
                 for event in events {
                     let fields = [
                         "\(event.sequence)", event.body["time"]?.stringValue ?? "", event.kind,
-                        CanonicalJSON.string(event.body["data"] ?? .null), event.previousHash, event.hash,
+                        CanonicalJSON.string(event.body["data"] ?? .null, rule: EventChain.rule(of: event.body) ?? .riskkernelV1), event.previousHash, event.hash,
                     ]
                     print(fields.map(CSV.field).joined(separator: ","))
                 }
