@@ -105,7 +105,7 @@ let package = Package(
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck", "SeededRandom"]),
         // RiskKernelProvenance: the record checks of `audit verify` run against both stores' rows.
-        .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore", "RiskKernelProvenance", "PostgresTestSupport"]),
+        .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore", "RiskKernelProvenance", "PostgresTestSupport", "SeededRandom"]),
         .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "SeededRandom"]),
         .testTarget(
             name: "RiskKernelTelemetryTests",

@@ -212,6 +212,15 @@ struct RunCheck {
             if decided.body["data"]?["rule"] != nil || call.rule != nil {
                 compare(table, call.id, decided, "rule", stored: Self.optional(call.rule), field: "rule")
             }
+            // A held call names the approval its approval.requested event made for it.
+            let requested = chain.first { $0.kind == "approval.requested" && $0.body["data"]?["callId"]?.stringValue == call.id }
+            if requested != nil || call.approvalId != nil {
+                let carried = requested?.body["data"]?["approvalId"] ?? .null
+                if Self.optional(call.approvalId) != carried {
+                    report(table, call.id, requested ?? decided, .edited,
+                           "approval_id is \(call.approvalId ?? "null"), its events say \(CanonicalJSON.string(carried))")
+                }
+            }
             let completed = events("tool.completed", naming: call.id).first
             guard let completed else {
                 // Not completed: the status the decision left, or forwarded once an approval let it run.
@@ -231,6 +240,7 @@ struct RunCheck {
             }
             compare(table, call.id, completed, "status", stored: .string(call.status.rawValue), field: "status")
             compare(table, call.id, completed, "is_error", stored: .bool(call.isError), field: "isError")
+            compare(table, call.id, completed, "duration_ms", stored: .integer(Int64((call.durationMs ?? 0).rounded())), field: "durationMs")
             if completed.body["data"]?["resultDigest"] != nil || call.resultDigest != nil {
                 compare(table, call.id, completed, "result_digest", stored: Self.optional(call.resultDigest), field: "resultDigest")
             }
@@ -259,6 +269,15 @@ struct RunCheck {
             }
             compare(table, approval.id, requested, "tool_call_id", stored: .string(approval.toolCallId), field: "callId")
             compare(table, approval.id, requested, "rule", stored: .string(approval.rule), field: "rule")
+            // What the approver is shown is what the call's tool.decided event recorded.
+            if let decided = events("tool.decided", naming: approval.toolCallId).first {
+                compare(table, approval.id, decided, "tool", stored: .string(approval.tool), field: "tool")
+                compare(table, approval.id, decided, "side_effect", stored: .string(approval.sideEffect), field: "sideEffect")
+                compare(table, approval.id, decided, "arguments", stored: .string(Self.digest(approval.arguments, under: decided)), field: "argumentsDigest")
+                if let forwarded = approval.forwardedArguments, !forwarded.isNull {
+                    compare(table, approval.id, decided, "forwarded_arguments", stored: .string(Self.digest(forwarded, under: decided)), field: "forwardedArgumentsDigest")
+                }
+            }
             if let decided = events("approval.decided", naming: approval.id).last {
                 compare(table, approval.id, decided, "status", stored: .string(approval.status.rawValue), field: "status")
                 if decided.body["data"]?["decidedBy"] != nil || approval.decidedBy != nil {
