@@ -13,12 +13,16 @@ import RiskKernelStore
 /// `{"_type": "https://riskkernel.dev/seal/v1", "sealedAt", "heads": [{"runId", "sequence", "hash", "time"}], "signers": [{keyid, algorithm, publicKey}]}`,
 /// written as one line of JSON. `riskkernel audit seal` appends it to the store's seals and to a seal file.
 public enum ChainSeals {
+    /// The DSSE payload type of a seal.
     public static let payloadType = "application/vnd.riskkernel.seal+json"
+    /// The seal payload's `_type`.
     public static let statementType = "https://riskkernel.dev/seal/v1"
 
     /// A seal read back and checked: who signed it and the heads it signs.
     public struct Opened: Sendable, Hashable {
+        /// When the seal was made (milliseconds precision).
         public var sealedAt: Date
+        /// The chain heads it signs, one per run that had events.
         public var heads: [RunChainHead]
         /// The did:key of each signer whose signature verified.
         public var signers: [String]
@@ -114,11 +118,15 @@ public struct SealViolation: Sendable, Hashable, CustomStringConvertible {
     public var runId: String
     /// The sealed sequence.
     public var sequence: Int64
+    /// When the seal that the chain no longer matches was made.
     public var sealedAt: Date
+    /// What differs: the chain is shorter, gone, or has another hash at the sealed sequence.
     public var detail: String
 
+    /// `run R: sealed at TIME with N event(s): DETAIL`, as `audit verify` prints it after `SEAL`.
     public var description: String { "run \(runId): sealed at \(BundleTime.string(sealedAt)) with \(sequence) event(s): \(detail)" }
 
+    /// `{runId, sequence, sealedAt, detail}`, as `audit verify --json` lists it under `sealViolations`.
     public var json: JSONValue {
         ["runId": .string(runId), "sequence": .integer(sequence), "sealedAt": .string(BundleTime.string(sealedAt)), "detail": .string(detail)]
     }

@@ -6,7 +6,12 @@ import RiskKernelStore
 /// deleted (an event names a row that is gone) or inserted (a row no event describes).
 public struct RecordMismatch: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable {
-        case edited, deleted, inserted
+        /// A column differs from what its event says.
+        case edited
+        /// An event names a row that is gone.
+        case deleted
+        /// A row that no event describes.
+        case inserted
     }
 
     /// The table, as the store names it: `ledger_entries`, `steps`, `tool_calls`, `approvals`,
@@ -14,17 +19,21 @@ public struct RecordMismatch: Sendable, Hashable, CustomStringConvertible {
     public var table: String
     /// The row's key (its id; `run/index` for a step; the run id for `runs`).
     public var row: String
+    /// The run whose chain the row is checked against (`-` for a store-wide row no event names).
     public var runId: String
     /// The event the row disagrees with (the event that names a deleted row), `nil` for an inserted row.
     public var sequence: Int64?
     public var kind: Kind
+    /// What differs, in words: the column, its value and what the event says.
     public var detail: String
 
+    /// `run R: TABLE row ID KIND (event N): DETAIL`, as `audit verify` prints it after `RECORD`.
     public var description: String {
         let event = sequence.map { " (event \($0))" } ?? ""
         return "run \(runId): \(table) row \(row) \(kind.rawValue)\(event): \(detail)"
     }
 
+    /// `{table, row, runId, sequence (or null), kind, detail}`, as `audit verify --json` lists it under `records`.
     public var json: JSONValue {
         [
             "table": .string(table), "row": .string(row), "runId": .string(runId), "sequence": sequence.map(JSONValue.integer) ?? .null,
@@ -44,6 +53,7 @@ public struct RecordMismatch: Sendable, Hashable, CustomStringConvertible {
 ///
 /// Fields an event does not carry (an older event without `cachedPromptTokens`, say) are not compared.
 public enum RecordVerifier {
+    /// Every mismatch between the records and their runs' events, run by run, then tree usage.
     public static func verify(_ records: ProvenanceRecords) -> [RecordMismatch] {
         var found: [RecordMismatch] = []
         let eventsByRun = Dictionary(grouping: records.events, by: \.runId)

@@ -15,6 +15,7 @@ import RiskKernelStore
 ///   `tools.pinned` or `tool.pinApproved` event for its server and tool pinned (under any rule
 ///   hashes were computed under: a pin made before RFC 8785 carries over).
 public enum SharedRecordVerifier {
+    /// Every mismatch of the store-wide rows; `events` is every run's events (any order).
     public static func verify(events: [EventRecord], facts: [FactRecord], grants: [GrantRecord], pins: [ToolPinRecord]) -> [RecordMismatch] {
         let ordered = events.sorted { ($0.createdAt, $0.runId, $0.sequence) < ($1.createdAt, $1.runId, $1.sequence) }
         return self.facts(facts, ordered) + self.grants(grants, ordered) + self.pins(pins, ordered)
