@@ -128,8 +128,11 @@ let package = Package(
         .target(name: "JSONSchemaCheck", path: "Tests/JSONSchemaCheck"),
         // The seeded generator of the property and fuzz tests.
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        // A throwaway PostgreSQL server for the tests that run against a real one.
+        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck", "SeededRandom"]),
-        .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore"]),
+        // RiskKernelProvenance: the record checks of `audit verify` run against both stores' rows.
+        .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore", "RiskKernelProvenance", "PostgresTestSupport", "SeededRandom"]),
         .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "SeededRandom"]),
         .testTarget(
             name: "RiskKernelTelemetryTests",
@@ -144,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "RiskKernelCLITests",
             dependencies: [
-                "RiskKernelGateway", "RiskKernelStore", "RiskKernelCore",
+                "RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "PostgresTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

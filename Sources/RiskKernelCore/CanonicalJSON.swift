@@ -29,8 +29,42 @@ public enum CanonicalJSON {
         case asWritten
     }
 
-    /// The canonical bytes of `value`, numbers as doubles: the bytes hashes are computed over.
+    /// The rule a hash or digest is computed under. Every hash written now uses ``rfc8785``; an event
+    /// written before records no rule and was hashed under ``riskkernelV1``, which verification still
+    /// accepts for it (see ``EventChain/rule(of:)``).
+    public enum Rule: String, Sendable, Hashable, CaseIterable {
+        /// RFC 8785, the JSON Canonicalization Scheme (JCS): members sorted by their keys' UTF-16
+        /// code units (§3.2.3), numbers written as ECMAScript's `Number.prototype.toString` writes the
+        /// nearest double (§3.2.2.3), strings escaped as §3.2.2.2 says. Standard libraries (Python's
+        /// `rfc8785`, Java's and Go's JCS packages) give the same bytes.
+        case rfc8785
+        /// The form hashes were computed over before RFC 8785: keys sorted by UTF-8 bytes, doubles in
+        /// Swift's shortest form (`1e-07`), integers beyond 2^53 exact.
+        case riskkernelV1 = "riskkernel-v1"
+
+        /// The rule new hashes and digests are computed under.
+        public static let current: Rule = .rfc8785
+    }
+
+    /// The canonical bytes of `value`, numbers as doubles (the ``Rule/riskkernelV1`` form).
     public static func encode(_ value: JSONValue) -> [UInt8] { encode(value, numbers: .doubles) }
+
+    /// The canonical bytes of `value` under a hash rule: what a hash or digest is computed over.
+    public static func encode(_ value: JSONValue, rule: Rule) -> [UInt8] {
+        switch rule {
+        case .riskkernelV1: return encode(value, numbers: .doubles)
+        case .rfc8785:
+            var output: [UInt8] = []
+            output.reserveCapacity(256)
+            RFC8785.write(value, into: &output)
+            return output
+        }
+    }
+
+    /// The canonical text of `value` under a hash rule.
+    public static func string(_ value: JSONValue, rule: Rule) -> String {
+        String(decoding: encode(value, rule: rule), as: UTF8.self)
+    }
 
     /// The canonical bytes of `value`, numbers in the given form.
     public static func encode(_ value: JSONValue, numbers: Numbers) -> [UInt8] {

@@ -292,7 +292,7 @@ extension GatewaySession {
         let payload = (error != nil ? ["error"] : resultPath).reduce(response as JSONValue?) { $0?[$1] } ?? .null
         let isError = error != nil || payload["isError"]?.boolValue == true
         let kept = scanner.mayFind(inJSON: bytes) ? scanner.redacting(payload) : payload
-        let canonical = CanonicalJSON.encode(kept)
+        let canonical = CanonicalJSON.encode(kept, rule: .current)
         return ToolCallOutcome(
             status: isError ? .failed : .succeeded, result: canonical.count > maxStoredResultBytes ? nil : kept,
             resultDigest: EventChain.hexDigest(canonical), resultBytes: Int64(canonical.count),
@@ -320,13 +320,4 @@ extension GatewaySession {
     }
 
     static let protocolVersionMetaKey = "io.modelcontextprotocol/protocolVersion"
-}
-
-/// Quoting for commands shown to people.
-enum ShellQuoting {
-    static func quote(_ text: String) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+")
-        if !text.isEmpty, text.allSatisfy({ safe.contains($0) }) { return text }
-        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 }

@@ -83,15 +83,25 @@ public enum BundleBuilder {
         let content = redaction == .content
         func mine<T>(_ items: [T], _ runId: (T) -> String) -> [T] { items.filter { runId($0) == run.id } }
         let events = mine(records.events, \.runId).sorted { $0.sequence < $1.sequence }
+        // The rule of the event that carries a record's digest, so that a redacted digest is the event's.
+        var rules: [String: CanonicalJSON.Rule] = [:]
+        for event in events {
+            for field in ["callId", "checkpointId", "approvalId"] {
+                if let id = event.body["data"]?[field]?.stringValue, rules[event.kind + "\u{0}" + id] == nil {
+                    rules[event.kind + "\u{0}" + id] = EventChain.rule(of: event.body) ?? .current
+                }
+            }
+        }
+        func rule(_ kind: String, _ id: String) -> CanonicalJSON.Rule { rules[kind + "\u{0}" + id] ?? .current }
         return [
             "run": content ? Redactor.run(BundleRecords.encode(run)) : BundleRecords.encode(run),
             "head": BundleRecords.encode(head),
             "events": .array(events.map { content ? Redactor.event($0) : BundleRecords.encode($0) }),
             "steps": .array(mine(records.steps, \.runId).map(BundleRecords.encode)),
             "ledger": .array(mine(records.ledger, \.runId).map(BundleRecords.encode)),
-            "toolCalls": .array(mine(records.toolCalls, \.runId).map { content ? Redactor.toolCall(BundleRecords.encode($0)) : BundleRecords.encode($0) }),
-            "approvals": .array(mine(records.approvals, \.runId).map { content ? Redactor.approval(BundleRecords.encode($0)) : BundleRecords.encode($0) }),
-            "checkpoints": .array(mine(records.checkpoints, \.runId).map { content ? Redactor.checkpoint(BundleRecords.encode($0)) : BundleRecords.encode($0) }),
+            "toolCalls": .array(mine(records.toolCalls, \.runId).map { content ? Redactor.toolCall(BundleRecords.encode($0), rule: rule("tool.decided", $0.id)) : BundleRecords.encode($0) }),
+            "approvals": .array(mine(records.approvals, \.runId).map { content ? Redactor.approval(BundleRecords.encode($0), rule: rule("approval.requested", $0.id)) : BundleRecords.encode($0) }),
+            "checkpoints": .array(mine(records.checkpoints, \.runId).map { content ? Redactor.checkpoint(BundleRecords.encode($0), rule: rule("checkpoint.created", $0.id)) : BundleRecords.encode($0) }),
             "attributions": .array(mine(records.attributions, \.runId).map { content ? Redactor.attribution(BundleRecords.encode($0)) : BundleRecords.encode($0) }),
         ]
     }

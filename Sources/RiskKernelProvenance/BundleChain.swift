@@ -24,6 +24,9 @@ public enum BundleChain {
                 if event.body["sequence"]?.int64Value != event.sequence || event.body["runId"]?.stringValue != runId {
                     return broken(event.sequence, .edited, "its place in the body does not match where it is stored")
                 }
+                if EventChain.rule(of: event.body) == nil {
+                    return broken(event.sequence, .edited, "its body names a hash rule this version does not know")
+                }
                 if event.hash != EventChain.hash(previousHash: event.previousHash, body: event.body) {
                     return broken(event.sequence, .edited, "its content does not match its hash (\(event.kind))")
                 }

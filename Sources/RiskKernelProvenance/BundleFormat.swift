@@ -31,9 +31,10 @@ public struct BundleFormatError: Error, Sendable, Hashable, CustomStringConverti
 
 /// Digests that stand in for redacted values: `{"sha256": "<lower-case hex>"}`.
 public enum Digest {
-    /// SHA-256 of the canonical JSON of `value`: the same digest the ledger's events carry
+    /// SHA-256 of the canonical JSON of `value` under `rule` (RFC 8785 unless the event the value
+    /// belongs to was hashed under an older rule): the same digest the ledger's events carry
     /// (`argumentsDigest`, `payloadDigest`).
-    public static func of(_ value: JSONValue) -> String { hex(CanonicalJSON.encode(value)) }
+    public static func of(_ value: JSONValue, rule: CanonicalJSON.Rule = .current) -> String { hex(CanonicalJSON.encode(value, rule: rule)) }
 
     /// SHA-256 of the UTF-8 bytes of `text`.
     public static func of(text: String) -> String { hex(Array(text.utf8)) }

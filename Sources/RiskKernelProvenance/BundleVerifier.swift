@@ -56,7 +56,8 @@ public struct BundleVerification: Sendable {
 /// - `trust`: a signer is one of the trusted DIDs (skipped when none is given);
 /// - `subject`: the subject names the root run and its digest is the root's chain head;
 /// - `chains`: every run's events link and hash up to its head (`none`, `content`; a `full` bundle has heads only);
-/// - `records`: the runs form a tree under the root and each record matches its event in the chain;
+/// - `records`: the runs form a tree under the root and each record matches its event in the chain
+///   (in a `none` bundle, every record, run totals included, as ``RecordVerifier`` checks them);
 /// - `redaction`: what the redaction level says is hidden is hidden;
 /// - `report`: the report is what the records (or, in a `full` bundle, the runs) add up to.
 public enum BundleVerifier {
@@ -220,7 +221,10 @@ public enum BundleVerifier {
         }
         let records = contents.records
         let content = contents.redaction == .content
-        func digest(_ value: JSONValue) -> String? { content ? Digest.hex(in: value) : Digest.of(value) }
+        // The digest of a record's value under the rule of the event that carries it.
+        func digest(_ value: JSONValue, _ event: EventRecord) -> String? {
+            content ? Digest.hex(in: value) : Digest.of(value, rule: EventChain.rule(of: event.body) ?? .riskkernelV1)
+        }
         func owned(_ runId: String, _ what: String) -> BundleCheck? {
             seen.contains(runId) ? nil : fail("\(what) belongs to run \(runId), which is not in the bundle")
         }
@@ -238,7 +242,7 @@ public enum BundleVerifier {
         for call in records.toolCalls {
             if let failure = owned(call.runId, "tool call \(call.id)") { return failure }
             guard let decided = event(call.runId, "tool.decided", call.id) else { return fail("tool call \(call.id) has no tool.decided event in run \(call.runId)'s chain") }
-            guard let expected = digest(call.arguments), decided.body["data"]?["argumentsDigest"]?.stringValue == expected else {
+            guard let expected = digest(call.arguments, decided), decided.body["data"]?["argumentsDigest"]?.stringValue == expected else {
                 return fail("tool call \(call.id): its arguments do not match the argumentsDigest of event \(decided.sequence)")
             }
         }
@@ -247,7 +251,7 @@ public enum BundleVerifier {
             guard let created = event(checkpoint.runId, "checkpoint.created", checkpoint.id), created.sequence == checkpoint.sequence else {
                 return fail("checkpoint \(checkpoint.id) has no checkpoint.created event at sequence \(checkpoint.sequence)")
             }
-            guard let expected = digest(checkpoint.payload), created.body["data"]?["payloadDigest"]?.stringValue == expected else {
+            guard let expected = digest(checkpoint.payload, created), created.body["data"]?["payloadDigest"]?.stringValue == expected else {
                 return fail("checkpoint \(checkpoint.id): its payload does not match the payloadDigest of event \(created.sequence)")
             }
         }
@@ -265,6 +269,10 @@ public enum BundleVerifier {
             guard let requested = event(approval.runId, "approval.requested", approval.id),
                   requested.body["data"]?["callId"]?.stringValue == approval.toolCallId
             else { return fail("approval \(approval.id) has no approval.requested event for its tool call") }
+        }
+        // A `none` bundle carries every record as stored: each is checked as `audit verify` checks a database.
+        if contents.redaction == .none, let mismatch = RecordVerifier.verify(records).first {
+            return fail(mismatch.description)
         }
         let count = records.toolCalls.count + records.ledger.count + records.approvals.count + records.checkpoints.count
         return BundleCheck(name: "records", status: .passed, detail: "\(contents.runs.count) run(s) form a tree; \(count) tool call, model call, approval and checkpoint record(s) match their events")

@@ -16,7 +16,8 @@ import RiskKernelStore
 /// `full` keeps, per run, only a digest of its id (and of its parent's), its status, budget, usage and
 /// chain head; nothing per call.
 public enum Redactor {
-    public static func digest(_ value: JSONValue) -> JSONValue { Digest.object(Digest.of(value)) }
+    /// `{"sha256": …}` of `value`'s canonical JSON under `rule` (the rule of the event that carries its digest).
+    public static func digest(_ value: JSONValue, rule: CanonicalJSON.Rule = .current) -> JSONValue { Digest.object(Digest.of(value, rule: rule)) }
     public static func digest(text: String) -> JSONValue { Digest.object(Digest.of(text: text)) }
 
     /// Whether `content` redaction withholds this event's body.
@@ -33,15 +34,21 @@ public enum Redactor {
         replacing(json, "metadata") { .object(($0.objectValue ?? [:]).mapValues { $0.stringValue.map { digest(text: $0) } ?? digest($0) }) }
     }
 
-    public static func toolCall(_ json: JSONValue) -> JSONValue {
-        var json = replacing(json, "arguments", with: digest)
-        json = replacing(json, "result") { $0.isNull ? .null : digest($0) }
+    /// `rule`: the rule of the call's `tool.decided` event, so that the arguments' digest is its `argumentsDigest`.
+    public static func toolCall(_ json: JSONValue, rule: CanonicalJSON.Rule = .current) -> JSONValue {
+        var json = replacing(json, "arguments") { digest($0, rule: rule) }
+        json = replacing(json, "result") { $0.isNull ? .null : digest($0, rule: rule) }
         return replacing(json, "reason") { $0.stringValue.map { digest(text: $0) } ?? $0 }
     }
 
-    public static func approval(_ json: JSONValue) -> JSONValue { replacing(json, "arguments", with: digest) }
+    public static func approval(_ json: JSONValue, rule: CanonicalJSON.Rule = .current) -> JSONValue {
+        replacing(json, "arguments") { digest($0, rule: rule) }
+    }
 
-    public static func checkpoint(_ json: JSONValue) -> JSONValue { replacing(json, "payload", with: digest) }
+    /// `rule`: the rule of the checkpoint's `checkpoint.created` event, so that the digest is its `payloadDigest`.
+    public static func checkpoint(_ json: JSONValue, rule: CanonicalJSON.Rule = .current) -> JSONValue {
+        replacing(json, "payload") { digest($0, rule: rule) }
+    }
 
     public static func attribution(_ json: JSONValue) -> JSONValue {
         replacing(json, "file") { $0.stringValue.map { digest(text: $0) } ?? $0 }

@@ -7,9 +7,23 @@ public enum EventChain {
     /// The `previousHash` of a run's first event.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// SHA-256 over `previousHash`, a newline (0x0A) and the canonical JSON of `body`, in lower-case hex.
+    /// The member of an event's body that names the rule it was hashed under (`"canon": "rfc8785"`).
+    /// A body without it was written before rules were recorded and was hashed under
+    /// ``CanonicalJSON/Rule/riskkernelV1``.
+    public static let ruleKey = "canon"
+
+    /// The rule `body` was hashed under: the one its `canon` member names, ``CanonicalJSON/Rule/riskkernelV1``
+    /// when it has none, `nil` when it names a rule this version does not know.
+    public static func rule(of body: JSONValue) -> CanonicalJSON.Rule? {
+        guard let named = body[ruleKey] else { return .riskkernelV1 }
+        return named.stringValue.flatMap(CanonicalJSON.Rule.init(rawValue:))
+    }
+
+    /// SHA-256 over `previousHash`, a newline (0x0A) and the canonical JSON of `body` under the rule
+    /// the body records (``rule(of:)``; an unknown rule is hashed as ``CanonicalJSON/Rule/riskkernelV1``,
+    /// which ``ChainVerifier`` reports), in lower-case hex.
     public static func hash(previousHash: String, body: JSONValue) -> String {
-        hash(previousHash: previousHash, canonicalBody: CanonicalJSON.encode(body))
+        hash(previousHash: previousHash, canonicalBody: CanonicalJSON.encode(body, rule: rule(of: body) ?? .riskkernelV1))
     }
 
     /// ``hash(previousHash:body:)`` for a body already in canonical JSON.
@@ -22,10 +36,11 @@ public enum EventChain {
     }
 
     /// The digest of a value as events carry it (`argumentsDigest`, `forwardedArgumentsDigest`,
-    /// `payloadDigest`, `valueDigest`): the lower-case hex SHA-256 of its canonical JSON, numbers
-    /// written as doubles (``CanonicalJSON/Numbers/doubles``), whatever text they were stored in.
-    public static func digest(of value: JSONValue) -> String {
-        hexDigest(CanonicalJSON.encode(value))
+    /// `payloadDigest`, `valueDigest`): the lower-case hex SHA-256 of its canonical JSON under `rule`
+    /// (RFC 8785 for every event written now; the rule of the event that carries the digest when
+    /// checking an older one), whatever text its numbers were stored in.
+    public static func digest(of value: JSONValue, rule: CanonicalJSON.Rule = .current) -> String {
+        hexDigest(CanonicalJSON.encode(value, rule: rule))
     }
 
     /// The lower-case hex SHA-256 of `bytes`.
@@ -45,9 +60,11 @@ public enum EventChain {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// The body that is hashed for an event: the payload plus its place in the chain.
+    /// The body that is hashed for an event: the payload plus its place in the chain, and the rule
+    /// it is hashed under (``CanonicalJSON/Rule/current``).
     public static func body(runId: String, sequence: Int64, kind: String, at time: Date, data: JSONValue) -> JSONValue {
         .object([
+            ruleKey: .string(CanonicalJSON.Rule.current.rawValue),
             "runId": .string(runId),
             "sequence": .integer(sequence),
             "kind": .string(kind),

@@ -257,6 +257,16 @@ enum PostgresSchema {
             """,
             "CREATE INDEX grants_by_tool ON grants(tool, revoked_at)",
         ]),
+        ("v7-seals", [
+            """
+            CREATE TABLE seals (
+                id TEXT PRIMARY KEY NOT NULL,
+                sealed_at BIGINT NOT NULL,
+                envelope TEXT NOT NULL,
+                rowid BIGINT GENERATED ALWAYS AS IDENTITY
+            )
+            """,
+        ]),
     ]
 
     static var identifiers: [String] { migrations.map(\.identifier) }

@@ -77,7 +77,7 @@ extension PostgresStore {
             for event in records.events {
                 try await connection.rows("""
                     INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at)
-                    VALUES (\(event.runId), \(event.sequence), \(event.kind), \(CanonicalJSON.string(event.body)), \(event.previousHash), \(event.hash),
+                    VALUES (\(event.runId), \(event.sequence), \(event.kind), \(CanonicalJSON.string(event.body, rule: EventChain.rule(of: event.body) ?? .riskkernelV1)), \(event.previousHash), \(event.hash),
                         \(Self.ms(event.createdAt)))
                     """)
             }

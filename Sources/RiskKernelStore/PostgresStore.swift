@@ -219,7 +219,7 @@ public final class PostgresStore: Store, MigrationStatusReporting {
         let hash = EventChain.hash(previousHash: previousHash, body: body)
         try await connection.rows("""
             INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at)
-            VALUES (\(runId), \(sequence), \(kind), \(CanonicalJSON.string(body)), \(previousHash), \(hash), \(ms(time)))
+            VALUES (\(runId), \(sequence), \(kind), \(CanonicalJSON.string(body, rule: .current)), \(previousHash), \(hash), \(ms(time)))
             """)
         try await connection.rows("UPDATE runs SET chain_length = \(sequence), chain_head = \(hash) WHERE id = \(runId)")
         return sequence

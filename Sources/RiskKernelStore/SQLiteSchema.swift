@@ -218,6 +218,16 @@ enum SQLiteSchema {
                 CREATE INDEX grants_by_tool ON grants(tool, revoked_at);
                 """)
         }
+        migrator.registerMigration("v7-seals") { db in
+            // Signed chain heads (`riskkernel audit seal`), kept with the store as well as in a seal file.
+            try db.execute(sql: """
+                CREATE TABLE seals (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    sealed_at INTEGER NOT NULL,
+                    envelope TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

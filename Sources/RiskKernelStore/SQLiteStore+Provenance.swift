@@ -86,7 +86,7 @@ extension SQLiteStore {
             for event in records.events {
                 try db.execute(
                     sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [event.runId, event.sequence, event.kind, CanonicalJSON.string(event.body), event.previousHash, event.hash, Self.ms(event.createdAt)])
+                    arguments: [event.runId, event.sequence, event.kind, CanonicalJSON.string(event.body, rule: EventChain.rule(of: event.body) ?? .riskkernelV1), event.previousHash, event.hash, Self.ms(event.createdAt)])
             }
             for step in records.steps {
                 try db.execute(

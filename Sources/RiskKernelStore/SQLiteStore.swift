@@ -168,7 +168,7 @@ public final class SQLiteStore: Store {
         }
         let sequence = (head["chain_length"] as Int64) + 1
         let previousHash: String = head["chain_head"]
-        let body = CanonicalJSON.encode(EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data))
+        let body = CanonicalJSON.encode(EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data), rule: .current)
         let hash = EventChain.hash(previousHash: previousHash, canonicalBody: body)
         try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [runId, sequence, kind, String(decoding: body, as: UTF8.self), previousHash, hash, ms(time)])
         try db.cachedStatement(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?").execute(arguments: [sequence, hash, runId])

@@ -148,6 +148,16 @@ public protocol Store: Sendable {
     /// The chain's length and last hash as anchored in the run's record (written with each event),
     /// so that a deleted last event is noticed.
     func chainHead(runId: String) async throws -> ChainHead?
+    /// The head of every run's chain that has events (run, length, last hash, the last event's
+    /// time), by run id: what a seal signs.
+    func chainHeads() async throws -> [RunChainHead]
+
+    // MARK: Seals
+    /// Appends a seal (a signed DSSE envelope, as the seal file holds it: one line of JSON) to the
+    /// store's seals.
+    func appendSeal(_ seal: SealRecord) async throws
+    /// The seals stored, oldest first.
+    func seals() async throws -> [SealRecord]
 
     // MARK: Tool pins
     /// Records the tools a server lists now. The first time the server is seen, they are all

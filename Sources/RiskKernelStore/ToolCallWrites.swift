@@ -33,7 +33,7 @@ struct WrittenToolCall {
         var data: [String: JSONValue] = [
             "callId": .string(call.id), "requestId": .string(call.requestId), "tool": .string(call.tool),
             "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(argumentsDigest),
-            "forwardedArgumentsDigest": .string(forwarded.map(EventChain.digest(of:)) ?? argumentsDigest),
+            "forwardedArgumentsDigest": .string(forwarded.map { EventChain.digest(of: $0) } ?? argumentsDigest),
             "decision": .string(call.decision.kind),
         ]
         if let rule { data["rule"] = .string(rule) }

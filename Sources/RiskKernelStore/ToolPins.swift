@@ -7,7 +7,7 @@ public struct ToolDefinition: Sendable, Hashable {
     public var name: String
     /// The pinned parts, as a JSON object (absent parts are left out).
     public var definition: JSONValue
-    /// Lower-case hex SHA-256 of `definition` in canonical JSON.
+    /// Lower-case hex SHA-256 of `definition` in canonical JSON (RFC 8785).
     public var hash: String
 
     /// The fields of a tool definition that pinning covers.
@@ -24,7 +24,13 @@ public struct ToolDefinition: Sendable, Hashable {
     public init(name: String, definition: JSONValue) {
         self.name = name
         self.definition = definition
-        hash = EventChain.hexDigest(CanonicalJSON.encode(definition))
+        hash = EventChain.digest(of: definition, rule: .current)
+    }
+
+    /// Whether `pinnedHash` is this definition's hash under any rule hashes were ever computed under
+    /// (a pin made before RFC 8785 holds the ``CanonicalJSON/Rule/riskkernelV1`` hash).
+    public func isHashed(as pinnedHash: String) -> Bool {
+        CanonicalJSON.Rule.allCases.contains { EventChain.digest(of: definition, rule: $0) == pinnedHash }
     }
 }
 
@@ -87,7 +93,8 @@ enum ToolPinPlanner {
         var pinnedNow: [JSONValue] = []
         for tool in seen {
             let previous = byTool[tool.name]
-            let pinnedHash = firstSight ? tool.hash : previous?.pinnedHash
+            // A pin of the same definition hashed under an older rule carries over, under the current rule.
+            let pinnedHash = firstSight ? tool.hash : previous?.pinnedHash.map { tool.isHashed(as: $0) ? tool.hash : $0 }
             let row = ToolPinRecord(
                 server: server, tool: tool.name, hash: tool.hash, definition: tool.definition, seenAt: now, seenRunId: runId ?? previous?.seenRunId,
                 pinnedHash: pinnedHash, pinnedDefinition: firstSight ? tool.definition : previous?.pinnedDefinition,

@@ -109,6 +109,15 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How much to log on stderr (default: notice, or $RISKKERNEL_LOG_LEVEL).", valueName: "level"))
     var logLevel: Logger.Level?
 
+    @Option(help: ArgumentHelp("Seal every run's chain head this often (see `riskkernel audit seal`), and once more on exit; needs --key.", valueName: "seconds"))
+    var sealEvery: Double?
+
+    @Option(help: ArgumentHelp("The key directory that signs the seals of --seal-every.", valueName: "dir"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("The seal file of --seal-every (default: seals.jsonl in the key directory).", valueName: "file"))
+    var seals: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The upstream MCP server's command and arguments, after `--`.", valueName: "command"))
     var command: [String] = []
 
@@ -136,6 +145,9 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         if let serverName, serverName.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--server-name must not be empty") }
         guard maxCheckpoints >= 0 else { throw ValidationError("--max-checkpoints must not be negative") }
+        if let sealEvery, !(sealEvery > 0) { throw ValidationError("--seal-every must be a positive number of seconds") }
+        if sealEvery != nil, key == nil { throw ValidationError("--seal-every needs --key DIR (the key that signs the seals)") }
+        if sealEvery == nil, key != nil || seals != nil { throw ValidationError("--key and --seals apply to --seal-every") }
     }
 
     func run() async throws {
@@ -155,8 +167,18 @@ struct GatewayCommand: AsyncParsableCommand {
             if case .success(let upstream) = spawned { _ = await upstream.shutDown(grace: .seconds(1)) }
             throw Self.cannotStart(error)
         }
-        let status = await Gateway.run(
-            configuration: prepared.configuration, store: prepared.store, logger: logger, tracer: prepared.tracer, spawned: spawned)
+        let sealer: PeriodicSealer?
+        do {
+            sealer = try sealEvery.map { seconds in
+                PeriodicSealer(sealer: try ChainSealer(key: key!, seals: seals, store: prepared.store), every: seconds, logger: logger)
+            }
+        } catch {
+            if case .success(let upstream) = spawned { _ = await upstream.shutDown(grace: .seconds(1)) }
+            throw Self.cannotStart(error)
+        }
+        let status = await PeriodicSealer.running(sealer) {
+            await Gateway.run(configuration: prepared.configuration, store: prepared.store, logger: logger, tracer: prepared.tracer, spawned: spawned)
+        }
         await prepared.tracer?.shutdown()
         if status != 0 { throw ExitCode(status) }
     }

@@ -29,7 +29,7 @@ struct ResultOutcomeTests {
 
         let call = try #require(try await bigCalls(sandbox).first)
         let result = try JSONParser.parse(Self.bigResult(size: size))
-        let canonical = CanonicalJSON.encode(result)
+        let canonical = CanonicalJSON.encode(result, rule: .current)
         #expect(call["status"] == "succeeded")
         #expect(call["resultDigest"] == .string(EventChain.hexDigest(canonical)))
         #expect(call["resultBytes"] == .integer(Int64(canonical.count)))

@@ -283,6 +283,21 @@ struct BundleTests {
         let changed = statement.setting(["predicate", "runs", 0, "toolCalls", calls.count - 1, "arguments"], to: ["path": "/etc/passwd"])
         #expect(verify(try none.resigned(changed, by: keys.both), keys.trusted).firstFailure?.name == "records")
 
+        // A ledger entry or a run's totals edited (and re-signed): every record of a none bundle is checked.
+        let ledger = try #require(statement.value(at: ["predicate", "runs", 0, "ledger"])?.arrayValue)
+        let entry = try #require(ledger.firstIndex { $0["kind"] == "model" })
+        let tokens = try #require(ledger[entry]["promptTokens"]?.int64Value)
+        let editedEntry = statement.setting(["predicate", "runs", 0, "ledger", entry, "promptTokens"], to: .integer(tokens + 1))
+        let editedResult = verify(try none.resigned(editedEntry, by: keys.both), keys.trusted)
+        #expect(editedResult.firstFailure?.name == "records")
+        let entryId = try #require(ledger[entry]["id"]?.stringValue)
+        #expect(editedResult.firstFailure?.detail.contains(entryId) == true, "\(String(describing: editedResult.firstFailure))")
+        let usage = try #require(statement.value(at: ["predicate", "runs", 0, "run", "usage", "promptTokens"])?.int64Value)
+        let lowered = statement.setting(["predicate", "runs", 0, "run", "usage", "promptTokens"], to: .integer(usage - 1))
+        let loweredResult = verify(try none.resigned(lowered, by: keys.both), keys.trusted)
+        #expect(loweredResult.firstFailure?.name == "records")
+        #expect(loweredResult.firstFailure?.detail.contains("runs row") == true, "\(String(describing: loweredResult.firstFailure))")
+
         let wrongHead = statement.setting(["subject", 0, "digest", "sha256"], to: .string(String(repeating: "0", count: 64)))
         #expect(verify(try none.resigned(wrongHead, by: keys.both), keys.trusted).firstFailure?.name == "subject")
 

@@ -55,9 +55,10 @@ struct Fixture {
                         decision: .allow),
             approvalExpiresAt: nil)
         try await store.markToolCallForwarded(id: write.id)
+        // The result's digest as the gateway computes it: over the stored result's RFC 8785 bytes.
+        let result: JSONValue = ["content": [["type": "text", "text": .string("wrote \(secretText)")]]]
         _ = try await store.completeToolCall(id: write.id, outcome: ToolCallOutcome(
-            status: .succeeded, result: ["content": [["type": "text", "text": .string("wrote \(secretText)")]]],
-            resultDigest: EventChain.hexDigest(Array("result".utf8)), resultBytes: 42, isError: false, durationMs: 12.5))
+            status: .succeeded, result: result, resultDigest: EventChain.digest(of: result), resultBytes: 42, isError: false, durationMs: 12.5))
         _ = try await store.beginToolCall(
             NewToolCall(runId: parentRun.id, requestId: "2", tool: "rm", sideEffect: "write.destructive", arguments: ["target": .string(secretText)],
                         decision: .deny(rule: "allowlist", reason: "tool \"rm\" is not on the allowlist of policy \"dev\"")),

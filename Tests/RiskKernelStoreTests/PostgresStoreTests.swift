@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTestSupport
 import GRDB
 import RiskKernelCore
 import RiskKernelStore

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from typing import Any
 
 import anyio
+import rfc8785
 
 from conftest import ApprovalWatcher, gateway_session, rk_request, run_test, text_of
 
@@ -23,31 +23,6 @@ spec:
 """
 
 GENESIS = "0" * 64
-
-
-def canonical(value: Any) -> str:
-    """Canonical JSON as in Protocol/canonical-json.md (for recomputing the chain's hashes)."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
-            return str(int(value))
-        assert math.isfinite(value)
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ",".join(canonical(v) for v in value) + "]"
-    if isinstance(value, dict):
-        keys = sorted(value, key=lambda k: k.encode("utf-8"))
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canonical(value[k]) for k in keys) + "}"
-    raise TypeError(f"not JSON: {value!r}")
 
 
 def test_session_is_recorded_with_decisions_and_a_hash_chain(gateway, cli, time_server):
@@ -128,7 +103,9 @@ def test_session_is_recorded_with_decisions_and_a_hash_chain(gateway, cli, time_
     for event in events:
         assert event["runId"] == summary["id"]
         body = {key: value for key, value in event.items() if key not in ("previousHash", "hash")}
-        digest = hashlib.sha256((event["previousHash"] + "\n" + canonical(body)).encode("utf-8")).hexdigest()
+        # RFC 8785, the rule the event names (Protocol/canonical-json.md).
+        assert body["canon"] == "rfc8785"
+        digest = hashlib.sha256(event["previousHash"].encode() + b"\n" + rfc8785.dumps(body)).hexdigest()
         assert digest == event["hash"], f"event {event['sequence']} ({event['kind']}) does not hash to its hash"
     assert events[-1]["kind"] == "run.status" and events[-1]["data"]["status"] == "completed"
     assert [event["kind"] for event in events] == [

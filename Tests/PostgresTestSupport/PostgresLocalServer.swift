@@ -1,7 +1,8 @@
 import Foundation
 
 /// A throwaway PostgreSQL server in a temporary folder, made with the server binaries of the
-/// machine (Debian's `postgresql` package: `/usr/lib/postgresql/VERSION/bin`). For tests and demos.
+/// machine (Debian's `postgresql` package: `/usr/lib/postgresql/VERSION/bin`). For the tests only:
+/// it lives in the test-support target `PostgresTestSupport`, not in the shipped library.
 ///
 /// It listens on 127.0.0.1 on a free port (and a socket in its folder) and trusts local
 /// connections as user `postgres`. `initdb` refuses to run as root, so as root the server runs as

@@ -1,0 +1,103 @@
+import Foundation
+
+/// RFC 8785, the JSON Canonicalization Scheme: the form every hash and digest is computed over
+/// (``CanonicalJSON/Rule/rfc8785``).
+///
+/// - Objects: members sorted by key, comparing the keys as arrays of UTF-16 code units (§3.2.3),
+///   so `"\u{E000}"` sorts before `"😀"` (U+D83D U+DE00 is below U+E000 as code units, but its
+///   UTF-8 bytes are above).
+/// - Strings (§3.2.2.2): `"` and `\` escaped, U+0008, U+0009, U+000A, U+000C, U+000D as `\b \t \n
+///   \f \r`, other controls below U+0020 as `\u00xx` (lower-case hex), everything else raw UTF-8.
+/// - Numbers (§3.2.2.3): the nearest IEEE 754 double, written as ECMAScript's
+///   `Number.prototype.toString` writes it (ECMA-262 §6.1.6.1.20): the shortest digits that read back
+///   as the same double, in plain notation for a decimal exponent from -6 to 20 (`0.000001`,
+///   `100000000000000000000`), otherwise as `1e-7` or `1.5e+21`; `-0` is `0`. An integer beyond
+///   2^53 is written as its nearest double (`9007199254740993` → `9007199254740992`). A non-finite
+///   double (which no parsed input holds) is written as `null`.
+public enum RFC8785 {
+    /// The RFC 8785 bytes of `value`.
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        write(value, into: &output)
+        return output
+    }
+
+    /// Writes `value` in RFC 8785 form to the end of `output`.
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let integer): output.append(contentsOf: number(Double(integer)).utf8)
+        case .double(let value): output.append(contentsOf: number(value).utf8)
+        case .number(let text): output.append(contentsOf: number(Double(text) ?? .nan).utf8)
+        case .string(let text): CanonicalJSON.writeString(text, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (position, element) in elements.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                write(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            for (position, key) in keys.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                CanonicalJSON.writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                write(members[key]!, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// `value` as ECMAScript's `Number.prototype.toString` writes it (radix 10), `null` when it is
+    /// not finite.
+    public static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == 0 { return "0" }
+        let (digits, pointPosition) = shortestDigits(abs(value))
+        let sign = value < 0 ? "-" : ""
+        let k = digits.count
+        let n = pointPosition
+        if k <= n && n <= 21 {
+            return sign + digits + String(repeating: "0", count: n - k)
+        }
+        if 0 < n && n <= 21 {
+            return sign + digits.prefix(n) + "." + digits.dropFirst(n)
+        }
+        if -6 < n && n <= 0 {
+            return sign + "0." + String(repeating: "0", count: -n) + digits
+        }
+        let exponent = n - 1
+        let mantissa = k == 1 ? digits : digits.prefix(1) + "." + digits.dropFirst(1)
+        return sign + mantissa + "e" + (exponent > 0 ? "+" : "-") + String(abs(exponent))
+    }
+
+    /// The shortest decimal digits that read back as `value` (positive, finite), without leading or
+    /// trailing zeros, and `n` such that `value` is `0.digits × 10^n`. Swift's `description` of a
+    /// double is its shortest round-trip form, closest to the value when several are as short.
+    static func shortestDigits(_ value: Double) -> (digits: String, pointPosition: Int) {
+        let text = value.description
+        let parts = text.split(separator: "e", maxSplits: 1)
+        let exponent = parts.count == 2 ? Int(parts[1])! : 0
+        let mantissa = parts[0]
+        let integerPart: Substring
+        let fraction: Substring
+        if let dot = mantissa.firstIndex(of: ".") {
+            integerPart = mantissa[..<dot]
+            fraction = mantissa[mantissa.index(after: dot)...]
+        } else {
+            integerPart = mantissa
+            fraction = ""
+        }
+        var digits = Array(integerPart + fraction)
+        var pointPosition = integerPart.count + exponent
+        while digits.first == "0" {
+            digits.removeFirst()
+            pointPosition -= 1
+        }
+        while digits.last == "0" { digits.removeLast() }
+        return (String(digits), pointPosition)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import RiskKernelCore
+import SeededRandom
+import Testing
+
+@Suite("RFC 8785 canonical JSON")
+struct RFC8785Tests {
+    func jcs(_ value: JSONValue) -> String { CanonicalJSON.string(value, rule: .rfc8785) }
+
+    // MARK: The RFC's own examples
+
+    /// RFC 8785 Appendix B: IEEE 754 doubles (as bit patterns) and the text JCS writes for them.
+    @Test func numbersOfAppendixB() {
+        let vectors: [(UInt64, String)] = [
+            (0x0000_0000_0000_0000, "0"), (0x8000_0000_0000_0000, "0"), (0x0000_0000_0000_0001, "5e-324"),
+            (0x8000_0000_0000_0001, "-5e-324"), (0x7FEF_FFFF_FFFF_FFFF, "1.7976931348623157e+308"),
+            (0xFFEF_FFFF_FFFF_FFFF, "-1.7976931348623157e+308"), (0x4340_0000_0000_0000, "9007199254740992"),
+            (0xC340_0000_0000_0000, "-9007199254740992"), (0x4430_0000_0000_0000, "295147905179352830000"),
+            (0x44B5_2D02_C7E1_4AF5, "9.999999999999997e+22"), (0x44B5_2D02_C7E1_4AF6, "1e+23"),
+            (0x44B5_2D02_C7E1_4AF7, "1.0000000000000001e+23"), (0x444B_1AE4_D6E2_EF4E, "999999999999999700000"),
+            (0x444B_1AE4_D6E2_EF4F, "999999999999999900000"), (0x444B_1AE4_D6E2_EF50, "1e+21"),
+            (0x3EB0_C6F7_A0B5_ED8C, "9.999999999999997e-7"), (0x3EB0_C6F7_A0B5_ED8D, "0.000001"),
+            (0x41B3_DE43_5555_5553, "333333333.3333332"), (0x41B3_DE43_5555_5554, "333333333.33333325"),
+            (0x41B3_DE43_5555_5555, "333333333.3333333"), (0x41B3_DE43_5555_5556, "333333333.3333334"),
+            (0x41B3_DE43_5555_5557, "333333333.33333343"), (0xBECB_F647_612F_3696, "-0.0000033333333333333333"),
+            (0x4314_3FF3_C1CB_0959, "1424953923781206.2"),
+        ]
+        for (bits, expected) in vectors {
+            #expect(RFC8785.number(Double(bitPattern: bits)) == expected, "bits \(String(bits, radix: 16))")
+        }
+    }
+
+    /// RFC 8785 §3.2.3: keys sorted by UTF-16 code units.
+    @Test func keyOrderOfSection323() {
+        let value: JSONValue = [
+            "\u{20AC}": "Euro Sign", "\r": "Carriage Return", "\u{FB33}": "Hebrew Letter Dalet With Dagesh", "1": "One",
+            "😀": "Emoji: Grinning Face", "\u{0080}": "Control", "\u{00F6}": "Latin Small Letter O With Diaeresis",
+        ]
+        let keys = ["\\r", "1", "\u{0080}", "\u{00F6}", "\u{20AC}", "😀", "\u{FB33}"]
+        let expected = "{" + keys.map { key in
+            let name = value[key == "\\r" ? "\r" : key]!.stringValue!
+            return "\"\(key)\":\"\(name)\""
+        }.joined(separator: ",") + "}"
+        #expect(jcs(value) == expected)
+    }
+
+    /// RFC 8785 §3.2.2 example: literals, escapes and numbers together.
+    @Test func exampleOfSection322() throws {
+        let input = #"{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false]}"#
+        let expected = #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
+        #expect(jcs(try JSONParser.parse(input)) == expected)
+    }
+
+    /// The case the old form got wrong: a checkpoint payload a JCS library hashes differently.
+    @Test func theIssuesPayload() throws {
+        let payload = try JSONParser.parse(#"{"x": 1e-7, "😀": 1, "\ue000": 2}"#)
+        #expect(jcs(payload) == "{\"x\":1e-7,\"😀\":1,\"\u{E000}\":2}")
+        #expect(CanonicalJSON.string(payload, rule: .riskkernelV1) == "{\"x\":1e-07,\"\u{E000}\":2,\"😀\":1}")
+    }
+
+    @Test func integersAreWrittenAsTheirDouble() {
+        #expect(jcs(.integer(9_007_199_254_740_993)) == "9007199254740992")
+        #expect(jcs(.integer(-42)) == "-42")
+        #expect(jcs(.integer(Int64.max)) == "9223372036854776000")
+        #expect(jcs(.number("1e21")) == "1e+21")
+        #expect(jcs(.number("-0")) == "0")
+        #expect(jcs(.number("1.10")) == "1.1")
+    }
+
+    // MARK: Property: equal to an independent RFC 8785 writer on random JSON
+
+    @Test func randomValuesMatchAnIndependentWriter() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        for round in 0..<3000 {
+            let value = RandomJSON.value(depth: 3, using: &random)
+            let ours = jcs(value)
+            let reference = ReferenceJCS.string(value)
+            #expect(ours == reference, "seed \(seed), round \(round)")
+            if ours != reference { return }
+            // What JCS writes reads back to the same value.
+            let reread = try JSONParser.parse(ours)
+            #expect(jcs(reread) == ours, "seed \(seed), round \(round)")
+        }
+    }
+
+    @Test func randomDoublesMatchTheShortestRoundTrip() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<20000 {
+            let value = RandomJSON.double(using: &random)
+            let text = RFC8785.number(value)
+            #expect(Double(text) == value || (value == 0 && text == "0"), "seed \(seed): \(value) written \(text)")
+            #expect(text == ReferenceJCS.number(value), "seed \(seed): \(value)")
+        }
+    }
+}
+
+/// Random JSON values that exercise what RFC 8785 specifies: doubles of every magnitude
+/// (exponents, subnormals, integral values beyond 2^53), escapes, and keys outside the BMP or
+/// in U+E000–U+FFFF, where UTF-8 and UTF-16 orders differ.
+enum RandomJSON {
+    static let scalars: [Unicode.Scalar] = [
+        "a", "B", "z", "0", "\"", "\\", "/", "\u{0}", "\u{1}", "\u{8}", "\u{9}", "\u{A}", "\u{C}", "\u{D}", "\u{1F}", "\u{7F}", "\u{80}",
+        "é", "\u{20AC}", "\u{D7FF}", "\u{E000}", "\u{FB33}", "\u{FF61}", "\u{FFFD}", "\u{FFFF}", "😀", "\u{10000}", "\u{10FFFF}",
+    ]
+
+    static func string(using random: inout SeededRandom) -> String {
+        var text = String.UnicodeScalarView()
+        for _ in 0..<random.int(0...6) { text.append(random.pick(scalars)) }
+        return String(text)
+    }
+
+    static func double(using random: inout SeededRandom) -> Double {
+        switch random.int(0...4) {
+        case 0:
+            // Any finite bit pattern.
+            while true {
+                let value = Double(bitPattern: random.next())
+                if value.isFinite { return value }
+            }
+        case 1: return Double(random.int(-1_000_000...1_000_000)) * pow(10, Double(random.int(-30...30)))
+        case 2: return Double(random.int(1...9)) * pow(10, Double(random.int(-9...25))) * (random.chance(0.5) ? 1 : -1)
+        case 3: return Double(random.next() >> UInt64(random.int(0...63))) * (random.chance(0.5) ? 1 : -1)
+        default: return Double(random.int(-99999...99999)) / Double(random.pick([1, 3, 7, 10, 1000, 1 << 20]))
+        }
+    }
+
+    static func value(depth: Int, using random: inout SeededRandom) -> JSONValue {
+        let choice = random.int(0...(depth > 0 ? 9 : 6))
+        switch choice {
+        case 0: return random.pick([.null, .bool(true), .bool(false)])
+        case 1: return .integer(Int64(bitPattern: random.next()) >> UInt64(random.int(0...63)))
+        case 2, 3: return .double(double(using: &random))
+        case 4: return .number(random.pick(["1.0", "1.10", "2.5e-3", "-0", "1E30", "12345678901234567890", "0.1000000000000000000001", "1e-7"]))
+        case 5, 6: return .string(string(using: &random))
+        case 7: return .array((0..<random.int(0...4)).map { _ in value(depth: depth - 1, using: &random) })
+        default:
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<random.int(0...5) { members[string(using: &random)] = value(depth: depth - 1, using: &random) }
+            return .object(members)
+        }
+    }
+}
+
+/// RFC 8785 written from the RFC's text, apart from the implementation: digits found with
+/// `printf`'s correctly rounded `%.*e` at rising precision, keys compared as `[UInt16]`, strings
+/// escaped scalar by scalar.
+enum ReferenceJCS {
+    static func string(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .integer(let number): return self.number(Double(number))
+        case .double(let number): return self.number(number)
+        case .number(let text): return self.number(Double(text)!)
+        case .string(let text): return quoted(text)
+        case .array(let elements): return "[" + elements.map(string).joined(separator: ",") + "]"
+        case .object(let members):
+            let keys = members.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
+            return "{" + keys.map { quoted($0) + ":" + string(members[$0]!) }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x08: out += "\\b"
+            case 0x09: out += "\\t"
+            case 0x0A: out += "\\n"
+            case 0x0C: out += "\\f"
+            case 0x0D: out += "\\r"
+            case 0..<0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// ECMA-262 Number::toString(x) for radix 10.
+    static func number(_ value: Double) -> String {
+        if value == 0 { return "0" }
+        if value < 0 { return "-" + number(-value) }
+        // The fewest significant digits k whose correctly rounded form reads back as `value`.
+        var scientific = ""
+        for precision in 0...17 {
+            scientific = String(format: "%.\(precision)e", value)
+            if Double(scientific) == value { break }
+        }
+        let parts = scientific.split(separator: "e")
+        var digits = parts[0].replacingOccurrences(of: ".", with: "")
+        while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
+        let k = digits.count
+        let n = Int(parts[1])! + 1
+        let zeros = { (count: Int) in String(repeating: "0", count: count) }
+        if k <= n && n <= 21 { return digits + zeros(n - k) }
+        if 0 < n && n <= 21 { return String(digits.prefix(n)) + "." + String(digits.dropFirst(n)) }
+        if -6 < n && n <= 0 { return "0." + zeros(-n) + digits }
+        let e = n - 1
+        let sign = e < 0 ? "-" : "+"
+        return (k == 1 ? digits : String(digits.prefix(1)) + "." + String(digits.dropFirst())) + "e" + sign + String(abs(e))
+    }
+}
