@@ -71,7 +71,12 @@ public struct PriceTableError: Error, Sendable, CustomStringConvertible {
 /// Model prices by provider and model, with lookups that accept provider-qualified and dated names.
 public struct PriceTable: Sendable {
     public private(set) var prices: [ModelPrice]
+    /// Positions in `prices` by every name (model and aliases), with and without the provider.
     private var index: [String: Int] = [:]
+    /// Positions in `prices` by provider and model (not aliases): where an entry of the same
+    /// provider and model is replaced. A dictionary, so that a table of thousands of models loads
+    /// in linear time.
+    private var positions: [String: Int] = [:]
 
     public init(prices: [ModelPrice]) {
         self.prices = []
@@ -147,12 +152,16 @@ public struct PriceTable: Sendable {
     }
 
     private mutating func insert(_ price: ModelPrice) {
-        if let existing = prices.firstIndex(where: { $0.provider.lowercased() == price.provider.lowercased() && $0.model.lowercased() == price.model.lowercased() }) {
+        let primary = Self.key(provider: price.provider, model: price.model)
+        let position: Int
+        if let existing = positions[primary] {
             prices[existing] = price
+            position = existing
         } else {
+            position = prices.count
+            positions[primary] = position
             prices.append(price)
         }
-        let position = prices.firstIndex(of: price)!
         for name in [price.model] + price.aliases {
             index[Self.key(provider: price.provider, model: name)] = position
             index[Self.key(provider: nil, model: name)] = position

@@ -1,5 +1,6 @@
 import Foundation
 import RiskKernelCore
+import SeededRandom
 import Testing
 
 @Suite("Pricing")
@@ -322,6 +323,32 @@ struct PricingTests {
         #expect(table.price(provider: nil, model: "gpt-4o-2024-08-06") != nil)
         for model in ["claude-sonnet-4-5", "gemini-2.5-pro", "mistral-large-latest", "deepseek-chat"] {
             #expect(table.price(provider: nil, model: model) != nil, "\(model) missing from the built-in table")
+        }
+    }
+
+    @Test("property: an entry replaces the earlier one of the same provider and model in any case, in its place; lookups find the last")
+    func replacementKeepsPlaceAndLastWins() {
+        var random = SeededRandom(seed: 0x9A1CE)
+        for _ in 0..<300 {
+            let entries = (0..<random.int(0...30)).map { index in
+                ModelPrice(
+                    provider: random.pick(["openai", "OpenAI", "anthropic"]), model: random.pick(["m1", "M1", "m2", "m3"]),
+                    input: Money(micros: Int64(index)), output: .zero)
+            }
+            // The reference: a linear search, as a table of a handful of entries would do it.
+            var expected: [ModelPrice] = []
+            for entry in entries {
+                if let existing = expected.firstIndex(where: { $0.provider.lowercased() == entry.provider.lowercased() && $0.model.lowercased() == entry.model.lowercased() }) {
+                    expected[existing] = entry
+                } else {
+                    expected.append(entry)
+                }
+            }
+            let table = PriceTable(prices: entries)
+            #expect(table.prices == expected)
+            for entry in expected {
+                #expect(table.price(provider: entry.provider.uppercased(), model: entry.model) == entry)
+            }
         }
     }
 }
