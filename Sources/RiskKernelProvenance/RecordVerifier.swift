@@ -135,6 +135,19 @@ struct RunCheck {
         }
     }
 
+    /// Compares a row's tool, side effect and arguments (as digests, forwarded ones when there are
+    /// any) with the call's `tool.decided` event: a tool call's row and its approval's row carry them.
+    mutating func compareCall(
+        _ table: String, _ row: String, _ decided: EventRecord, tool: String, sideEffect: String, arguments: JSONValue, forwarded: JSONValue?
+    ) {
+        compare(table, row, decided, "tool", stored: .string(tool), field: "tool")
+        compare(table, row, decided, "side_effect", stored: .string(sideEffect), field: "sideEffect")
+        compare(table, row, decided, "arguments", stored: .string(Self.digest(arguments, under: decided)), field: "argumentsDigest")
+        if let forwarded, !forwarded.isNull {
+            compare(table, row, decided, "forwarded_arguments", stored: .string(Self.digest(forwarded, under: decided)), field: "forwardedArgumentsDigest")
+        }
+    }
+
     /// Equal as JSON values, numbers by value.
     static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
         if let x = a.doubleValue, let y = b.doubleValue { return x == y }
@@ -172,9 +185,7 @@ struct RunCheck {
             compare(table, entry.id, event, "cached_prompt_tokens", stored: .integer(entry.cachedPromptTokens), field: "cachedPromptTokens")
             compare(table, entry.id, event, "priced", stored: .bool(entry.priced), field: "priced")
             compare(table, entry.id, event, "step_index", stored: .integer(entry.step ?? 0), field: "step")
-            if event.body["data"]?["responseId"] != nil || entry.responseId != nil {
-                compare(table, entry.id, event, "response_id", stored: Self.optional(entry.responseId), field: "responseId")
-            }
+            compare(table, entry.id, event, "response_id", stored: Self.optional(entry.responseId), field: "responseId")
         }
         for kind in ["model.recorded", "tool.charged"] {
             for (id, named) in events(kind).sorted(by: { $0.key < $1.key }) where !seen.contains(id) {
@@ -212,16 +223,9 @@ struct RunCheck {
                 continue
             }
             compare(table, call.id, decided, "request_id", stored: .string(call.requestId), field: "requestId")
-            compare(table, call.id, decided, "tool", stored: .string(call.tool), field: "tool")
-            compare(table, call.id, decided, "side_effect", stored: .string(call.sideEffect), field: "sideEffect")
+            compareCall(table, call.id, decided, tool: call.tool, sideEffect: call.sideEffect, arguments: call.arguments, forwarded: call.forwardedArguments)
             compare(table, call.id, decided, "decision", stored: .string(call.decision), field: "decision")
-            compare(table, call.id, decided, "arguments", stored: .string(Self.digest(call.arguments, under: decided)), field: "argumentsDigest")
-            if let forwarded = call.forwardedArguments, !forwarded.isNull {
-                compare(table, call.id, decided, "forwarded_arguments", stored: .string(Self.digest(forwarded, under: decided)), field: "forwardedArgumentsDigest")
-            }
-            if decided.body["data"]?["rule"] != nil || call.rule != nil {
-                compare(table, call.id, decided, "rule", stored: Self.optional(call.rule), field: "rule")
-            }
+            compare(table, call.id, decided, "rule", stored: Self.optional(call.rule), field: "rule")
             // A held call names the approval its approval.requested event made for it.
             let requested = chain.first { $0.kind == "approval.requested" && $0.body["data"]?["callId"]?.stringValue == call.id }
             if requested != nil || call.approvalId != nil {
@@ -251,9 +255,7 @@ struct RunCheck {
             compare(table, call.id, completed, "status", stored: .string(call.status.rawValue), field: "status")
             compare(table, call.id, completed, "is_error", stored: .bool(call.isError), field: "isError")
             compare(table, call.id, completed, "duration_ms", stored: .integer(Int64((call.durationMs ?? 0).rounded())), field: "durationMs")
-            if completed.body["data"]?["resultDigest"] != nil || call.resultDigest != nil {
-                compare(table, call.id, completed, "result_digest", stored: Self.optional(call.resultDigest), field: "resultDigest")
-            }
+            compare(table, call.id, completed, "result_digest", stored: Self.optional(call.resultDigest), field: "resultDigest")
             if let result = call.result, let carried = completed.body["data"]?["resultDigest"]?.stringValue, Self.digest(result, under: completed) != carried {
                 report(table, call.id, completed, .edited, "result does not match the resultDigest of its tool.completed event")
             }
@@ -281,21 +283,14 @@ struct RunCheck {
             compare(table, approval.id, requested, "rule", stored: .string(approval.rule), field: "rule")
             // What the approver is shown is what the call's tool.decided event recorded.
             if let decided = events("tool.decided", naming: approval.toolCallId).first {
-                compare(table, approval.id, decided, "tool", stored: .string(approval.tool), field: "tool")
-                compare(table, approval.id, decided, "side_effect", stored: .string(approval.sideEffect), field: "sideEffect")
-                compare(table, approval.id, decided, "arguments", stored: .string(Self.digest(approval.arguments, under: decided)), field: "argumentsDigest")
-                if let forwarded = approval.forwardedArguments, !forwarded.isNull {
-                    compare(table, approval.id, decided, "forwarded_arguments", stored: .string(Self.digest(forwarded, under: decided)), field: "forwardedArgumentsDigest")
-                }
+                compareCall(
+                    table, approval.id, decided, tool: approval.tool, sideEffect: approval.sideEffect, arguments: approval.arguments,
+                    forwarded: approval.forwardedArguments)
             }
             if let decided = events("approval.decided", naming: approval.id).last {
                 compare(table, approval.id, decided, "status", stored: .string(approval.status.rawValue), field: "status")
-                if decided.body["data"]?["decidedBy"] != nil || approval.decidedBy != nil {
-                    compare(table, approval.id, decided, "decided_by", stored: Self.optional(approval.decidedBy), field: "decidedBy")
-                }
-                if decided.body["data"]?["reason"] != nil || approval.reason != nil {
-                    compare(table, approval.id, decided, "reason", stored: Self.optional(approval.reason), field: "reason")
-                }
+                compare(table, approval.id, decided, "decided_by", stored: Self.optional(approval.decidedBy), field: "decidedBy")
+                compare(table, approval.id, decided, "reason", stored: Self.optional(approval.reason), field: "reason")
             } else if approval.status != .pending {
                 report(table, approval.id, requested, .edited, "status is \(approval.status.rawValue), and no approval.decided event decided it")
             }
