@@ -65,7 +65,7 @@ extension GatewaySession {
                 task.trace = nil
                 governedTasks[taskId] = task
                 let outcome = Self.outcome(
-                    of: body, bytes: raw, resultPath: ["result", "result"], scanner: secretScanner,
+                    of: body, mayHoldSecrets: secretScanner.mayFind(inJSON: raw), resultPath: ["result", "result"], scanner: secretScanner,
                     maxStoredResultBytes: configuration.maxStoredResultBytes, elapsed: ContinuousClock.now - task.started)
                 recordOutcome(callId: task.callId, tool: task.tool, outcome: outcome)
             }

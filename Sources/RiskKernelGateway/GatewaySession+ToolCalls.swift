@@ -278,20 +278,20 @@ extension GatewaySession {
 
     /// How a forwarded call ended, as the ledger keeps it.
     ///
-    /// `response` is the message the client got, as a value and as the `bytes` sent; its payload
-    /// is its `error`, else the value at `resultPath` (a task's inline result is one level down).
-    /// The payload is redacted whatever `spec.secrets.results` says (when its bytes cannot spell a
-    /// credential it is kept as it is, without a walk), and kept when its canonical JSON is at
+    /// `response` is the message the client got; its payload is its `error`, else the value at
+    /// `resultPath` (a task's inline result is one level down). The payload is redacted whatever
+    /// `spec.secrets.results` says (kept as it is, without a walk, when `mayHoldSecrets` is false:
+    /// the message's bytes cannot spell a credential), and kept when its canonical JSON is at
     /// most `maxStoredResultBytes` long; `resultDigest` is the SHA-256 (lowercase hex) of that
     /// canonical JSON and `resultBytes` its length. `withheld`: why the client did not get the result.
     static func outcome(
-        of response: JSONValue, bytes: [UInt8], resultPath: [String] = ["result"], scanner: SecretScanner,
+        of response: JSONValue, mayHoldSecrets: Bool, resultPath: [String] = ["result"], scanner: SecretScanner,
         maxStoredResultBytes: Int, elapsed: Duration, withheld: String? = nil
     ) -> ToolCallOutcome {
         let error = response["error"]
         let payload = (error != nil ? ["error"] : resultPath).reduce(response as JSONValue?) { $0?[$1] } ?? .null
         let isError = error != nil || payload["isError"]?.boolValue == true
-        let kept = scanner.mayFind(inJSON: bytes) ? scanner.redacting(payload) : payload
+        let kept = mayHoldSecrets ? scanner.redacting(payload) : payload
         let canonical = CanonicalJSON.encode(kept, rule: .current)
         return ToolCallOutcome(
             status: isError ? .failed : .succeeded, result: canonical.count > maxStoredResultBytes ? nil : kept,

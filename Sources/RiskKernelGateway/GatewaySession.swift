@@ -363,7 +363,9 @@ public actor GatewaySession {
         callId: String, tool: String, key: String, started: ContinuousClock.Instant, body: JSONValue, raw: [UInt8], ownedTaskId: String? = nil
     ) {
         let elapsed = ContinuousClock.now - started
-        let (checkedBody, checkedRaw, withheld) = withoutSecrets(body: body, raw: raw, tool: tool)
+        // One pass over the bytes serves the client's copy and the ledger's.
+        let mayHoldSecrets = secretScanner.mayFind(inJSON: raw)
+        let (checkedBody, checkedRaw, withheld) = withoutSecrets(body: body, raw: raw, tool: tool, mayHoldSecrets: mayHoldSecrets)
         traceUpstreamAnswered(key: key, body: checkedBody)
         beginSideWork()
         if let ownedTaskId {
@@ -373,7 +375,8 @@ public actor GatewaySession {
         }
         let (scanner, maxStored) = (secretScanner, configuration.maxStoredResultBytes)
         let outcome = { @Sendable in
-            Self.outcome(of: checkedBody, bytes: checkedRaw, scanner: scanner, maxStoredResultBytes: maxStored, elapsed: elapsed, withheld: withheld)
+            Self.outcome(
+                of: checkedBody, mayHoldSecrets: mayHoldSecrets, scanner: scanner, maxStoredResultBytes: maxStored, elapsed: elapsed, withheld: withheld)
         }
         guard checkedRaw.count > Self.outcomeOffThreadBytes else {
             queueOutcome(ToolCallCompletion(id: callId, outcome: outcome()), key: key, tool: tool)
@@ -406,10 +409,11 @@ public actor GatewaySession {
     /// A tool call's response with the credentials in its result redacted or the result withheld,
     /// as `spec.secrets.results` says; unchanged when there are none. `withheld` says why a result
     /// was withheld (the call's recorded reason), `nil` when it was not. A response whose bytes
-    /// hold nothing a credential could be made of is cleared in one pass over them.
-    func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String) -> (JSONValue, [UInt8], withheld: String?) {
+    /// hold nothing a credential could be made of is cleared in one pass over them
+    /// (`mayHoldSecrets`, when the caller made that pass already).
+    func withoutSecrets(body: JSONValue, raw: [UInt8], tool: String, mayHoldSecrets: Bool? = nil) -> (JSONValue, [UInt8], withheld: String?) {
         let action = configuration.policy.secrets.results
-        guard action != .off, secretScanner.mayFind(inJSON: raw), case .object(var members) = body else { return (body, raw, nil) }
+        guard action != .off, mayHoldSecrets ?? secretScanner.mayFind(inJSON: raw), case .object(var members) = body else { return (body, raw, nil) }
         let field = members["result"] != nil ? "result" : "error"
         guard let payload = members[field] else { return (body, raw, nil) }
         let kinds = secretScanner.kinds(in: payload)
