@@ -83,16 +83,12 @@ public enum RecordVerifier {
             if sum != run.treeUsage {
                 found.append(RecordMismatch(
                     table: "runs", row: run.id, runId: run.id, sequence: nil, kind: .edited,
-                    detail: "its tree usage \(describe(run.treeUsage)) is not its usage plus its children's (\(describe(sum)))"))
+                    detail: "its tree usage \(run.treeUsage.summary) is not its usage plus its children's (\(sum.summary))"))
             }
         }
         return found
     }
 
-    static func describe(_ usage: Usage) -> String {
-        "prompt \(usage.promptTokens), completion \(usage.completionTokens), cached \(usage.cachedPromptTokens), $\(usage.dollars.decimalString), "
-            + "loops \(usage.loops), model calls \(usage.modelCalls), tool calls \(usage.toolCalls)"
-    }
 }
 
 /// The checks of one run's rows against its events.
@@ -367,27 +363,10 @@ struct RunCheck {
         } else if run.status != .running, let started = chain.first(where: { $0.kind == "run.started" }) {
             report(table, run.id, started, .edited, "status is \(run.status.rawValue), and no run.status event changed it from running")
         }
-        var sum = Usage()
-        for event in chain {
-            let data = event.body["data"]
-            switch event.kind {
-            case "model.recorded":
-                sum.promptTokens += data?["promptTokens"]?.int64Value ?? 0
-                sum.completionTokens += data?["completionTokens"]?.int64Value ?? 0
-                sum.cachedPromptTokens += data?["cachedPromptTokens"]?.int64Value ?? 0
-                sum.dollars = sum.dollars + (data?["dollars"]?.stringValue.flatMap { Money(dollars: $0) } ?? .zero)
-                sum.loops += 1
-                sum.modelCalls += 1
-            case "tool.decided":
-                sum.toolCalls += 1
-            case "tool.charged":
-                sum.dollars = sum.dollars + (data?["dollars"]?.stringValue.flatMap { Money(dollars: $0) } ?? .zero)
-            default: break
-            }
-        }
+        let sum = chain.reduce(Usage()) { $0 + EventChain.spend(of: $1.body) }
         if sum != run.usage, !chain.isEmpty {
             let anchor = chain.last { ["model.recorded", "tool.decided", "tool.charged"].contains($0.kind) } ?? chain[0]
-            report(table, run.id, anchor, .edited, "its usage \(RecordVerifier.describe(run.usage)) is not what its events add up to (\(RecordVerifier.describe(sum)))")
+            report(table, run.id, anchor, .edited, "its usage \(run.usage.summary) is not what its events add up to (\(sum.summary))")
         }
     }
 }

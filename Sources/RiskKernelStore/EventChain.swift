@@ -43,6 +43,24 @@ public enum EventChain {
         hexDigest(CanonicalJSON.encode(value, rule: rule))
     }
 
+    /// What an event adds to its run's usage, read from its hashed body: `model.recorded` its
+    /// tokens and dollars, a loop and a model call; `tool.decided` a tool call; `tool.charged` its
+    /// dollars; any other kind nothing. A run's usage totals are the sum over its chain (what
+    /// `audit verify` checks and budget decisions rely on).
+    public static func spend(of body: JSONValue) -> Usage {
+        let data = body["data"]
+        let dollars = data?["dollars"]?.stringValue.flatMap { Money(dollars: $0) } ?? .zero
+        switch body["kind"]?.stringValue {
+        case "model.recorded":
+            return Usage(
+                promptTokens: data?["promptTokens"]?.int64Value ?? 0, completionTokens: data?["completionTokens"]?.int64Value ?? 0,
+                cachedPromptTokens: data?["cachedPromptTokens"]?.int64Value ?? 0, dollars: dollars, loops: 1, modelCalls: 1)
+        case "tool.decided": return Usage(toolCalls: 1)
+        case "tool.charged": return Usage(dollars: dollars)
+        default: return Usage()
+        }
+    }
+
     /// The lower-case hex SHA-256 of `bytes`.
     public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
         hex(SHA256.hash(data: Array(bytes)))

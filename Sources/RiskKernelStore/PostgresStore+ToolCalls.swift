@@ -6,13 +6,18 @@ extension PostgresStore {
     nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
         _ requests: [DecisionRequest<Verdict>]
     ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try await writeEach(requests) { connection, request in try await Self.decide(connection, request) }
+        let totals = chainedTotals
+        return try await writeEach(requests) { connection, request in try await Self.decide(connection, request, totals) }
     }
 
-    static func decide<Verdict: Sendable>(_ connection: PostgresConnection, _ request: DecisionRequest<Verdict>) async throws -> RecordedDecision<Verdict> {
+    /// Decides and records one call; the budgets are judged on totals checked against the chains (`totals`).
+    static func decide<Verdict: Sendable>(
+        _ connection: PostgresConnection, _ request: DecisionRequest<Verdict>, _ totals: ChainedTotals
+    ) async throws -> RecordedDecision<Verdict> {
         let now = Timestamps.now()
         let ancestry = try await lockAncestry(connection, runId: request.runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
+        try await checkTotals(connection, rootRunId: ancestry[ancestry.count - 1].id, totals)
         var recent: [RecentToolCall]?
         if let since = request.recentSince { recent = try await recentToolCalls(connection, runId: request.runId, since: since) }
         var matching: ApprovalRecord?

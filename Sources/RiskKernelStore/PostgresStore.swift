@@ -17,6 +17,8 @@ public final class PostgresStore: Store, MigrationStatusReporting {
     public let configuration: PostgresStoreConfiguration
     let pool: PostgresConnectionPool
     let signals = PostgresApprovalSignals()
+    /// What each run's chain adds up to, for budget decisions (``ChainedTotals``).
+    let chainedTotals = ChainedTotals()
     private let readiness = PostgresReadiness()
 
     /// A store for `configuration`; nothing is connected until first use (which also brings the

@@ -13,6 +13,26 @@ enum RunTreeSQL {
         )
         """
 
+    /// Every run of the tree rooted at the run bound to `$1` (itself and all its descendants),
+    /// with the columns of ``StoredTotals`` in order: id, parent, the seven usage columns, the seven
+    /// tree usage columns, the chain's length and head, the status.
+    static let treeTotals = """
+        WITH RECURSIVE tree(id) AS (
+            SELECT id FROM runs WHERE id = $1
+            UNION ALL SELECT r.id FROM runs r JOIN tree ON r.parent_run_id = tree.id
+        )
+        SELECT id, parent_run_id, prompt_tokens, completion_tokens, cached_prompt_tokens, dollars_micros, loops, model_calls, tool_calls,
+            tree_prompt_tokens, tree_completion_tokens, tree_cached_prompt_tokens, tree_dollars_micros, tree_loops, tree_model_calls,
+            tree_tool_calls, chain_length, chain_head, status
+        FROM runs WHERE id IN (SELECT id FROM tree)
+        """
+
+    /// The events of the run bound to `$1` with sequences in `$2 < sequence <= $3`, in order.
+    static let eventRange = """
+        SELECT run_id, sequence, kind, body, previous_hash, hash, created_at FROM events
+        WHERE run_id = $1 AND sequence > $2 AND sequence <= $3 ORDER BY sequence
+        """
+
     /// The calls of the tree created at or after the second parameter that were not refused.
     static let recentCalls = treeOfRun + """
         SELECT tool, created_at FROM tool_calls

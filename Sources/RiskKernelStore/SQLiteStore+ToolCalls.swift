@@ -6,17 +6,20 @@ extension SQLiteStore: SynchronousToolCallStore {
     nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
         _ requests: [DecisionRequest<Verdict>]
     ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try await writeEach(requests) { db, request in try Self.decide(db, request) }
+        let totals = chainedTotals
+        return try await writeEach(requests) { db, request in try Self.decide(db, request, totals) }
     }
 
     public func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try writeEachNow(requests) { db, request in try Self.decide(db, request) }
+        try writeEachNow(requests) { db, request in try Self.decide(db, request, chainedTotals) }
     }
 
-    static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>) throws -> RecordedDecision<Verdict> {
+    /// Decides and records one call; the budgets are judged on totals checked against the chains (`totals`).
+    static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>, _ totals: ChainedTotals) throws -> RecordedDecision<Verdict> {
         let now = Timestamps.now()
         let ancestry = try ancestry(db, runId: request.runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
+        try checkTotals(db, rootRunId: ancestry[ancestry.count - 1].id, totals)
         let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
         let matching = try request.approvalMatchKey.flatMap { try matchingApproval(db, runId: request.runId, key: $0) }?.asOf(now)
         let grant = try request.grantQuery.flatMap { try activeGrant(db, $0, rootRunId: ancestry[ancestry.count - 1].id, at: now) }

@@ -19,6 +19,8 @@ public final class SQLiteStore: Store {
     public let maxCheckpointsPerRun: Int
     /// Model calls recorded by many tasks at once share a transaction.
     let modelCallWrites: GroupedWrites<ModelCallWrite, SpendResult>
+    /// What each run's chain adds up to, for budget decisions (``ChainedTotals``).
+    let chainedTotals = ChainedTotals()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date in one
     /// transaction. A database whose schema is newer than this binary is refused untouched.

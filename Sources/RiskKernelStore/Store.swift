@@ -11,6 +11,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     case limitReached(String)
     case unavailable(String)
+    /// A run's stored totals are not what its chain gives (edited after they were written), so a
+    /// budget decision will not rely on them; `detail` says which totals and what the chain gives.
+    case tampered(runId: String, detail: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidArgument(let message): return message
         case .limitReached(let message): return message
         case .unavailable(let message): return "the store is unavailable: \(message)"
+        case .tampered(let runId, let detail):
+            return "run \(runId) disagrees with its hash chain: \(detail); nothing is decided on totals the chain does not give "
+                + "(see `riskkernel audit verify --run \(runId)`)"
         }
     }
 }

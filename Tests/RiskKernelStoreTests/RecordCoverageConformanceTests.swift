@@ -15,23 +15,26 @@ struct RecordCoverageConformanceTests {
     struct Tamperable {
         let store: any Store
         let execute: @Sendable (String) throws -> Void
+        /// Another store on the same database, as another process opens it.
+        let reopen: @Sendable () throws -> any Store
 
         static func make(_ backend: StoreBackend) throws -> Tamperable {
             switch backend {
             case .sqlite:
                 let path = TemporaryFiles.newDirectory() + "/store.sqlite"
-                let store = try SQLiteStore(path: path, decisionPollInterval: .milliseconds(5))
-                return Tamperable(store: store) { sql in
+                let open = { @Sendable () throws -> any Store in try SQLiteStore(path: path, decisionPollInterval: .milliseconds(5)) }
+                return Tamperable(store: try open(), execute: { sql in
                     let queue = try DatabaseQueue(path: path)
                     try queue.write { db in try db.execute(sql: sql) }
-                }
+                }, reopen: open)
             case .postgres:
                 let server = try TestPostgres.server()
                 let name = "rk_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
                 try server.createDatabase(name)
                 var configuration = try PostgresStoreConfiguration(url: server.url(database: name))
                 configuration.maxConnections = 4
-                return Tamperable(store: PostgresStore(configuration: configuration)) { sql in _ = try server.psql(database: name, sql) }
+                let open = { @Sendable [configuration] () -> any Store in PostgresStore(configuration: configuration) }
+                return Tamperable(store: open(), execute: { sql in _ = try server.psql(database: name, sql) }, reopen: open)
             }
         }
     }

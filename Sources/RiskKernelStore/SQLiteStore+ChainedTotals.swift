@@ -1,0 +1,24 @@
+import GRDB
+import RiskKernelCore
+
+extension SQLiteStore {
+    /// Checks the stored totals of the run tree rooted at `rootRunId` against the runs' chains
+    /// (``ChainedTotals``), inside the caller's transaction; throws ``StoreError/tampered(runId:detail:)``.
+    static func checkTotals(_ db: Database, rootRunId: String, _ totals: ChainedTotals) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: RunTreeSQL.treeTotals), arguments: [rootRunId]).map { row in
+            StoredTotals(
+                runId: row[0], parentRunId: row[1], usage: usage(row, from: 2), treeUsage: usage(row, from: 9), chainLength: row[16],
+                chainHead: row[17], status: row[18])
+        }
+        var ranges = totals.ranges(for: rows)
+        repeat {
+            var events: [String: [EventRecord]] = [:]
+            for range in ranges {
+                events[range.runId] = try Row.fetchAll(
+                    db.cachedStatement(sql: RunTreeSQL.eventRange), arguments: [range.runId, range.after, range.through]
+                ).map(eventRecord)
+            }
+            ranges = try totals.check(rows, ranges: ranges, events: events)
+        } while !ranges.isEmpty
+    }
+}
