@@ -15,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
             discussion: """
                 Recomputes every event's hash from its content (under the rule the event names), checks that each links to the one before, that sequences have no gaps, and that the last event is the head recorded with the run. An edited, deleted or reordered event is named by run and sequence.
 
-                Then checks the rows that report or decide against the chain: ledger entries and steps, tool calls and their outcomes, approvals and their decisions, checkpoints, attributions, each run's status, usage and tree usage, and (without --run) facts, grants and tool pins. An edited column, a deleted row or an inserted row is named by table, row and the event it disagrees with.
+                Then checks the rows that report or decide against the chain: ledger entries and steps, tool calls and their outcomes, approvals and their decisions, checkpoints, attributions, each run's status, usage and tree usage, and facts, grants and tool pins. Those three tables belong to the store, not to one run (a grant, a pin or a fact written in any run governs the calls of every run), so --run checks them whole too. An edited column, a deleted row or an inserted row is named by table, row and the event it disagrees with.
 
                 With --trust, also checks the chains against seals (`riskkernel audit seal`): those of --seals FILE, else those stored in the database. A seal must verify and be signed by a DID you trust; every run it sealed must still have the sealed hash at the sealed sequence, or the chain was rewritten after the seal.
 
@@ -49,14 +49,11 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let checked = Set(runIds)
             let records = try await store.provenanceRecords(runIds: allRunIds)
-            var mismatches = RecordVerifier.verify(records)
-            if run == nil {
-                mismatches += SharedRecordVerifier.verify(
+            // The store-wide rows (facts, grants, tool pins) govern every run's calls: checked whole, with --run too.
+            let mismatches = RecordVerifier.verify(records).filter { checked.contains($0.runId) }
+                + SharedRecordVerifier.verify(
                     events: records.events, facts: try await store.listFacts(namespace: nil), grants: try await store.listGrants(),
                     pins: try await store.toolPins(server: nil))
-            } else {
-                mismatches = mismatches.filter { checked.contains($0.runId) }
-            }
             let sealed = try await checkSeals(store, runs: checked)
             let broken = results.filter { !$0.isIntact }
             let intact = broken.isEmpty && mismatches.isEmpty && sealed.violations.isEmpty

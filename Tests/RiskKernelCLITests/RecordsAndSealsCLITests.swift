@@ -59,6 +59,57 @@ struct RecordsAndSealsCLITests {
         #expect(deletedResult.json?["records"]?.arrayValue?.contains { $0["table"] == "ledger_entries" && $0["kind"] == "deleted" } == true, "\(deletedResult.stdout)")
     }
 
+    @Test("a gateway does not decide a call on run totals lowered behind its back")
+    func loweredTotalsAreNotDecidedOn() async throws {
+        let sandbox = Sandbox()
+        let client = try await sandbox.gateway(["--auto-checkpoint", "none", "--budget-tokens", "100"])
+        await client.start { _ in }
+        _ = await client.handshake()
+        _ = await client.request("riskkernel/recordModelCall", ["provider": "openai", "model": "gpt-4o", "promptTokens": 60, "completionTokens": 30])
+        let before = await client.callTool("list_files")
+        #expect(!before.isToolError && before["error"] == nil, "\(before)")
+        // 90 of 100 tokens spent; lowered to 30, the next 15 would seem to leave room.
+        try tamper(sandbox, sql: "update runs set prompt_tokens = prompt_tokens - 60, tree_prompt_tokens = tree_prompt_tokens - 60")
+        _ = await client.request("riskkernel/recordModelCall", ["provider": "openai", "model": "gpt-4o", "promptTokens": 10, "completionTokens": 5])
+        let after = await client.callTool("list_files")
+        #expect("\(after)".contains("disagrees with its hash chain"), "\(after)")
+        _ = await client.close()
+    }
+
+    @Test("audit verify --run checks the store-wide facts, grants and tool pins too")
+    func runVerifyChecksStoreWideRows() async throws {
+        let sandbox = Sandbox()
+        let client = try await sandbox.gateway(["--auto-checkpoint", "none"])
+        await client.start { _ in }
+        _ = await client.handshake()
+        for key in ["goal", "plan"] {
+            _ = await client.request("riskkernel/facts/put", ["namespace": "memory", "key": .string(key), "value": ["text": "ship it"]])
+        }
+        _ = await client.callTool("list_files")
+        #expect(await client.close() == 0)
+        let runId = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        #expect(try await sandbox.cli(["audit", "verify", "--run", runId]).status == 0)
+        let pins = try #require(try await sandbox.cli(["tools", "list", "--json"]).json?.arrayValue)
+        let pin = try #require(pins.first, "\(pins)")
+        let pinned = (try #require(pin["server"]?.stringValue), try #require(pin["tool"]?.stringValue))
+        try tamper(sandbox, sql: """
+            update facts set value = '{"text":"ship nothing"}' where key = 'goal';
+            delete from facts where key = 'plan';
+            insert into facts (namespace, key, value, run_id, created_at, updated_at) values ('memory', 'extra', '1', '\(runId)', 1, 1);
+            insert into grants (id, scope, server, tool, approval_id, created_at) values ('grant_forged', 'always', '*', '*', 'apr_none', 1);
+            delete from tool_pins where server = '\(pinned.0)' and tool = '\(pinned.1)';
+            """)
+        let result = try await sandbox.cli(["audit", "verify", "--run", runId, "--json"])
+        #expect(result.status == 1)
+        let records = try #require(result.json?["records"]?.arrayValue)
+        for (table, row, kind) in [
+            ("facts", "memory/goal", "edited"), ("facts", "memory/plan", "deleted"), ("facts", "memory/extra", "inserted"),
+            ("grants", "grant_forged", "inserted"), ("tool_pins", "\(pinned.0)/\(pinned.1)", "deleted"),
+        ] {
+            #expect(records.contains { $0["table"] == .string(table) && $0["row"] == .string(row) && $0["kind"] == .string(kind) }, "\(table) \(row): \(records)")
+        }
+    }
+
     @Test("a whole chain rewritten after a seal passes verify and is found with the seal")
     func sealCatchesARewrite() async throws {
         let sandbox = Sandbox()
