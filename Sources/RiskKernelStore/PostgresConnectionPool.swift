@@ -181,6 +181,15 @@ struct PGRow {
     }
 }
 
+extension PGRow: RecordRow {
+    func text(_ column: String) throws -> String { try self[column] }
+    func optionalText(_ column: String) throws -> String? { try self[column] }
+    func integer(_ column: String) throws -> Int64 { try self[column] }
+    func optionalInteger(_ column: String) throws -> Int64? { try self[column] }
+    func flag(_ column: String) throws -> Bool { try self[column] }
+    func optionalReal(_ column: String) throws -> Double? { try self[column] }
+}
+
 extension PostgresConnection {
     /// Runs a statement and reads every row.
     @discardableResult

@@ -158,14 +158,7 @@ extension PostgresStore {
         return try await connection.rows(PostgresQuery(unsafeSQL: GrantWrites.active, binds: bindings)).first.map(grantRecord)
     }
 
-    static func grantRecord(_ row: PGRow) throws -> GrantRecord {
-        let scope: String = try row["scope"]
-        return GrantRecord(
-            id: try row["id"], scope: GrantScope(rawValue: scope) ?? .run, server: try row["server"], tool: try row["tool"],
-            rootRunId: try row["root_run_id"], approvalId: try row["approval_id"], grantedBy: try row["granted_by"],
-            createdAt: date(try row["created_at"] as Int64), expiresAt: date(try row["expires_at"] as Int64?),
-            revokedAt: date(try row["revoked_at"] as Int64?))
-    }
+    static func grantRecord(_ row: PGRow) throws -> GrantRecord { try GrantRecord(row: row) }
 
     /// The newest unused approval of the run's tree with `key`.
     static func matchingApproval(_ connection: PostgresConnection, runId: String, key: String) async throws -> ApprovalRecord? {
@@ -179,17 +172,7 @@ extension PostgresStore {
         try await connection.row("SELECT * FROM approvals WHERE id = \(id)").map(approvalRecord)
     }
 
-    static func approvalRecord(_ row: PGRow) throws -> ApprovalRecord {
-        let status: String = try row["status"]
-        return ApprovalRecord(
-            id: try row["id"], runId: try row["run_id"], toolCallId: try row["tool_call_id"], tool: try row["tool"],
-            sideEffect: try row["side_effect"], arguments: json(try row["arguments"] as String) ?? .null, rule: try row["rule"],
-            status: ApprovalStatus(rawValue: status) ?? .expired, decidedBy: try row["decided_by"], reason: try row["reason"],
-            createdAt: date(try row["created_at"] as Int64), decidedAt: date(try row["decided_at"] as Int64?),
-            expiresAt: date(try row["expires_at"] as Int64?), forwardedArguments: json(try row["forwarded_arguments"] as String?),
-            matchKey: try row["match_key"], consumedBy: try row["consumed_by"], consumedAt: date(try row["consumed_at"] as Int64?),
-            server: try row["server"])
-    }
+    static func approvalRecord(_ row: PGRow) throws -> ApprovalRecord { try ApprovalRecord(row: row) }
 }
 
 /// Wakes the waiters of an approval when its decision is announced.

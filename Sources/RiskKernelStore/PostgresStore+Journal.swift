@@ -99,21 +99,9 @@ extension PostgresStore {
         try await connection.row("SELECT * FROM facts WHERE namespace = \(namespace) AND key = \(key)").map(factRecord)
     }
 
-    static func factRecord(_ row: PGRow) throws -> FactRecord {
-        FactRecord(
-            namespace: try row["namespace"], key: try row["key"], value: json(try row["value"] as String) ?? .null, runId: try row["run_id"],
-            createdAt: date(try row["created_at"] as Int64), updatedAt: date(try row["updated_at"] as Int64))
-    }
+    static func factRecord(_ row: PGRow) throws -> FactRecord { try FactRecord(row: row) }
 
-    static func checkpointRecord(_ row: PGRow) throws -> CheckpointRecord {
-        CheckpointRecord(
-            id: try row["id"], runId: try row["run_id"], name: try row["name"], payload: json(try row["payload"] as String) ?? .null,
-            sequence: try row["sequence"], createdAt: date(try row["created_at"] as Int64))
-    }
+    static func checkpointRecord(_ row: PGRow) throws -> CheckpointRecord { try CheckpointRecord(row: row) }
 
-    static func eventRecord(_ row: PGRow) throws -> EventRecord {
-        EventRecord(
-            runId: try row["run_id"], sequence: try row["sequence"], kind: try row["kind"], body: json(try row["body"] as String) ?? .null,
-            previousHash: try row["previous_hash"], hash: try row["hash"], createdAt: date(try row["created_at"] as Int64))
-    }
+    static func eventRecord(_ row: PGRow) throws -> EventRecord { try EventRecord(row: row) }
 }

@@ -158,11 +158,5 @@ extension PostgresStore {
             """)
     }
 
-    static func attributionRecord(_ row: PGRow) throws -> AttributionRecord {
-        let authorType: String = try row["author_type"]
-        return AttributionRecord(
-            id: try row["id"], runId: try row["run_id"], author: try row["author"], authorType: AuthorType(rawValue: authorType) ?? .agent,
-            file: try row["file"], linesAdded: try row["lines_added"], linesRemoved: try row["lines_removed"], tokens: try row["tokens"],
-            baseRef: try row["base_ref"], createdAt: date(try row["created_at"] as Int64))
-    }
+    static func attributionRecord(_ row: PGRow) throws -> AttributionRecord { try AttributionRecord(row: row) }
 }

@@ -9,19 +9,7 @@ extension PostgresStore {
             if let parent = run.parentRunId {
                 guard try await Self.fetchRun(connection, id: parent) != nil else { throw StoreError.notFound("parent run \(parent)") }
             }
-            let metadata = JSONValue.object(run.metadata.mapValues { .string($0) })
-            try await connection.rows("""
-                INSERT INTO runs (id, name, parent_run_id, policy_ref, budget_tokens, budget_dollars_micros, budget_loops,
-                    budget_seconds, status, metadata, created_at, updated_at)
-                VALUES (\(run.id), \(run.name), \(run.parentRunId), \(run.policyRef), \(run.budget.tokens), \(run.budget.dollars?.micros),
-                    \(run.budget.loops), \(run.budget.seconds), \(RunStatus.running.rawValue), \(Self.text(metadata)), \(Self.ms(now)), \(Self.ms(now)))
-                """)
-            var data: [String: JSONValue] = ["metadata": metadata]
-            if let name = run.name { data["name"] = .string(name) }
-            if let parent = run.parentRunId { data["parentRunId"] = .string(parent) }
-            if let policy = run.policyRef { data["policy"] = .string(policy) }
-            data["budget"] = SQLiteStore.budgetJSON(run.budget)
-            try await Self.appendEvent(connection, runId: run.id, kind: "run.started", data: .object(data), at: now)
+            try await Self.execute(connection, LedgerWrites.newRun(run, at: now), at: now)
             return try await Self.fetchRun(connection, id: run.id)!
         }
     }
@@ -52,16 +40,8 @@ extension PostgresStore {
         let now = Timestamps.now()
         return try await write { connection in
             guard let run = try await Self.fetchRun(connection, id: id, lock: true) else { throw StoreError.notFound("run \(id)") }
-            if run.status == status, run.haltReason == reason { return run }
-            let haltReason = reason ?? (status == .halted ? run.haltReason : nil)
-            let endedAt: Int64? = status.isClosed ? Self.ms(now) : nil
-            try await connection.rows("""
-                UPDATE runs SET status = \(status.rawValue), halt_reason = \(haltReason), updated_at = \(Self.ms(now)),
-                    ended_at = \(endedAt) WHERE id = \(id)
-                """)
-            var data: [String: JSONValue] = ["status": .string(status.rawValue), "from": .string(run.status.rawValue)]
-            if let reason { data["reason"] = .string(reason) }
-            try await Self.appendEvent(connection, runId: id, kind: "run.status", data: .object(data), at: now)
+            guard let plan = LedgerWrites.runStatus(run, to: status, reason: reason, at: now) else { return run }
+            try await Self.execute(connection, plan, at: now)
             return try await Self.fetchRun(connection, id: id)!
         }
     }
@@ -70,9 +50,8 @@ extension PostgresStore {
         let now = Timestamps.now()
         return try await write { connection in
             guard let run = try await Self.fetchRun(connection, id: id, lock: true) else { throw StoreError.notFound("run \(id)") }
-            guard run.status == .halted else { return run }
-            try await connection.rows("UPDATE runs SET updated_at = \(Self.ms(now)), ended_at = \(Self.ms(now)) WHERE id = \(id)")
-            try await Self.appendEvent(connection, runId: id, kind: "run.status", data: ["status": "halted", "from": "halted", "reason": .string(RunEnd.reason)], at: now)
+            guard let plan = LedgerWrites.haltedRunEnd(run, at: now) else { return run }
+            try await Self.execute(connection, plan, at: now)
             return try await Self.fetchRun(connection, id: id)!
         }
     }
@@ -151,9 +130,5 @@ extension PostgresStore {
             loops: try row[prefix + "loops"], modelCalls: try row[prefix + "model_calls"], toolCalls: try row[prefix + "tool_calls"])
     }
 
-    static func stepRecord(_ row: PGRow) throws -> StepRecord {
-        StepRecord(
-            runId: try row["run_id"], index: try row["step_index"], ledgerEntryId: try row["ledger_entry_id"],
-            createdAt: date(try row["created_at"] as Int64))
-    }
+    static func stepRecord(_ row: PGRow) throws -> StepRecord { try StepRecord(row: row) }
 }

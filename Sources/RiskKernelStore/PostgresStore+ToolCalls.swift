@@ -78,35 +78,12 @@ extension PostgresStore {
     static func insertToolCall(
         _ connection: PostgresConnection, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date
     ) async throws -> (ToolCallRecord, ApprovalRecord?) {
-        let written = WrittenToolCall(call)
-        let arguments = text(call.arguments)
-        let forwarded = call.forwardedArguments.map(text)
-        try await connection.rows("""
-            INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
-                approval_id, status, is_error, created_at)
-            VALUES (\(call.id), \(call.runId), \(call.requestId), \(call.tool), \(call.sideEffect), \(arguments), \(forwarded),
-                \(call.decision.kind), \(written.rule), \(written.reason), \(written.approvalId), \(written.status.rawValue),
-                \(written.status == .refused), \(ms(now)))
-            """)
-        try await addUsage(connection, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
-        try await appendEvent(connection, runId: call.runId, kind: "tool.decided", data: written.event(), at: now)
-        var approval: ApprovalRecord?
-        if let approvalId = written.approvalId, let rule = written.rule {
-            let expires: Int64? = approvalExpiresAt.map(ms)
-            try await connection.rows("""
-                INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, server, rule,
-                    status, created_at, expires_at)
-                VALUES (\(approvalId), \(call.runId), \(call.id), \(call.tool), \(call.sideEffect), \(arguments), \(forwarded),
-                    \(call.approvalMatchKey), \(call.server), \(rule), 'pending', \(ms(now)), \(expires))
-                """)
-            try await appendEvent(
-                connection, runId: call.runId, kind: "approval.requested",
-                data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
-            // Watchers (`approvals watch`) on any host may follow new requests.
-            try await connection.rows("SELECT pg_notify(\(requestsChannel), \(approvalId))")
-            approval = try await fetchApproval(connection, id: approvalId)
-        }
-        return (written.record(at: now), approval)
+        let (written, plan) = try LedgerWrites.toolCall(call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
+        try await execute(connection, plan, at: now)
+        guard let approvalId = written.approvalId else { return (written.record(at: now), nil) }
+        // Watchers (`approvals watch`) on any host may follow new requests.
+        try await connection.rows("SELECT pg_notify(\(requestsChannel), \(approvalId))")
+        return (written.record(at: now), try await fetchApproval(connection, id: approvalId))
     }
 
     nonisolated(nonsending) public func markToolCallForwarded(id: String) async throws {
@@ -148,17 +125,5 @@ extension PostgresStore {
         try await connection.row("SELECT * FROM tool_calls WHERE id = \(id)").map(toolCallRecord)
     }
 
-    static func toolCallRecord(_ row: PGRow) throws -> ToolCallRecord {
-        let status: String = try row["status"]
-        var record = ToolCallRecord(
-            id: try row["id"], runId: try row["run_id"], requestId: try row["request_id"], tool: try row["tool"],
-            sideEffect: try row["side_effect"], arguments: json(try row["arguments"] as String) ?? .null, decision: try row["decision"],
-            rule: try row["rule"], reason: try row["reason"], approvalId: try row["approval_id"],
-            status: ToolCallStatus(rawValue: status) ?? .failed, result: json(try row["result"] as String?),
-            resultDigest: try row["result_digest"], resultBytes: try row["result_bytes"], isError: try row["is_error"],
-            durationMs: try row["duration_ms"], createdAt: date(try row["created_at"] as Int64),
-            completedAt: date(try row["completed_at"] as Int64?))
-        record.forwardedArguments = json(try row["forwarded_arguments"] as String?)
-        return record
-    }
+    static func toolCallRecord(_ row: PGRow) throws -> ToolCallRecord { try ToolCallRecord(row: row) }
 }

@@ -4,20 +4,12 @@ import RiskKernelCore
 
 extension PostgresStore {
     nonisolated(nonsending) public func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult {
-        guard dollars >= .zero else { throw StoreError.invalidArgument("a tool's price must not be negative") }
         let now = Timestamps.now()
         return try await write { connection in
             let ancestry = try await Self.lockAncestry(connection, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            let entry = LedgerWrites.toolEntry(runId: runId, callId: callId, tool: tool, dollars: dollars, at: now)
-            try await connection.rows("""
-                INSERT INTO ledger_entries (id, run_id, kind, tool, dollars_micros, priced, response_id, created_at)
-                VALUES (\(entry.id), \(runId), 'tool', \(tool), \(dollars.micros), TRUE, \(callId), \(Self.ms(now)))
-                """)
-            let spend = Usage(dollars: dollars)
-            try await Self.addUsage(connection, spend, runId: runId, ancestry: ancestry, at: now)
-            try await Self.appendEvent(connection, runId: runId, kind: "tool.charged", data: LedgerWrites.toolCharged(entry), at: now)
-            let haltReason = try await Self.haltCrossedBudgets(connection, ancestry: ancestry, adding: spend, at: now)
+            let (entry, plan, haltReason) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
+            try await Self.execute(connection, plan, at: now)
             return SpendResult(entry: entry, run: try await Self.fetchRun(connection, id: runId)!, haltReason: haltReason)
         }
     }

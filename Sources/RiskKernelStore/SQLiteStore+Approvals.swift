@@ -24,7 +24,7 @@ extension SQLiteStore {
         let now = Date()
         return try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM approvals \(filter) ORDER BY created_at DESC, rowid DESC", arguments: statementArguments)
-                .map { Self.approvalRecord($0).asOf(now) }
+                .map { try Self.approvalRecord($0).asOf(now) }
         }.filter { status == nil || $0.status == status }
     }
 
@@ -136,13 +136,7 @@ extension SQLiteStore {
         try Row.fetchOne(db.cachedStatement(sql: GrantWrites.active), arguments: [query.tool, query.server, rootRunId, ms(now)]).map(grantRecord)
     }
 
-    static func grantRecord(_ row: Row) -> GrantRecord {
-        let row = NamedColumns(row)
-        return GrantRecord(
-            id: row["id"], scope: GrantScope(rawValue: row["scope"]) ?? .run, server: row["server"], tool: row["tool"], rootRunId: row["root_run_id"],
-            approvalId: row["approval_id"], grantedBy: row["granted_by"], createdAt: date(row["created_at"])!, expiresAt: date(row["expires_at"]),
-            revokedAt: date(row["revoked_at"]))
-    }
+    static func grantRecord(_ row: Row) throws -> GrantRecord { try GrantRecord(row: NamedColumns(row)) }
 
     /// The newest unused approval of the run's tree with `key`.
     static func matchingApproval(_ db: Database, runId: String, key: String) throws -> ApprovalRecord? {
@@ -153,13 +147,5 @@ extension SQLiteStore {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM approvals WHERE id = ?"), arguments: [id]).map(approvalRecord)
     }
 
-    static func approvalRecord(_ row: Row) -> ApprovalRecord {
-        let row = NamedColumns(row)
-        return ApprovalRecord(
-            id: row["id"], runId: row["run_id"], toolCallId: row["tool_call_id"], tool: row["tool"], sideEffect: row["side_effect"],
-            arguments: json(row["arguments"]) ?? .null, rule: row["rule"], status: ApprovalStatus(rawValue: row["status"]) ?? .expired,
-            decidedBy: row["decided_by"], reason: row["reason"], createdAt: date(row["created_at"])!,
-            decidedAt: date(row["decided_at"]), expiresAt: date(row["expires_at"]), forwardedArguments: json(row["forwarded_arguments"]),
-            matchKey: row["match_key"], consumedBy: row["consumed_by"], consumedAt: date(row["consumed_at"]), server: row["server"])
-    }
+    static func approvalRecord(_ row: Row) throws -> ApprovalRecord { try ApprovalRecord(row: NamedColumns(row)) }
 }

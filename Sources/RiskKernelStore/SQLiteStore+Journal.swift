@@ -90,15 +90,7 @@ extension SQLiteStore {
         try Row.fetchOne(db, sql: "SELECT * FROM facts WHERE namespace = ? AND key = ?", arguments: [namespace, key]).map(factRecord)
     }
 
-    static func factRecord(_ row: Row) -> FactRecord {
-        FactRecord(
-            namespace: row["namespace"], key: row["key"], value: json(row["value"]) ?? .null, runId: row["run_id"],
-            createdAt: date(row["created_at"])!, updatedAt: date(row["updated_at"])!)
-    }
+    static func factRecord(_ row: Row) throws -> FactRecord { try FactRecord(row: NamedColumns(row)) }
 
-    static func checkpointRecord(_ row: Row) -> CheckpointRecord {
-        CheckpointRecord(
-            id: row["id"], runId: row["run_id"], name: row["name"], payload: json(row["payload"]) ?? .null, sequence: row["sequence"],
-            createdAt: date(row["created_at"])!)
-    }
+    static func checkpointRecord(_ row: Row) throws -> CheckpointRecord { try CheckpointRecord(row: NamedColumns(row)) }
 }

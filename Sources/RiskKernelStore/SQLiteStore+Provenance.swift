@@ -46,9 +46,7 @@ extension SQLiteStore {
                 guard let run = try Self.fetchRun(db, id: runId) else { throw StoreError.notFound("run \(runId)") }
                 records.runs.append(run)
                 let arguments: StatementArguments = [runId]
-                records.steps += try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY step_index", arguments: arguments).map { row in
-                    StepRecord(runId: row["run_id"], index: row["step_index"], ledgerEntryId: row["ledger_entry_id"], createdAt: Self.date(row["created_at"])!)
-                }
+                records.steps += try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY step_index", arguments: arguments).map { try StepRecord(row: NamedColumns($0)) }
                 records.events += try Row.fetchAll(db, sql: "SELECT * FROM events WHERE run_id = ? ORDER BY sequence", arguments: arguments)
                     .map(Self.eventRecord)
                 if let head = try Row.fetchOne(db, sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?", arguments: arguments) {
@@ -174,16 +172,7 @@ extension SQLiteStore {
             ])
     }
 
-    static func attributionRecord(_ row: Row) -> AttributionRecord {
-        AttributionRecord(
-            id: row["id"], runId: row["run_id"], author: row["author"], authorType: AuthorType(rawValue: row["author_type"]) ?? .agent,
-            file: row["file"], linesAdded: row["lines_added"], linesRemoved: row["lines_removed"], tokens: row["tokens"],
-            baseRef: row["base_ref"], createdAt: date(row["created_at"])!)
-    }
+    static func attributionRecord(_ row: Row) throws -> AttributionRecord { try AttributionRecord(row: NamedColumns(row)) }
 
-    static func eventRecord(_ row: Row) -> EventRecord {
-        EventRecord(
-            runId: row["run_id"], sequence: row["sequence"], kind: row["kind"], body: json(row["body"]) ?? .null,
-            previousHash: row["previous_hash"], hash: row["hash"], createdAt: date(row["created_at"])!)
-    }
+    static func eventRecord(_ row: Row) throws -> EventRecord { try EventRecord(row: NamedColumns(row)) }
 }

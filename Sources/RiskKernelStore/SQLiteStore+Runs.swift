@@ -9,21 +9,7 @@ extension SQLiteStore {
             if let parent = run.parentRunId {
                 guard try Self.fetchRun(db, id: parent) != nil else { throw StoreError.notFound("parent run \(parent)") }
             }
-            let metadata = JSONValue.object(run.metadata.mapValues { .string($0) })
-            try db.cachedStatement(sql: """
-                    INSERT INTO runs (id, name, parent_run_id, policy_ref, budget_tokens, budget_dollars_micros, budget_loops,
-                        budget_seconds, status, metadata, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [
-                    run.id, run.name, run.parentRunId, run.policyRef, run.budget.tokens, run.budget.dollars?.micros,
-                    run.budget.loops, run.budget.seconds, RunStatus.running.rawValue, Self.text(metadata), Self.ms(now), Self.ms(now),
-                ])
-            var data: [String: JSONValue] = ["metadata": metadata]
-            if let name = run.name { data["name"] = .string(name) }
-            if let parent = run.parentRunId { data["parentRunId"] = .string(parent) }
-            if let policy = run.policyRef { data["policy"] = .string(policy) }
-            data["budget"] = Self.budgetJSON(run.budget)
-            try Self.appendEvent(db, runId: run.id, kind: "run.started", data: .object(data), at: now)
+            try Self.execute(db, LedgerWrites.newRun(run, at: now), at: now)
             return try Self.fetchRun(db, id: run.id)!
         }
     }
@@ -56,12 +42,8 @@ extension SQLiteStore {
         let now = Timestamps.now()
         return try await pool.write { db in
             guard let run = try Self.fetchRun(db, id: id) else { throw StoreError.notFound("run \(id)") }
-            if run.status == status, run.haltReason == reason { return run }
-            try db.cachedStatement(sql: "UPDATE runs SET status = ?, halt_reason = ?, updated_at = ?, ended_at = ? WHERE id = ?").execute(arguments: [status.rawValue, reason ?? (status == .halted ? run.haltReason : nil), Self.ms(now),
-                            status.isClosed ? Self.ms(now) : nil, id])
-            var data: [String: JSONValue] = ["status": .string(status.rawValue), "from": .string(run.status.rawValue)]
-            if let reason { data["reason"] = .string(reason) }
-            try Self.appendEvent(db, runId: id, kind: "run.status", data: .object(data), at: now)
+            guard let plan = LedgerWrites.runStatus(run, to: status, reason: reason, at: now) else { return run }
+            try Self.execute(db, plan, at: now)
             return try Self.fetchRun(db, id: id)!
         }
     }
@@ -70,18 +52,15 @@ extension SQLiteStore {
         let now = Timestamps.now()
         return try await pool.write { db in
             guard let run = try Self.fetchRun(db, id: id) else { throw StoreError.notFound("run \(id)") }
-            guard run.status == .halted else { return run }
-            try db.cachedStatement(sql: "UPDATE runs SET updated_at = ?, ended_at = ? WHERE id = ?").execute(arguments: [Self.ms(now), Self.ms(now), id])
-            try Self.appendEvent(db, runId: id, kind: "run.status", data: ["status": "halted", "from": "halted", "reason": .string(RunEnd.reason)], at: now)
+            guard let plan = LedgerWrites.haltedRunEnd(run, at: now) else { return run }
+            try Self.execute(db, plan, at: now)
             return try Self.fetchRun(db, id: id)!
         }
     }
 
     public func steps(runId: String) async throws -> [StepRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY step_index", arguments: [runId]).map { row in
-                StepRecord(runId: row["run_id"], index: row["step_index"], ledgerEntryId: row["ledger_entry_id"], createdAt: Self.date(row["created_at"])!)
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY step_index", arguments: [runId]).map { try StepRecord(row: NamedColumns($0)) }
         }
     }
 
@@ -135,14 +114,5 @@ extension SQLiteStore {
         Usage(
             promptTokens: row[first], completionTokens: row[first + 1], cachedPromptTokens: row[first + 2],
             dollars: Money(micros: row[first + 3]), loops: row[first + 4], modelCalls: row[first + 5], toolCalls: row[first + 6])
-    }
-
-    static func budgetJSON(_ budget: Budget) -> JSONValue {
-        var members: [String: JSONValue] = [:]
-        if let tokens = budget.tokens { members["tokens"] = .integer(tokens) }
-        if let dollars = budget.dollars { members["dollars"] = .string(dollars.decimalString) }
-        if let loops = budget.loops { members["loops"] = .integer(loops) }
-        if let seconds = budget.seconds { members["seconds"] = .integer(seconds) }
-        return .object(members)
     }
 }

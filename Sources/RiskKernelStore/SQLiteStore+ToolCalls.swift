@@ -43,35 +43,9 @@ extension SQLiteStore: SynchronousToolCallStore {
     static func insertToolCall(
         _ db: Database, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date
     ) throws -> (ToolCallRecord, ApprovalRecord?) {
-        let written = WrittenToolCall(call)
-        let arguments = text(call.arguments)
-        let forwarded = call.forwardedArguments.map(text)
-        try db.cachedStatement(sql: """
-                INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
-                    approval_id, status, is_error, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                call.id, call.runId, call.requestId, call.tool, call.sideEffect, arguments, forwarded, call.decision.kind, written.rule,
-                written.reason, written.approvalId, written.status.rawValue, written.status == .refused, ms(now),
-            ])
-        try addUsage(db, Usage(toolCalls: 1), runId: call.runId, ancestry: ancestry, at: now)
-        try appendEvent(db, runId: call.runId, kind: "tool.decided", data: written.event(), at: now)
-        var approval: ApprovalRecord?
-        if let approvalId = written.approvalId, let rule = written.rule {
-            try db.cachedStatement(sql: """
-                    INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, server, rule,
-                        status, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                    """).execute(arguments: [
-                    approvalId, call.runId, call.id, call.tool, call.sideEffect, arguments, forwarded, call.approvalMatchKey, call.server, rule,
-                    ms(now), approvalExpiresAt.map(ms),
-                ])
-            try appendEvent(
-                db, runId: call.runId, kind: "approval.requested",
-                data: ["approvalId": .string(approvalId), "callId": .string(call.id), "rule": .string(rule)], at: now)
-            approval = try fetchApproval(db, id: approvalId)
-        }
-        return (written.record(at: now), approval)
+        let (written, plan) = try LedgerWrites.toolCall(call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
+        try execute(db, plan, at: now)
+        return (written.record(at: now), try written.approvalId.flatMap { try fetchApproval(db, id: $0) })
     }
 
     nonisolated(nonsending) public func markToolCallForwarded(id: String) async throws {
@@ -118,15 +92,5 @@ extension SQLiteStore: SynchronousToolCallStore {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tool_calls WHERE id = ?"), arguments: [id]).map(toolCallRecord)
     }
 
-    static func toolCallRecord(_ row: Row) -> ToolCallRecord {
-        let row = NamedColumns(row)
-        var record = ToolCallRecord(
-            id: row["id"], runId: row["run_id"], requestId: row["request_id"], tool: row["tool"], sideEffect: row["side_effect"],
-            arguments: json(row["arguments"]) ?? .null, decision: row["decision"], rule: row["rule"], reason: row["reason"],
-            approvalId: row["approval_id"], status: ToolCallStatus(rawValue: row["status"]) ?? .failed, result: json(row["result"]),
-            resultDigest: row["result_digest"], resultBytes: row["result_bytes"], isError: row["is_error"],
-            durationMs: row["duration_ms"], createdAt: date(row["created_at"])!, completedAt: date(row["completed_at"]))
-        record.forwardedArguments = json(row["forwarded_arguments"])
-        return record
-    }
+    static func toolCallRecord(_ row: Row) throws -> ToolCallRecord { try ToolCallRecord(row: NamedColumns(row)) }
 }

@@ -4,22 +4,12 @@ import RiskKernelCore
 
 extension SQLiteStore {
     nonisolated(nonsending) public func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult {
-        guard dollars >= .zero else { throw StoreError.invalidArgument("a tool's price must not be negative") }
         let now = Timestamps.now()
         return try await pool.write { db in
             let ancestry = try Self.ancestry(db, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            let entry = LedgerWrites.toolEntry(runId: runId, callId: callId, tool: tool, dollars: dollars, at: now)
-            try db.execute(
-                sql: """
-                    INSERT INTO ledger_entries (id, run_id, kind, tool, dollars_micros, priced, response_id, created_at)
-                    VALUES (?, ?, 'tool', ?, ?, 1, ?, ?)
-                    """,
-                arguments: [entry.id, runId, tool, dollars.micros, callId, Self.ms(now)])
-            let spend = Usage(dollars: dollars)
-            try Self.addUsage(db, spend, runId: runId, ancestry: ancestry, at: now)
-            try Self.appendEvent(db, runId: runId, kind: "tool.charged", data: LedgerWrites.toolCharged(entry), at: now)
-            let haltReason = try Self.haltCrossedBudgets(db, ancestry: ancestry, adding: spend, at: now)
+            let (entry, plan, haltReason) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
+            try Self.execute(db, plan, at: now)
             return SpendResult(entry: entry, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
         }
     }

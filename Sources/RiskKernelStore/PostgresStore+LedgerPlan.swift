@@ -1,0 +1,26 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    /// Executes a ``LedgerPlan`` inside the caller's transaction: each statement, and each event
+    /// appended to its run's chain at `time`, in the plan's order.
+    static func execute(_ connection: PostgresConnection, _ plan: LedgerPlan, at time: Date) async throws {
+        for step in plan.steps {
+            switch step {
+            case .statement(let sql, let values):
+                var bindings = PostgresBindings(capacity: values.count)
+                for value in values {
+                    switch value {
+                    case .text(let text): bindings.append(text)
+                    case .integer(let integer): bindings.append(integer)
+                    case .bool(let bool): bindings.append(bool)
+                    case .null: bindings.appendNull()
+                    }
+                }
+                try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: bindings))
+            case .event(let runId, let kind, let data):
+                try await appendEvent(connection, runId: runId, kind: kind, data: data, at: time)
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    /// Executes a ``LedgerPlan`` inside the caller's transaction: each statement, and each event
+    /// appended to its run's chain at `time`, in the plan's order.
+    static func execute(_ db: Database, _ plan: LedgerPlan, at time: Date) throws {
+        for step in plan.steps {
+            switch step {
+            case .statement(let sql, let values):
+                try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values.map(\.databaseValue)))
+            case .event(let runId, let kind, let data):
+                try appendEvent(db, runId: runId, kind: kind, data: data, at: time)
+            }
+        }
+    }
+}
+
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let text): text.databaseValue
+        case .integer(let integer): integer.databaseValue
+        case .bool(let bool): bool.databaseValue
+        case .null: .null
+        }
+    }
+}
