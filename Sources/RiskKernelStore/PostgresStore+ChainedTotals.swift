@@ -3,8 +3,8 @@ import RiskKernelCore
 
 extension PostgresStore {
     /// Checks the stored totals of the run tree rooted at `rootRunId` against the runs' chains
-    /// (``ChainedTotals``), inside the caller's transaction, which must have locked the ancestry
-    /// (``lockAncestry(_:runId:)``: no spend of the tree commits meanwhile); throws
+    /// (``ChainedTotals``). The tree's rows are read in one statement, and each chain only up to the
+    /// head its row anchors, so rows and events agree even when a spend commits meanwhile; throws
     /// ``StoreError/tampered(runId:detail:)``.
     static func checkTotals(_ connection: PostgresConnection, rootRunId: String, _ totals: ChainedTotals) async throws {
         var root = PostgresBindings()

@@ -64,9 +64,11 @@ extension PostgresStore {
 
     public func governanceState(runId: String) async throws -> GovernanceState {
         let now = Date()
+        let totals = chainedTotals
         return try await read { connection in
             let chain = try await Self.ancestry(connection, runId: runId)
             guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
+            try await Self.checkTotals(connection, rootRunId: chain[chain.count - 1].id, totals)
             return GovernanceState(ancestry: chain, now: now)
         }
     }

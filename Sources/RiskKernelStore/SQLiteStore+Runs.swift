@@ -66,9 +66,11 @@ extension SQLiteStore {
 
     public func governanceState(runId: String) async throws -> GovernanceState {
         let now = Date()
+        let totals = chainedTotals
         return try await pool.read { db in
             let chain = try Self.ancestry(db, runId: runId)
             guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
+            try Self.checkTotals(db, rootRunId: chain[chain.count - 1].id, totals)
             return GovernanceState(ancestry: chain, now: now)
         }
     }

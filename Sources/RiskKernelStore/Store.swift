@@ -62,7 +62,8 @@ public protocol Store: Sendable {
     func endHaltedRun(id: String) async throws -> RunRecord
     func steps(runId: String) async throws -> [StepRecord]
     /// The budgets that govern a run's next call (its own, then each ancestor's) and why it is
-    /// halted, if it or an ancestor is.
+    /// halted, if it or an ancestor is. Throws ``StoreError/tampered(runId:detail:)`` when the run
+    /// tree's stored totals or status are not what its chains give (as a call's decision does).
     func governanceState(runId: String) async throws -> GovernanceState
 
     // MARK: Spend

@@ -86,6 +86,8 @@ struct BudgetTotalsConformanceTests {
                 return runId == named && "\(error)".contains("disagrees with its hash chain")
             }
         }
+        // Nor is the state the LLM proxy checks before it forwards a model call.
+        await #expect(throws: StoreError.self) { _ = try await store.governanceState(runId: tree.child) }
         // Another store on the same database (another gateway) does not trust them either.
         let fresh = try target.reopen()
         await #expect(throws: StoreError.self) { _ = try await Self.decide(fresh, runId: tree.child) }
