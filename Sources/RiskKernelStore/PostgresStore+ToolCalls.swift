@@ -3,10 +3,17 @@ import PostgresNIO
 import RiskKernelCore
 
 extension PostgresStore {
-    nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
-        _ requests: [DecisionRequest<Verdict>]
-    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try await writeEach(requests) { connection, request in try await Self.decide(connection, request) }
+    nonisolated(nonsending) public func writeToolCalls<Verdict: Sendable>(
+        _ writes: [ToolCallWrite<Verdict>]
+    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
+        try await writeEach(writes) { connection, write in
+            switch write {
+            case .decision(let request): return .decision(try await Self.decide(connection, request))
+            case .completion(let completion):
+                try await Self.complete(connection, completion)
+                return .completion
+            }
+        }
     }
 
     static func decide<Verdict: Sendable>(_ connection: PostgresConnection, _ request: DecisionRequest<Verdict>) async throws -> RecordedDecision<Verdict> {
@@ -110,23 +117,21 @@ extension PostgresStore {
         }
     }
 
-    nonisolated(nonsending) public func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>] {
-        try await writeEach(completions) { connection, completion in
-            let (id, outcome, now) = (completion.id, completion.outcome, Timestamps.now())
-            let result: String? = outcome.result.map(Self.text)
-            let rows = try await connection.rows("""
-                UPDATE tool_calls SET status = \(outcome.status.rawValue), result = \(result), result_digest = \(outcome.resultDigest),
-                    result_bytes = \(outcome.resultBytes), is_error = \(outcome.isError), reason = COALESCE(\(outcome.reason), reason),
-                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) AND completed_at IS NULL RETURNING run_id
-                """)
-            guard let row = rows.first else {
-                // A call completes once: the first outcome stands.
-                if try await connection.row("SELECT 1 FROM tool_calls WHERE id = \(id)") != nil { return }
-                throw StoreError.notFound("tool call \(id)")
-            }
-            let runId: String = try row["run_id"]
-            try await Self.appendEvent(connection, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
+    static func complete(_ connection: PostgresConnection, _ completion: ToolCallCompletion) async throws {
+        let (id, outcome, now) = (completion.id, completion.outcome, Timestamps.now())
+        let result: String? = outcome.result.map(Self.text)
+        let rows = try await connection.rows("""
+            UPDATE tool_calls SET status = \(outcome.status.rawValue), result = \(result), result_digest = \(outcome.resultDigest),
+                result_bytes = \(outcome.resultBytes), is_error = \(outcome.isError), reason = COALESCE(\(outcome.reason), reason),
+                duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) AND completed_at IS NULL RETURNING run_id
+            """)
+        guard let row = rows.first else {
+            // A call completes once: the first outcome stands.
+            if try await connection.row("SELECT 1 FROM tool_calls WHERE id = \(id)") != nil { return }
+            throw StoreError.notFound("tool call \(id)")
         }
+        let runId: String = try row["run_id"]
+        try await Self.appendEvent(connection, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
     }
 
     public func toolCall(id: String) async throws -> ToolCallRecord? {

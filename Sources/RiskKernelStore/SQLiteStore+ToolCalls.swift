@@ -3,14 +3,23 @@ import GRDB
 import RiskKernelCore
 
 extension SQLiteStore: SynchronousToolCallStore {
-    nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
-        _ requests: [DecisionRequest<Verdict>]
-    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try await writeEach(requests) { db, request in try Self.decide(db, request) }
+    nonisolated(nonsending) public func writeToolCalls<Verdict: Sendable>(
+        _ writes: [ToolCallWrite<Verdict>]
+    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
+        try await writeEach(writes, Self.write)
     }
 
-    public func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try writeEachNow(requests) { db, request in try Self.decide(db, request) }
+    public func writeToolCallsNow<Verdict: Sendable>(_ writes: [ToolCallWrite<Verdict>]) throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
+        try writeEachNow(writes, Self.write)
+    }
+
+    @Sendable static func write<Verdict: Sendable>(_ db: Database, _ write: ToolCallWrite<Verdict>) throws -> ToolCallWritten<Verdict> {
+        switch write {
+        case .decision(let request): return .decision(try decide(db, request))
+        case .completion(let completion):
+            try complete(db, completion, at: Timestamps.now())
+            return .completion
+        }
     }
 
     static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>) throws -> RecordedDecision<Verdict> {
@@ -75,10 +84,6 @@ extension SQLiteStore: SynchronousToolCallStore {
         try await pool.write { db in
             try db.cachedStatement(sql: "UPDATE tool_calls SET status = 'forwarded' WHERE id = ?").execute(arguments: [id])
         }
-    }
-
-    nonisolated(nonsending) public func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>] {
-        try await writeEach(completions) { db, completion in try Self.complete(db, completion, at: Timestamps.now()) }
     }
 
     static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date) throws {
