@@ -11,7 +11,7 @@ import Testing
     /// The authority Hummingbird's router tests give every request.
     static let host = "localhost"
 
-    func withConsole(_ body: (ConsoleState, any TestClientProtocol) async throws -> Void) async throws {
+    func withConsole(_ body: @escaping @Sendable (ConsoleState, any TestClientProtocol) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("store.sqlite").path)

@@ -34,6 +34,8 @@ from counting import HELD, executions, upstream
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as conditions
     from selenium.webdriver.support.ui import WebDriverWait
@@ -146,6 +148,18 @@ def decide(driver: webdriver.Chrome, approval_id: str, action: str, reason: str)
     )
 
 
+def deny_with_keys(driver: webdriver.Chrome, approval_id: str, reason: str) -> None:
+    """Denies with the keyboard: the approval focused, r to write the reason, Escape, d."""
+    card = wait_for_card(driver, approval_id)
+    driver.execute_script("arguments[0].focus()", card)
+    ActionChains(driver).send_keys("r").perform()
+    WebDriverWait(driver, WAIT).until(lambda d: d.switch_to.active_element.get_attribute("name") == "reason")
+    ActionChains(driver).send_keys(reason).send_keys(Keys.ESCAPE).send_keys("d").perform()
+    WebDriverWait(driver, WAIT).until(
+        conditions.presence_of_element_located((By.CSS_SELECTOR, f'[data-decided-id="{approval_id}"]'))
+    )
+
+
 def request(url: str, *, method: str = "GET", headers: dict[str, str] | None = None, body: Any = None) -> tuple[int, str]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
@@ -201,7 +215,7 @@ def test_held_calls_appear_live_and_are_approved_and_denied_in_the_browser(brows
             async with anyio.create_task_group() as group:
                 group.start_soon(held_call, session, {"to": "all@example.com", "body": "drop the table"}, results, 1)
                 second = await watcher.next_for("send_message", seen=1)
-                await anyio.to_thread.run_sync(decide, browser, second["approvalId"], "deny", "not during the freeze")
+                await anyio.to_thread.run_sync(deny_with_keys, browser, second["approvalId"], "not during the freeze")
         return results, notice, second, shown, not_reloaded
 
     results, notice, second, shown, not_reloaded = run_test(body, timeout=3 * WAIT)
@@ -214,7 +228,7 @@ def test_held_calls_appear_live_and_are_approved_and_denied_in_the_browser(brows
     # Approved: released to the upstream, once, with the reason and the decider recorded.
     assert results[0].is_error is not True, text_of(results[0])
     assert [e["to"] for e in executions(ledger)] == ["ops@example.com"]
-    # Denied: the agent's refusal carries the reason, and nothing ran.
+    # Denied (with the keys r, Escape, d): the agent's refusal carries the reason, and nothing ran.
     assert results[1].is_error is True
     assert "denied by Dana Reviewer: not during the freeze" in text_of(results[1])
     decided = {a["id"]: a for a in cli.json("approvals", "list")}
