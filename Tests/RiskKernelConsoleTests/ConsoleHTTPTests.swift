@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import RiskKernelCore
 import RiskKernelStore
 import Testing
 @testable import RiskKernelConsole
@@ -76,6 +77,30 @@ import Testing
             }
             try await client.execute(uri: "/api/usage?by=nonsense", method: .get, headers: [.cookie: cookie]) { response in
                 #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func spendIsChartedAndRunsAreListed() async throws {
+        try await withConsole { state, client in
+            let (cookie, _) = try await signIn(state, client)
+            let run = try await state.store.createRun(NewRun(name: "charted"))
+            _ = try await state.store.recordModelCall(runId: run.id, NewModelCall(
+                provider: "openai", model: "gpt-4o", promptTokens: 1000, completionTokens: 200, dollars: Money(micros: 4500), priced: true))
+            try await client.execute(uri: "/spend", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok)
+                let page = String(buffer: response.body)
+                #expect(page.contains(#"<svg class="chart""#))
+                #expect(page.contains("gpt-4o"))
+                #expect(page.contains("$0.0045"))
+            }
+            try await client.execute(uri: "/runs", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#"data-run-id="\#(run.id)""#))
+            }
+            try await client.execute(uri: "/runs/\(run.id)", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#"data-chain="intact""#))
             }
         }
     }
