@@ -88,7 +88,6 @@ public enum Console {
                 let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
                 let origin = "http://\(shownHost):\(port)"
                 state.bound(
-                    origin: origin,
                     allowedHosts: configuration.allowRemote ? nil : RequestAccess.loopbackHosts(port: port).union(["\(shownHost):\(port)"]))
                 boundOrigin.yield(origin)
                 boundOrigin.finish()

@@ -9,26 +9,20 @@ public final class ConsoleState: Sendable {
     public let feed: ChangeFeed
     private let sessions: NIOLockedValueBox<ConsoleSessions>
     private let access: NIOLockedValueBox<RequestAccess>
-    private let origin: NIOLockedValueBox<String?>
 
-    /// `allowedHosts` as ``RequestAccess/allowedHosts``; set again with ``bound(origin:allowedHosts:)``
+    /// `allowedHosts` as ``RequestAccess/allowedHosts``; set again with ``bound(allowedHosts:)``
     /// once the port is known.
     public init(store: any Store & StoreChangeObserving, defaultDecider: String, allowedHosts: Set<String>?) {
         self.store = store
         feed = ChangeFeed()
         sessions = NIOLockedValueBox(ConsoleSessions(defaultDecider: defaultDecider))
         access = NIOLockedValueBox(RequestAccess(allowedHosts: allowedHosts))
-        origin = NIOLockedValueBox(nil)
     }
 
-    /// Records where the console listens: `origin` as `http://127.0.0.1:8787`.
-    public func bound(origin: String, allowedHosts: Set<String>?) {
-        self.origin.withLockedValue { $0 = origin }
+    /// Sets the `Host` values accepted once the console is bound (its port known).
+    public func bound(allowedHosts: Set<String>?) {
         access.withLockedValue { $0.allowedHosts = allowedHosts }
     }
-
-    /// Where the console listens, once bound.
-    public var baseURL: String? { origin.withLockedValue { $0 } }
 
     public func issueLoginToken() -> String { sessions.withLockedValue { $0.issueLoginToken() } }
 

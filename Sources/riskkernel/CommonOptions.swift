@@ -51,7 +51,7 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store (bringing its schema up to date); PostgreSQL is connected at once, so an
     /// unreachable server is a clear error here.
     ///
-    /// Only a command that writes something of its own (`gateway`, `migrate`, `policy apply`,
+    /// Only a command that writes something of its own (`gateway`, `console`, `migrate`, `policy apply`,
     /// `provenance import`) passes `creating: true`; for every other command a SQLite file that
     /// does not exist is an error naming the path, and nothing is created.
     func openStore(maxCheckpointsPerRun: Int = 1000, creating: Bool = false) async throws -> any Store & MigrationStatusReporting {

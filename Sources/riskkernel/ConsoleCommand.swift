@@ -51,7 +51,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         }
         let store: any Store & StoreChangeObserving
         do {
-            guard let opened = try await storeOptions.openStore() as? any Store & StoreChangeObserving else {
+            // The console records itself in the store (for the links in pending notices), so it may create it.
+            guard let opened = try await storeOptions.openStore(creating: true) as? any Store & StoreChangeObserving else {
                 throw CLIError("this store cannot signal changes")
             }
             store = opened

@@ -86,8 +86,7 @@ class Console:
 
 
 @pytest.fixture
-def console(rk_bin: Path, db: Path, tmp_path: Path, cli) -> Iterator[Console]:
-    cli.run("migrate")  # the console opens an existing store only
+def console(rk_bin: Path, db: Path, tmp_path: Path) -> Iterator[Console]:
     stderr = tmp_path / "console.stderr"
     with stderr.open("wb") as sink:
         process = subprocess.Popen(
