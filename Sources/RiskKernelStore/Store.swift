@@ -181,6 +181,16 @@ public protocol Store: Sendable {
     /// any of its runs already exists.
     func importProvenance(_ records: ProvenanceRecords) async throws
 
+    // MARK: Consoles
+    /// Records (or refreshes) that an approvals console serves this store at `url`
+    /// (`http://127.0.0.1:8787`), so that gateways can link their pending notices to it.
+    func registerConsole(url: String, owner: GatewayOwner) async throws
+    /// Forgets a console (it is shutting down).
+    func unregisterConsole(url: String) async throws
+    /// The URL of the console that refreshed its record last, if it did so at or after
+    /// `heartbeatSince` (an older record is of a console that stopped without saying so).
+    func consoleURL(heartbeatSince: Date) async throws -> String?
+
     // MARK: Recovery after a crash
     /// Records `owner` as the gateway process serving the run (a new run, or one resumed with `--run-id`).
     func claimRun(id: String, owner: GatewayOwner) async throws
