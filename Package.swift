@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The LLM proxy's HTTP server (`riskkernel llm-proxy`).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // The approvals console's server-rendered pages (`riskkernel console`).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // Already in the graph through Hummingbird, AsyncHTTPClient and postgres-nio; the proxy uses ByteBuffer and HTTP/1 types.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -91,6 +93,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The approvals console (`riskkernel console`): a local web page served by Hummingbird, with
+        // pages rendered from Mustache templates, its own small script for live updates over
+        // server-sent events, a JSON API, and one-time login tokens, sessions and CSRF checks.
+        .target(
+            name: "RiskKernelConsole",
+            dependencies: [
+                "RiskKernelCore",
+                "RiskKernelStore",
+                // The chain's verify status on the run page, and the run tree.
+                "RiskKernelProvenance",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "RiskKernelProvenance",
             dependencies: ["RiskKernelCore", "RiskKernelStore", .product(name: "Crypto", package: "swift-crypto")]
@@ -104,6 +125,7 @@ let package = Package(
                 "RiskKernelProvenance",
                 "RiskKernelTelemetry",
                 "RiskKernelModelProxy",
+                "RiskKernelConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -170,6 +192,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "RiskKernelConsoleTests",
+            dependencies: [
+                "RiskKernelConsole", "RiskKernelStore", "RiskKernelCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(name: "RiskKernelProvenanceTests", dependencies: ["RiskKernelProvenance", "RiskKernelStore", "RiskKernelCore", "JSONSchemaCheck"]),

@@ -79,19 +79,29 @@ extension GatewaySession {
     static let progressInterval: Duration = .seconds(4)
 
     /// Tells the client (a log message), the gateway's log and the notify targets how to decide a
-    /// new approval.
+    /// new approval, with its page on the console when a console serves the same store.
     func announceApproval(_ approval: ApprovalRecord, tool: String) {
+        let store = self.store
+        spawn { session in
+            let console = (try? await store.consoleURL(heartbeatSince: Date().addingTimeInterval(-ConsoleHeartbeat.freshness))) ?? nil
+            session.announceApproval(approval, tool: tool, consoleURL: console.map { ConsoleHeartbeat.approvalURL(consoleURL: $0, approvalId: approval.id) })
+        }
+    }
+
+    private func announceApproval(_ approval: ApprovalRecord, tool: String, consoleURL: String?) {
         let approveCommand = approvalCommand("approve", approval.id)
         let denyCommand = approvalCommand("deny", approval.id) + " --reason TEXT"
-        logger.notice("tool \(tool) needs approval (rule \(approval.rule)): approve with `\(approveCommand)` or deny with `\(denyCommand)`")
-        notifier.notify(ApprovalNotice(approval: approval, approveCommand: approveCommand, denyCommand: denyCommand))
+        let console = consoleURL.map { " or open \($0)" } ?? ""
+        logger.notice("tool \(tool) needs approval (rule \(approval.rule)): approve with `\(approveCommand)` or deny with `\(denyCommand)`\(console)")
+        notifier.notify(ApprovalNotice(approval: approval, approveCommand: approveCommand, denyCommand: denyCommand, consoleURL: consoleURL))
+        var data: [String: JSONValue] = [
+            "message": .string("RiskKernel is holding tool \"\(tool)\" for approval (rule \(approval.rule)). Approve: \(approveCommand)\(console)"),
+            "approvalId": .string(approval.id), "tool": .string(tool), "rule": .string(approval.rule),
+            "approveCommand": .string(approveCommand), "denyCommand": .string(denyCommand),
+        ]
+        if let consoleURL { data["consoleUrl"] = .string(consoleURL) }
         sendToClient(JSONRPC.notification(method: "notifications/message", params: [
-            "level": "warning", "logger": "riskkernel",
-            "data": [
-                "message": .string("RiskKernel is holding tool \"\(tool)\" for approval (rule \(approval.rule)). Approve: \(approveCommand)"),
-                "approvalId": .string(approval.id), "tool": .string(tool), "rule": .string(approval.rule),
-                "approveCommand": .string(approveCommand), "denyCommand": .string(denyCommand),
-            ],
+            "level": "warning", "logger": "riskkernel", "data": .object(data),
         ]))
     }
 

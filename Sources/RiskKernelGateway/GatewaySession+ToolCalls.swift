@@ -210,11 +210,10 @@ extension GatewaySession {
             approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: matchKey,
             grantQuery: matchKey == nil ? nil : rule.grantQuery
         ) { rule.decide($0) }
-        let startsGroup = decisionCommits.add(request, key: call.key) { session, result in
-            let outcome = session.decisionOutcome(call, result)
+        queueWrite(.decision(request), key: call.key) { session, result in
+            let outcome = session.decisionOutcome(call, result.flatMap { written in Result { try written.decision() } })
             session.step(call.key) { $0.decided(outcome) }
         }
-        if startsGroup { afterQueuedWork { $0.writeDecisions() } }
     }
 
     /// What a recorded decision means for the call; keeps what the call's later steps need.

@@ -98,10 +98,8 @@ public actor GatewaySession {
     var toolCallTraces: [String: any ToolCallTrace] = [:]
     /// The thread this actor runs on.
     let executor = DedicatedThreadExecutor(name: "riskkernel-gateway")
-    /// Decisions waiting for their group's transaction.
-    let decisionCommits = GroupCommit<DecisionRequest<GovernedCall>, RecordedDecision<GovernedCall>>()
-    /// Outcomes waiting for their group's transaction.
-    let outcomeCommits = GroupCommit<ToolCallCompletion, Void>()
+    /// Decisions and outcomes waiting for their group's transaction.
+    let toolCallCommits = GroupCommit<GovernedCall>()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -395,15 +393,14 @@ public actor GatewaySession {
     /// Runs `work` on the global concurrent executor.
     @concurrent static func offThread<Value: Sendable>(_ work: @Sendable () -> Value) async -> Value { work() }
 
-    /// Adds a call's outcome to the next group commit; ends the side work begun for it once
-    /// written.
+    /// Adds a call's outcome to the next group commit (see ``GroupCommit``); ends the side work
+    /// begun for it once written.
     private func queueOutcome(_ completion: ToolCallCompletion, key: String, tool: String) {
-        let startsGroup = outcomeCommits.add(completion, key: key) { session, result in
+        queueWrite(.completion(completion), key: key) { session, result in
             if case .failure(let error) = result { session.logger.error("could not record the outcome of tool \(tool) (call \(completion.id)): \(error)") }
             session.traceToolCallEnded(key: key)
             session.endSideWork()
         }
-        if startsGroup { afterQueuedWork { $0.writeOutcomes() } }
     }
 
     /// A tool call's response with the credentials in its result redacted or the result withheld,
@@ -455,55 +452,6 @@ public actor GatewaySession {
     /// A JSON-RPC error response as a value.
     static func errorBody(id: JSONValue, code: Int64, message: String) -> JSONValue {
         ["jsonrpc": "2.0", "id": id, "error": ["code": .integer(code), "message": .string(message)]]
-    }
-
-    // MARK: Recording
-
-    /// Writes the waiting decisions in one transaction, then continues each call.
-    func writeDecisions() {
-        var group = decisionCommits.take()
-        // A call cancelled while it waited is not recorded.
-        for (index, entry) in group.enumerated().reversed() where calls[entry.key]?.machine.state == .deciding(cancelRequested: true) {
-            group.remove(at: index)
-            entry.then(self, .failure(CancellationError()))
-        }
-        write(group, now: { try $0.decideToolCallsNow($1) }, later: { [store] in try await store.decideToolCalls($0) })
-    }
-
-    /// Writes the waiting outcomes in one transaction, always from a task: an outcome is off the
-    /// call's path (its response is sent), so the session's thread goes on reading while the
-    /// store's writer commits it.
-    func writeOutcomes() {
-        write(outcomeCommits.take(), now: nil, later: { [store] in try await store.completeToolCalls($0) })
-    }
-
-    /// Writes a group on this thread when the store can (SQLite) and `now` is given, else from a
-    /// task; then runs each entry's continuation with its own result, or every one with the error
-    /// of the transaction.
-    private func write<Request: Sendable, Written: Sendable>(
-        _ group: [GroupCommit<Request, Written>.Entry],
-        now: ((any SynchronousToolCallStore, [Request]) throws -> [Result<Written, any Error>])?,
-        later: @escaping @Sendable ([Request]) async throws -> [Result<Written, any Error>]
-    ) {
-        guard !group.isEmpty else { return }
-        let requests = group.map(\.request)
-        if let now, let store = store as? any SynchronousToolCallStore {
-            deliver(Result { try now(store, requests) }, to: group)
-            return
-        }
-        spawn { session in
-            do {
-                session.deliver(.success(try await later(requests)), to: group)
-            } catch {
-                session.deliver(.failure(error), to: group)
-            }
-        }
-    }
-
-    func deliver<Request, Written>(
-        _ outcome: Result<[Result<Written, any Error>], any Error>, to group: [GroupCommit<Request, Written>.Entry]
-    ) {
-        for (entry, result) in zip(group, resultsPerItem(outcome, count: group.count)) { entry.then(self, result) }
     }
 
     /// Runs `work` on the session's thread after everything already queued there.

@@ -63,6 +63,22 @@ final class ChainedTotals: @unchecked Sendable {
         lock.withLock { heads[runId] = nil }
     }
 
+    /// Moves a run's known head over an event this process appends (inside a transaction), so the
+    /// next decision reads and hashes nothing it wrote itself. An event that does not follow the
+    /// known head is left for the next check to read. A write rolled back after this leaves a known
+    /// head that the stored one does not match, which the next check drops (``ranges(for:)``).
+    func appended(runId: String, sequence: Int64, previousHash: String, hash: String, body: JSONValue) {
+        lock.withLock {
+            var head = heads[runId] ?? .genesis
+            guard head.sequence + 1 == sequence, head.hash == previousHash else { return }
+            head.sequence = sequence
+            head.hash = hash
+            head.usage = head.usage + EventChain.spend(of: body)
+            if body["kind"]?.stringValue == "run.status", let status = body["data"]?["status"]?.stringValue { head.status = status }
+            heads[runId] = head
+        }
+    }
+
     /// The events to read for `rows`: those after each run's known head; the whole chain of a run
     /// whose known head is past, or differs from, the stored one.
     func ranges(for rows: [StoredTotals]) -> [EventRange] {

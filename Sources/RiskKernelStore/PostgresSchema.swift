@@ -267,6 +267,16 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v8-consoles", [
+            """
+            CREATE TABLE consoles (
+                url TEXT PRIMARY KEY NOT NULL,
+                host TEXT NOT NULL,
+                pid BIGINT NOT NULL,
+                heartbeat_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     static var identifiers: [String] { migrations.map(\.identifier) }

@@ -3,8 +3,11 @@ import PostgresNIO
 
 extension PostgresStore {
     /// Executes a ``LedgerPlan`` inside the caller's transaction: each statement, and each event
-    /// appended to its run's chain at `time`, in the plan's order.
-    static func execute(_ connection: PostgresConnection, _ plan: LedgerPlan, at time: Date) async throws {
+    /// appended to its run's chain at `time`, in the plan's order. `chain`, when given, learns
+    /// the heads the events move to.
+    static func execute(
+        _ connection: PostgresConnection, _ plan: LedgerPlan, at time: Date, chain: ChainedTotals? = nil
+    ) async throws {
         for step in plan.steps {
             switch step {
             case .statement(let sql, let values):
@@ -19,7 +22,7 @@ extension PostgresStore {
                 }
                 try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: bindings))
             case .event(let runId, let kind, let data):
-                try await appendEvent(connection, runId: runId, kind: kind, data: data, at: time)
+                try await appendEvent(connection, runId: runId, kind: kind, data: data, at: time, chain: chain)
             }
         }
     }

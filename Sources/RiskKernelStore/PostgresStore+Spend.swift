@@ -5,14 +5,14 @@ import RiskKernelCore
 extension PostgresStore {
     nonisolated(nonsending) public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
         try SpendLimits.check(call)
-        let now = Timestamps.now()
+        let (now, totals) = (Timestamps.now(), chainedTotals)
         return try await write { connection in
             // Lock the run and its ancestors (root first) before reading any usage: spend and
             // budget check are then one step for every connection spending in this run tree.
             let ancestry = try await Self.lockAncestry(connection, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
             let (entry, plan, haltReason) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
-            try await Self.execute(connection, plan, at: now)
+            try await Self.execute(connection, plan, at: now, chain: totals)
             return SpendResult(entry: entry, run: try await Self.fetchRun(connection, id: runId)!, haltReason: haltReason)
         }
     }

@@ -3,11 +3,18 @@ import PostgresNIO
 import RiskKernelCore
 
 extension PostgresStore {
-    nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
-        _ requests: [DecisionRequest<Verdict>]
-    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
+    nonisolated(nonsending) public func writeToolCalls<Verdict: Sendable>(
+        _ writes: [ToolCallWrite<Verdict>]
+    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
         let totals = chainedTotals
-        return try await writeEach(requests) { connection, request in try await Self.decide(connection, request, totals) }
+        return try await writeEach(writes) { connection, write in
+            switch write {
+            case .decision(let request): return .decision(try await Self.decide(connection, request, totals))
+            case .completion(let completion):
+                try await Self.complete(connection, completion, chain: totals)
+                return .completion
+            }
+        }
     }
 
     /// Decides and records one call; the budgets are judged on totals checked against the chains (`totals`).
@@ -27,7 +34,7 @@ extension PostgresStore {
         let (call, verdict) = try request.decide(DecisionInputs(
             state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching, grant: grant))
         guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
-        let (record, approval) = try await insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
+        let (record, approval) = try await insertToolCall(connection, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now, chain: totals)
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
     }
 
@@ -76,10 +83,10 @@ extension PostgresStore {
     /// Stores a decided call, its usage, its `tool.decided` event and (for `needsApproval`) its
     /// pending approval; returns the call as written.
     static func insertToolCall(
-        _ connection: PostgresConnection, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date
+        _ connection: PostgresConnection, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date, chain: ChainedTotals? = nil
     ) async throws -> (ToolCallRecord, ApprovalRecord?) {
         let (written, plan) = try LedgerWrites.toolCall(call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
-        try await execute(connection, plan, at: now)
+        try await execute(connection, plan, at: now, chain: chain)
         guard let approvalId = written.approvalId else { return (written.record(at: now), nil) }
         // Watchers (`approvals watch`) on any host may follow new requests.
         try await connection.rows("SELECT pg_notify(\(requestsChannel), \(approvalId))")
@@ -92,23 +99,21 @@ extension PostgresStore {
         }
     }
 
-    nonisolated(nonsending) public func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>] {
-        try await writeEach(completions) { connection, completion in
-            let (id, outcome, now) = (completion.id, completion.outcome, Timestamps.now())
-            let result: String? = outcome.result.map(Self.text)
-            let rows = try await connection.rows("""
-                UPDATE tool_calls SET status = \(outcome.status.rawValue), result = \(result), result_digest = \(outcome.resultDigest),
-                    result_bytes = \(outcome.resultBytes), is_error = \(outcome.isError), reason = COALESCE(\(outcome.reason), reason),
-                    duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) AND completed_at IS NULL RETURNING run_id
-                """)
-            guard let row = rows.first else {
-                // A call completes once: the first outcome stands.
-                if try await connection.row("SELECT 1 FROM tool_calls WHERE id = \(id)") != nil { return }
-                throw StoreError.notFound("tool call \(id)")
-            }
-            let runId: String = try row["run_id"]
-            try await Self.appendEvent(connection, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now)
+    static func complete(_ connection: PostgresConnection, _ completion: ToolCallCompletion, chain: ChainedTotals? = nil) async throws {
+        let (id, outcome, now) = (completion.id, completion.outcome, Timestamps.now())
+        let result: String? = outcome.result.map(Self.text)
+        let rows = try await connection.rows("""
+            UPDATE tool_calls SET status = \(outcome.status.rawValue), result = \(result), result_digest = \(outcome.resultDigest),
+                result_bytes = \(outcome.resultBytes), is_error = \(outcome.isError), reason = COALESCE(\(outcome.reason), reason),
+                duration_ms = \(outcome.durationMs), completed_at = \(Self.ms(now)) WHERE id = \(id) AND completed_at IS NULL RETURNING run_id
+            """)
+        guard let row = rows.first else {
+            // A call completes once: the first outcome stands.
+            if try await connection.row("SELECT 1 FROM tool_calls WHERE id = \(id)") != nil { return }
+            throw StoreError.notFound("tool call \(id)")
         }
+        let runId: String = try row["run_id"]
+        try await Self.appendEvent(connection, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: id, outcome), at: now, chain: chain)
     }
 
     public func toolCall(id: String) async throws -> ToolCallRecord? {

@@ -5,11 +5,12 @@ import RiskKernelCore
 extension PostgresStore {
     nonisolated(nonsending) public func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult {
         let now = Timestamps.now()
+        let totals = chainedTotals
         return try await write { connection in
             let ancestry = try await Self.lockAncestry(connection, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
             let (entry, plan, haltReason) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
-            try await Self.execute(connection, plan, at: now)
+            try await Self.execute(connection, plan, at: now, chain: totals)
             return SpendResult(entry: entry, run: try await Self.fetchRun(connection, id: runId)!, haltReason: haltReason)
         }
     }

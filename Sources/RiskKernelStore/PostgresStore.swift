@@ -208,8 +208,11 @@ public final class PostgresStore: Store, MigrationStatusReporting {
 
     /// Appends an event to the run's chain inside the caller's transaction; returns its sequence.
     /// The run's row is locked first, so appends to one run are serialized across connections.
+    /// `chain`, when given, learns the new head (``ChainedTotals/appended(runId:sequence:previousHash:hash:body:)``).
     @discardableResult
-    static func appendEvent(_ connection: PostgresConnection, runId: String, kind: String, data: JSONValue, at time: Date) async throws -> Int64 {
+    static func appendEvent(
+        _ connection: PostgresConnection, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil
+    ) async throws -> Int64 {
         // The run's anchor, not the events table, says where the chain ends (as in SQLiteStore).
         guard let head = try await connection.row(
             "SELECT chain_length, chain_head FROM runs WHERE id = \(runId) FOR NO KEY UPDATE") else {
@@ -224,6 +227,7 @@ public final class PostgresStore: Store, MigrationStatusReporting {
             VALUES (\(runId), \(sequence), \(kind), \(CanonicalJSON.string(body, rule: .current)), \(previousHash), \(hash), \(ms(time)))
             """)
         try await connection.rows("UPDATE runs SET chain_length = \(sequence), chain_head = \(hash) WHERE id = \(runId)")
+        chain?.appended(runId: runId, sequence: sequence, previousHash: previousHash, hash: hash, body: body)
         return sequence
     }
 }

@@ -228,6 +228,18 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v8-consoles") { db in
+            // The approvals consoles serving this store (`riskkernel console`), for the links in
+            // gateways' pending notices; a record whose heartbeat is old is of a console that died.
+            try db.execute(sql: """
+                CREATE TABLE consoles (
+                    url TEXT PRIMARY KEY NOT NULL,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    heartbeat_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -3,14 +3,15 @@ import GRDB
 
 extension SQLiteStore {
     /// Executes a ``LedgerPlan`` inside the caller's transaction: each statement, and each event
-    /// appended to its run's chain at `time`, in the plan's order.
-    static func execute(_ db: Database, _ plan: LedgerPlan, at time: Date) throws {
+    /// appended to its run's chain at `time`, in the plan's order. `chain`, when given, learns
+    /// the heads the events move to.
+    static func execute(_ db: Database, _ plan: LedgerPlan, at time: Date, chain: ChainedTotals? = nil) throws {
         for step in plan.steps {
             switch step {
             case .statement(let sql, let values):
                 try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values.map(\.databaseValue)))
             case .event(let runId, let kind, let data):
-                try appendEvent(db, runId: runId, kind: kind, data: data, at: time)
+                try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain)
             }
         }
     }

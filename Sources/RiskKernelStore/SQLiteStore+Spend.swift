@@ -15,11 +15,11 @@ extension SQLiteStore {
         return try await modelCallWrites.write(ModelCallWrite(runId: runId, call: call, time: Timestamps.now()))
     }
 
-    static func recordModelCall(_ db: Database, runId: String, _ call: NewModelCall, at now: Date) throws -> SpendResult {
+    static func recordModelCall(_ db: Database, runId: String, _ call: NewModelCall, at now: Date, chain: ChainedTotals) throws -> SpendResult {
         let ancestry = try Self.ancestry(db, runId: runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
         let (entry, plan, haltReason) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
-        try execute(db, plan, at: now)
+        try execute(db, plan, at: now, chain: chain)
         return SpendResult(entry: entry, run: try fetchRun(db, id: runId)!, haltReason: haltReason)
     }
 

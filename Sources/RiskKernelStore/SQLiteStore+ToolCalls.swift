@@ -3,15 +3,25 @@ import GRDB
 import RiskKernelCore
 
 extension SQLiteStore: SynchronousToolCallStore {
-    nonisolated(nonsending) public func decideToolCalls<Verdict: Sendable>(
-        _ requests: [DecisionRequest<Verdict>]
-    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>] {
+    nonisolated(nonsending) public func writeToolCalls<Verdict: Sendable>(
+        _ writes: [ToolCallWrite<Verdict>]
+    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
         let totals = chainedTotals
-        return try await writeEach(requests) { db, request in try Self.decide(db, request, totals) }
+        return try await writeEach(writes) { db, write in try Self.write(db, write, totals) }
     }
 
-    public func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>] {
-        try writeEachNow(requests) { db, request in try Self.decide(db, request, chainedTotals) }
+    public func writeToolCallsNow<Verdict: Sendable>(_ writes: [ToolCallWrite<Verdict>]) throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
+        try writeEachNow(writes) { db, write in try Self.write(db, write, chainedTotals) }
+    }
+
+    /// Writes a decision (judged on totals checked against the chains, `totals`) or an outcome.
+    static func write<Verdict: Sendable>(_ db: Database, _ write: ToolCallWrite<Verdict>, _ totals: ChainedTotals) throws -> ToolCallWritten<Verdict> {
+        switch write {
+        case .decision(let request): return .decision(try decide(db, request, totals))
+        case .completion(let completion):
+            try complete(db, completion, at: Timestamps.now(), chain: totals)
+            return .completion
+        }
     }
 
     /// Decides and records one call; the budgets are judged on totals checked against the chains (`totals`).
@@ -26,7 +36,7 @@ extension SQLiteStore: SynchronousToolCallStore {
         let (call, verdict) = try request.decide(DecisionInputs(
             state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching, grant: grant))
         guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
-        let (record, approval) = try insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now)
+        let (record, approval) = try insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now, chain: totals)
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
     }
 
@@ -41,10 +51,10 @@ extension SQLiteStore: SynchronousToolCallStore {
     /// Stores a decided call, its usage, its `tool.decided` event and (for `needsApproval`) its
     /// pending approval; returns the call as written.
     static func insertToolCall(
-        _ db: Database, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date
+        _ db: Database, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date, chain: ChainedTotals? = nil
     ) throws -> (ToolCallRecord, ApprovalRecord?) {
         let (written, plan) = try LedgerWrites.toolCall(call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
-        try execute(db, plan, at: now)
+        try execute(db, plan, at: now, chain: chain)
         return (written.record(at: now), try written.approvalId.flatMap { try fetchApproval(db, id: $0) })
     }
 
@@ -54,11 +64,7 @@ extension SQLiteStore: SynchronousToolCallStore {
         }
     }
 
-    nonisolated(nonsending) public func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>] {
-        try await writeEach(completions) { db, completion in try Self.complete(db, completion, at: Timestamps.now()) }
-    }
-
-    static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date) throws {
+    static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date, chain: ChainedTotals? = nil) throws {
         let outcome = completion.outcome
         let runId = try String.fetchOne(
             db.cachedStatement(sql: """
@@ -74,7 +80,7 @@ extension SQLiteStore: SynchronousToolCallStore {
             if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tool_calls WHERE id = ?"), arguments: [completion.id]) != nil { return }
             throw StoreError.notFound("tool call \(completion.id)")
         }
-        try appendEvent(db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now)
+        try appendEvent(db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now, chain: chain)
     }
 
     public func toolCall(id: String) async throws -> ToolCallRecord? {

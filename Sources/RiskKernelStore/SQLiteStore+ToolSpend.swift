@@ -5,11 +5,12 @@ import RiskKernelCore
 extension SQLiteStore {
     nonisolated(nonsending) public func recordToolSpend(runId: String, callId: String, tool: String, dollars: Money) async throws -> SpendResult {
         let now = Timestamps.now()
+        let totals = chainedTotals
         return try await pool.write { db in
             let ancestry = try Self.ancestry(db, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
             let (entry, plan, haltReason) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
-            try Self.execute(db, plan, at: now)
+            try Self.execute(db, plan, at: now, chain: totals)
             return SpendResult(entry: entry, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
         }
     }

@@ -67,8 +67,11 @@ public final class SQLiteStore: Store {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
         self.pool = pool
+        let totals = chainedTotals
         modelCallWrites = GroupedWrites { writes, done in
-            Self.writeGroup(pool, writes, done: done) { db, write in try Self.recordModelCall(db, runId: write.runId, write.call, at: write.time) }
+            Self.writeGroup(pool, writes, done: done) { db, write in
+                try Self.recordModelCall(db, runId: write.runId, write.call, at: write.time, chain: totals)
+            }
         }
     }
 
@@ -161,8 +164,11 @@ public final class SQLiteStore: Store {
     static func date(_ ms: Int64?) -> Date? { ms.map(Timestamps.date(milliseconds:)) }
 
     /// Appends an event to the run's chain inside the caller's transaction; returns its sequence.
+    /// `chain`, when given, learns the new head (``ChainedTotals/appended(runId:sequence:previousHash:hash:body:)``).
     @discardableResult
-    static func appendEvent(_ db: Database, runId: String, kind: String, data: JSONValue, at time: Date) throws -> Int64 {
+    static func appendEvent(
+        _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil
+    ) throws -> Int64 {
         // The run's anchor, not the events table, says where the chain ends: a deleted last event
         // then shows as a gap instead of being silently overwritten.
         guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?"), arguments: [runId]) else {
@@ -170,10 +176,12 @@ public final class SQLiteStore: Store {
         }
         let sequence = (head["chain_length"] as Int64) + 1
         let previousHash: String = head["chain_head"]
-        let body = CanonicalJSON.encode(EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data), rule: .current)
+        let value = EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data)
+        let body = CanonicalJSON.encode(value, rule: .current)
         let hash = EventChain.hash(previousHash: previousHash, canonicalBody: body)
         try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [runId, sequence, kind, String(decoding: body, as: UTF8.self), previousHash, hash, ms(time)])
         try db.cachedStatement(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?").execute(arguments: [sequence, hash, runId])
+        chain?.appended(runId: runId, sequence: sequence, previousHash: previousHash, hash: hash, body: value)
         return sequence
     }
 }

@@ -83,24 +83,24 @@ public protocol Store: Sendable {
     func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary
 
     // MARK: Tool calls
-    /// Decides tool calls and records the decisions in one transaction (a group commit), in order:
-    /// for each request, reads the run's governance state (and the run tree's calls since
-    /// `recentSince`, when given) as the requests before it left them, calls its `decide`, and
-    /// stores the call it returns (with a pending approval for `needsApproval`, expiring at
-    /// `approvalExpiresAt`). `decide` runs inside the transaction, so it must be quick and pure; a
-    /// `nil` call records nothing. A request that fails (its run is missing, say) fails alone; an
-    /// error of the transaction itself is thrown. Returns what was written, so nothing needs to be
-    /// read back.
-    nonisolated(nonsending) func decideToolCalls<Verdict: Sendable>(
-        _ requests: [DecisionRequest<Verdict>]
-    ) async throws -> [Result<RecordedDecision<Verdict>, any Error>]
+    /// Records tool calls' decisions and outcomes in one transaction (a group commit), in order.
+    ///
+    /// A ``ToolCallWrite/decision(_:)`` reads the run's governance state (and the run tree's calls
+    /// since `recentSince`, the matching approval and grant, when asked) as the writes before it
+    /// left them, calls its `decide`, and stores the call it returns (with a pending approval for
+    /// `needsApproval`, expiring at `approvalExpiresAt`); `decide` runs inside the transaction, so
+    /// it must be quick and pure, and a `nil` call records nothing. A
+    /// ``ToolCallWrite/completion(_:)`` stores how a call ended and appends its `tool.completed`
+    /// event; a call completes once (a later outcome changes nothing). A write that fails (its run
+    /// or call is missing, say) fails alone; an error of the transaction itself is thrown. Returns
+    /// one result per write, in order, so nothing needs to be read back.
+    nonisolated(nonsending) func writeToolCalls<Verdict: Sendable>(
+        _ writes: [ToolCallWrite<Verdict>]
+    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>]
     /// Stores a decided tool call (and, for `needsApproval`, its pending approval) before anything is forwarded.
     nonisolated(nonsending) func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?)
     /// Marks a stored tool call as forwarded upstream.
     nonisolated(nonsending) func markToolCallForwarded(id: String) async throws
-    /// Stores how tool calls ended, in one transaction; a call that is not found fails alone. A call
-    /// completes once: a later outcome for a call already completed changes nothing.
-    nonisolated(nonsending) func completeToolCalls(_ completions: [ToolCallCompletion]) async throws -> [Result<Void, any Error>]
     func toolCall(id: String) async throws -> ToolCallRecord?
     /// A run's tool calls, oldest first.
     func toolCalls(runId: String) async throws -> [ToolCallRecord]
@@ -188,6 +188,16 @@ public protocol Store: Sendable {
     /// any of its runs already exists.
     func importProvenance(_ records: ProvenanceRecords) async throws
 
+    // MARK: Consoles
+    /// Records (or refreshes) that an approvals console serves this store at `url`
+    /// (`http://127.0.0.1:8787`), so that gateways can link their pending notices to it.
+    func registerConsole(url: String, owner: GatewayOwner) async throws
+    /// Forgets a console (it is shutting down).
+    func unregisterConsole(url: String) async throws
+    /// The URL of the console that refreshed its record last, if it did so at or after
+    /// `heartbeatSince` (an older record is of a console that stopped without saying so).
+    func consoleURL(heartbeatSince: Date) async throws -> String?
+
     // MARK: Recovery after a crash
     /// Records `owner` as the gateway process serving the run (a new run, or one resumed with `--run-id`).
     func claimRun(id: String, owner: GatewayOwner) async throws
@@ -251,27 +261,11 @@ public enum RunEnd {
 /// A store whose writes on a call's path can run on the caller's thread without suspending (the
 /// gateway then makes them without leaving its thread). SQLiteStore is one.
 public protocol SynchronousToolCallStore: Store {
-    /// ``Store/decideToolCalls(_:)``, on the calling thread.
-    func decideToolCallsNow<Verdict: Sendable>(_ requests: [DecisionRequest<Verdict>]) throws -> [Result<RecordedDecision<Verdict>, any Error>]
+    /// ``Store/writeToolCalls(_:)``, on the calling thread.
+    func writeToolCallsNow<Verdict: Sendable>(_ writes: [ToolCallWrite<Verdict>]) throws -> [Result<ToolCallWritten<Verdict>, any Error>]
 }
 
-extension Store {
-    /// Decides one tool call and records it in one transaction (see ``decideToolCalls(_:)``).
-    nonisolated(nonsending) public func decideToolCall<Verdict: Sendable>(
-        runId: String, recentSince: Date?, approvalExpiresAt: Date?,
-        decide: @escaping @Sendable (DecisionInputs) throws -> (call: NewToolCall?, verdict: Verdict)
-    ) async throws -> RecordedDecision<Verdict> {
-        let request = DecisionRequest(runId: runId, recentSince: recentSince, approvalExpiresAt: approvalExpiresAt, decide: decide)
-        return try await decideToolCalls([request])[0].get()
-    }
-
-    /// Stores how a tool call ended.
-    nonisolated(nonsending) public func completeToolCall(id: String, outcome: ToolCallOutcome) async throws {
-        try await completeToolCalls([ToolCallCompletion(id: id, outcome: outcome)])[0].get()
-    }
-}
-
-/// One call for ``Store/decideToolCalls(_:)``: whose run, what to read, and the decision to make.
+/// One decision for ``Store/writeToolCalls(_:)``: whose run, what to read, and the decision to make.
 public struct DecisionRequest<Verdict: Sendable>: Sendable {
     public var runId: String
     /// When given, the run tree's calls since then are read for the decision (rate limits).

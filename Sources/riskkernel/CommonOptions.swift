@@ -51,7 +51,7 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store (bringing its schema up to date); PostgreSQL is connected at once, so an
     /// unreachable server is a clear error here.
     ///
-    /// Only a command that writes something of its own (`gateway`, `migrate`, `policy apply`,
+    /// Only a command that writes something of its own (`gateway`, `console`, `migrate`, `policy apply`,
     /// `provenance import`) passes `creating: true`; for every other command a SQLite file that
     /// does not exist is an error naming the path, and nothing is created.
     func openStore(maxCheckpointsPerRun: Int = 1000, creating: Bool = false) async throws -> any Store & MigrationStatusReporting {
@@ -130,24 +130,6 @@ enum Output {
     /// Prints to stderr.
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
-}
-
-/// Indented JSON with sorted keys, for people and scripts alike; numbers as they were written
-/// (stored arguments, results and payloads print exactly as the agent or server sent them).
-enum PrettyJSON {
-    static func string(_ value: JSONValue, indent: String = "") -> String {
-        let inner = indent + "  "
-        switch value {
-        case .array(let elements) where !elements.isEmpty:
-            return "[\n" + elements.map { inner + string($0, indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
-        case .object(let members) where !members.isEmpty:
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            return "{\n" + keys.map { inner + CanonicalJSON.string(.string($0)) + ": " + string(members[$0]!, indent: inner) }
-                .joined(separator: ",\n") + "\n\(indent)}"
-        default:
-            return CanonicalJSON.string(value, numbers: .asWritten)
-        }
     }
 }
 

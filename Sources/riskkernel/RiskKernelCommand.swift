@@ -7,14 +7,14 @@ struct RiskKernelCommand: AsyncParsableCommand {
         abstract: "A governance gateway for AI agents: policies, approvals, budgets and a durable ledger for MCP tool calls.",
         discussion: """
             Wrap an MCP server:   riskkernel gateway --policy dev -- uvx mcp-server-git
-            Decide held calls:    riskkernel approvals watch
+            Decide held calls:    riskkernel console (a web page), or riskkernel approvals watch
             See the whole job:    riskkernel demo
             """,
         version: RiskKernelVersion.current,
         subcommands: [
             GatewayCommand.self, PolicyCommand.self, ApprovalsCommand.self, RunsCommand.self, UsageCommand.self,
             AuditCommand.self, CheckpointsCommand.self, AttributionCommand.self, PricesCommand.self, MigrateCommand.self,
-            LLMProxyCommand.self, DemoCommand.self, DemoServerCommand.self,
+            LLMProxyCommand.self, ConsoleCommand.self, DemoCommand.self, DemoServerCommand.self,
             ProvenanceCommand.self, KeysCommand.self, ToolsCommand.self,
             WrapCommand.self, UnwrapCommand.self, DoctorCommand.self,
         ])

@@ -100,30 +100,13 @@ struct RunsCommand: AsyncParsableCommand {
         @Argument(help: "The run's id.") var id: String
 
         func run() async throws {
-            let store = try await storeOptions.openStore()
-            guard let run = try await store.run(id: id) else { throw CLIError("no run with id \(id)") }
-            let steps = try await store.steps(runId: id)
-            let ledger = try await store.ledger(runId: id)
-            let calls = try await store.toolCalls(runId: id)
-            let children = try await store.childRuns(of: id)
-            let approvals = Dictionary(
-                try await store.listApprovals(status: nil, runId: id).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let modelSpend = ledger.filter { $0.kind == "model" }.reduce(Money.zero) { $0 + $1.dollars }
-            let toolSpend = ledger.filter { $0.kind == "tool" }.reduce(Money.zero) { $0 + $1.dollars }
-            if output.json {
-                var document = run.json.objectValue ?? [:]
-                document["spend"] = ["models": modelSpend.json, "tools": toolSpend.json]
-                document["steps"] = .array(steps.map(\.json))
-                document["ledger"] = .array(ledger.map(\.json))
-                document["toolCalls"] = .array(calls.map { call in
-                    guard let withheld = Self.withheldReason(call), case .object(var members) = call.json else { return call.json }
-                    members["resultWithheld"] = .string(withheld)
-                    return .object(members)
-                })
-                document["children"] = .array(children.map { .string($0.id) })
-                document["approvals"] = .array(approvals.values.sorted { $0.createdAt < $1.createdAt }.map(\.json))
-                return Output.printJSON(.object(document))
+            guard let detail = try await RunDetail.load(from: try await storeOptions.openStore(), runId: id) else {
+                throw CLIError("no run with id \(id)")
             }
+            if output.json { return Output.printJSON(detail.json) }
+            let (run, ledger, calls, children) = (detail.run, detail.ledger, detail.toolCalls, detail.children)
+            let (modelSpend, toolSpend) = (detail.modelSpend, detail.toolSpend)
+            let approvals = Dictionary(detail.approvals.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             print("run \(run.id)\(run.name.map { " (\(Formatting.terminalSafe($0)))" } ?? "")")
             print("  status:   \(run.status.rawValue)\(run.haltReason.map { ": \($0)" } ?? "")")
             print("  policy:   \(run.policyRef ?? "-")")
@@ -171,7 +154,7 @@ struct RunsCommand: AsyncParsableCommand {
                         Formatting.terminalSafe(call.tool), call.sideEffect, call.decision + (call.rule.map { " (\(Formatting.terminalSafe($0)))" } ?? ""),
                         Self.approvalSummary(call.approvalId.flatMap { approvals[$0] }),
                         call.status.rawValue, call.durationMs.map { String(format: "%.1f", $0) } ?? "-",
-                        Formatting.truncate(Formatting.terminalSafe(call.reason ?? Self.withheldReason(call) ?? "-"), 60), Formatting.time(call.createdAt))
+                        Formatting.truncate(Formatting.terminalSafe(call.reason ?? RunDetail.withheldReason(call) ?? "-"), 60), Formatting.time(call.createdAt))
                 }
                 print(table.render())
             }
@@ -186,25 +169,6 @@ extension RunsCommand.Show {
         let who = approval.decidedBy.map { " by \(Formatting.terminalSafe($0))" } ?? ""
         let wait = approval.decidedAt.map { String(format: " after %.1fs wait", $0.timeIntervalSince(approval.createdAt)) } ?? ""
         return "\(approval.status.rawValue)\(who)\(wait)"
-    }
-}
-
-extension RunsCommand.Show {
-    /// The gateway's notice that replaces a result withheld under `spec.secrets.results: block`
-    /// (GatewaySession.withoutSecrets); the stored result of such a call is that notice.
-    static let withheldNotice = "RiskKernel withheld the result of tool "
-
-    /// Why the call's result was withheld (`result withheld: it contained a secret (github-token)`):
-    /// the outcome's recorded reason, or, in ledgers written before the gateway recorded one, read
-    /// from the stored notice; `nil` for any other call.
-    static func withheldReason(_ call: ToolCallRecord) -> String? {
-        if let reason = call.reason { return reason.hasPrefix("result withheld: ") ? reason : nil }
-        guard call.isError, let blocks = call.result?["content"]?.arrayValue else { return nil }
-        for block in blocks {
-            guard let text = block["text"]?.stringValue, text.hasPrefix(withheldNotice), let colon = text.range(of: "\": ") else { continue }
-            return "result withheld: " + text[colon.upperBound...]
-        }
-        return nil
     }
 }
 

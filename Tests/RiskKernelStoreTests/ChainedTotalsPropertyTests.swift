@@ -1,0 +1,122 @@
+import Foundation
+import RiskKernelCore
+@testable import RiskKernelStore
+import SeededRandom
+import Testing
+
+/// What a store remembers of each run's chain (advanced by its own writes, followed by reading
+/// others') never lets a decision differ from one made by a store that has just read every chain
+/// from its start: random writes by two stores of one database (model calls, tool decisions in
+/// groups, outcomes, tool spend, halts), each followed by the same decision on every store; then
+/// an edited total, which every store refuses to decide on.
+@Suite("Store conformance: remembered chain heads agree with a fresh read")
+struct ChainedTotalsPropertyTests {
+    typealias Tamperable = RecordCoverageConformanceTests.Tamperable
+
+    enum Step: CaseIterable {
+        case modelCall, decisions, completion, toolSpend, halt
+    }
+
+    @Test("random writes by two stores, each followed by one decision on three", arguments: StoreBackend.allCases)
+    func decisionsAgree(backend: StoreBackend) async throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        let target = try Tamperable.make(backend)
+        let writers = [target.store, try target.reopen()]
+        let root = try await writers[0].createRun(NewRun(name: "root", budget: Budget(tokens: 50_000)))
+        let child = try await writers[1].createRun(NewRun(name: "child", parentRunId: root.id))
+        let grandchild = try await writers[0].createRun(NewRun(name: "grandchild", parentRunId: child.id))
+        let runs = [root.id, child.id, grandchild.id]
+        var decided: [String] = []
+        for step in 0..<(backend == .sqlite ? 60 : 25) {
+            let writer = random.pick(writers)
+            let runId = random.pick(runs)
+            let kind = random.pick(Step.allCases)
+            switch kind {
+            case .modelCall:
+                _ = try await writer.recordModelCall(runId: runId, modelCall(Int64(random.int(1...3000)), Int64(random.int(0...500)), micros: Int64(random.int(0...900))))
+            case .decisions:
+                // A group of decisions in one transaction; a failing one (an unknown run) rolls back alone.
+                var requests = (0..<random.int(1...3)).map { _ in Self.request(runId: random.pick(runs)) }
+                if random.chance(0.3) { requests.insert(Self.request(runId: "run_missing"), at: random.int(0...requests.count)) }
+                for result in try await writer.decideToolCalls(requests) {
+                    if case .success(let recorded) = result, let call = recorded.call { decided.append(call.id) }
+                }
+            case .completion:
+                guard let id = decided.popLast() else { continue }
+                try await writer.completeToolCall(id: id, outcome: ToolCallOutcome(status: .succeeded, isError: false, durationMs: 1))
+            case .toolSpend:
+                _ = try await writer.recordToolSpend(runId: runId, callId: "call_\(step)", tool: "search", dollars: Money(micros: Int64(random.int(1...5000))))
+            case .halt:
+                guard random.chance(0.3) else { continue }
+                _ = try await writer.setRunStatus(id: runId, status: .halted, reason: "stopped by a test")
+            }
+            let asked = random.pick(runs)
+            let fresh = try target.reopen()
+            let expected = try await BudgetTotalsConformanceTests.decide(fresh, runId: asked)
+            for (index, store) in writers.enumerated() {
+                let verdict = try await BudgetTotalsConformanceTests.decide(store, runId: asked)
+                #expect(verdict == expected, "seed \(seed), step \(step) (\(kind)): store \(index) decided \(verdict ?? "allow"), a fresh one \(expected ?? "allow")")
+                let state = try await store.governanceState(runId: asked)
+                let freshState = try await fresh.governanceState(runId: asked)
+                #expect(state.stopReason == freshState.stopReason, "seed \(seed), step \(step): governance state")
+            }
+        }
+        let edited = random.pick(runs)
+        let column = random.pick(["prompt_tokens", "completion_tokens", "dollars_micros", "tool_calls", "tree_prompt_tokens"])
+        try target.execute("UPDATE runs SET \(column) = \(column) + 1 WHERE id = '\(edited)'")
+        for store in writers + [try target.reopen()] {
+            await #expect("seed \(seed): \(column) of \(edited) edited") {
+                _ = try await BudgetTotalsConformanceTests.decide(store, runId: grandchild.id)
+            } throws: { error in
+                guard case .tampered = error as? StoreError else { return false }
+                return true
+            }
+        }
+    }
+
+    static func request(runId: String) -> DecisionRequest<String?> {
+        DecisionRequest(runId: runId, recentSince: nil, approvalExpiresAt: nil) { inputs in
+            let reason = inputs.state.stopReason
+            let decision: Decision = reason.map { .deny(rule: "budget", reason: $0) } ?? .allow
+            return (NewToolCall(runId: runId, requestId: UUID().uuidString, tool: "search", sideEffect: "read", arguments: [:], decision: decision), reason)
+        }
+    }
+}
+
+/// The remembered heads themselves, without a database.
+@Suite("ChainedTotals: heads advanced by the store's own writes")
+struct ChainedTotalsTests {
+    static func row(_ runId: String, length: Int64, head: String, usage: Usage = Usage()) -> StoredTotals {
+        StoredTotals(runId: runId, parentRunId: nil, usage: usage, treeUsage: usage, chainLength: length, chainHead: head, status: "running")
+    }
+
+    static func event(_ runId: String, sequence: Int64, after previous: String, data: JSONValue) -> (body: JSONValue, hash: String) {
+        let body = EventChain.body(runId: runId, sequence: sequence, kind: "model.recorded", at: Date(timeIntervalSince1970: 1), data: data)
+        return (body, EventChain.hash(previousHash: previous, body: body))
+    }
+
+    @Test("an own write is not read again; one rolled back makes the next check read the chain from its start")
+    func ownWritesAndRollbacks() throws {
+        let totals = ChainedTotals()
+        let spent: JSONValue = ["promptTokens": 10, "completionTokens": 2, "dollars": "0.000100"]
+        let first = Self.event("run_1", sequence: 1, after: EventChain.genesisHash, data: spent)
+        totals.appended(runId: "run_1", sequence: 1, previousHash: EventChain.genesisHash, hash: first.hash, body: first.body)
+        let usage = EventChain.spend(of: first.body)
+        #expect(usage.promptTokens == 10 && usage.modelCalls == 1)
+        let committed = Self.row("run_1", length: 1, head: first.hash, usage: usage)
+        #expect(totals.ranges(for: [committed]).isEmpty, "its own write is not read again")
+        #expect(try totals.check([committed], ranges: [], events: [:]).isEmpty)
+        // An edited total is refused on what the known head says.
+        let lowered = Self.row("run_1", length: 1, head: first.hash, usage: Usage())
+        #expect(throws: StoreError.self) { try totals.check([lowered], ranges: totals.ranges(for: [lowered]), events: [:]) }
+        // An append that does not follow the known head is left for the next check to read.
+        let elsewhere = Self.event("run_1", sequence: 3, after: first.hash, data: spent)
+        totals.appended(runId: "run_1", sequence: 3, previousHash: first.hash, hash: elsewhere.hash, body: elsewhere.body)
+        #expect(totals.ranges(for: [committed]).isEmpty)
+        // An append rolled back: the stored chain still ends at 1, so the chain is read from its start.
+        let rolledBack = Self.event("run_1", sequence: 2, after: first.hash, data: spent)
+        totals.appended(runId: "run_1", sequence: 2, previousHash: first.hash, hash: rolledBack.hash, body: rolledBack.body)
+        #expect(totals.ranges(for: [committed]) == [EventRange(runId: "run_1", after: 0, through: 1)])
+    }
+}
