@@ -27,7 +27,9 @@ extension ApprovalsCommand {
                 """)
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: "Who decides (default: $USER).") var by: String?
-        @Option(help: ArgumentHelp("How often to read the pending approvals, in seconds.", valueName: "seconds")) var interval: Double = 0.2
+        @Option(help: ArgumentHelp(
+            "How often the time left is redrawn, in seconds. The list itself is read again whenever the store changes.", valueName: "seconds"))
+        var interval: Double = 1
         @Flag(help: "Only print the pending approvals as they change; read no commands.") var noPrompt = false
 
         static let terminalKeys = "keys: ↑/↓ or 1-9 select · a approve · d deny (asks a reason) · q quit"
@@ -38,7 +40,9 @@ extension ApprovalsCommand {
         }
 
         func run() async throws {
-            let store = try await storeOptions.openStore()
+            guard let store = try await storeOptions.openStore() as? any Store & StoreChangeObserving else {
+                throw ValidationError("this store gives no change signal to watch")
+            }
             let decider = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
             let (events, continuation) = AsyncStream.makeStream(of: WatchEvent.self, bufferingPolicy: .unbounded)
             let terminal = noPrompt ? nil : RawTerminal.enter()
@@ -55,15 +59,21 @@ extension ApprovalsCommand {
                 flush()
             }
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { [interval] in
-                    while !Task.isCancelled {
+                // The list, read at once and after each change the store signals (a held call, a
+                // decision or an expiry written by any process), and a clock for the time left.
+                group.addTask {
+                    for await _ in store.changes() {
                         do {
                             let pending = try await store.listApprovals(status: .pending, runId: nil)
                             continuation.yield(.pending(pending, readAt: Date()))
                         } catch {
                             continuation.yield(.storeFailed("\(error)"))
                         }
-                        try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+                    }
+                }
+                group.addTask { [interval] in
+                    while (try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))) != nil {
+                        continuation.yield(.tick(Date()))
                     }
                 }
                 var loop = WatchLoop(screenOutput: screenOutput, source: storeOptions.resolvedPath)

@@ -11,6 +11,8 @@ import Darwin
 /// What reaches `approvals watch`'s loop: the store's pending approvals, or what a person typed.
 enum WatchEvent: Sendable {
     case pending([ApprovalRecord], readAt: Date)
+    /// The clock moved: time left changes, and approvals past their expiry leave the list.
+    case tick(Date)
     /// Keys pressed on a terminal in raw mode.
     case keys([WatchKey])
     /// One line of a script's input (line mode).

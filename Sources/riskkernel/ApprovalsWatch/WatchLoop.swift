@@ -28,6 +28,8 @@ struct WatchLoop {
         switch event {
         case .pending(let approvals, let readAt):
             screen.update(pending: approvals, now: readAt)
+        case .tick(let now):
+            screen.update(pending: screen.pending, now: now)
         case .storeFailed(let message):
             screen.status = "could not read the approvals: \(message)"
         case .inputEnded:
