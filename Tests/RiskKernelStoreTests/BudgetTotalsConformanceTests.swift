@@ -27,11 +27,16 @@ struct BudgetTotalsConformanceTests {
     /// Decides a call of `runId` as the gateway does: refused when a budget in force is used up
     /// or the run is halted; returns why it was refused, `nil` when it was let through.
     static func decide(_ store: any Store, runId: String) async throws -> String? {
-        try await store.decideToolCall(runId: runId, recentSince: nil, approvalExpiresAt: nil) { inputs in
+        try await store.decideToolCalls([request(runId: runId)])[0].get().verdict
+    }
+
+    /// The decision of one call of `runId`, as a gateway asks the store for it.
+    static func request(runId: String) -> DecisionRequest<String?> {
+        DecisionRequest(runId: runId, recentSince: nil, approvalExpiresAt: nil) { inputs in
             let reason = inputs.state.stopReason
             let decision: Decision = reason.map { .deny(rule: "budget", reason: $0) } ?? .allow
             return (NewToolCall(runId: runId, requestId: UUID().uuidString, tool: "search", sideEffect: "read", arguments: [:], decision: decision), reason)
-        }.verdict
+        }
     }
 
     struct Case: Sendable, CustomTestStringConvertible {

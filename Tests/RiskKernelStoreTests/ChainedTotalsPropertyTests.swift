@@ -37,8 +37,8 @@ struct ChainedTotalsPropertyTests {
                 _ = try await writer.recordModelCall(runId: runId, modelCall(Int64(random.int(1...3000)), Int64(random.int(0...500)), micros: Int64(random.int(0...900))))
             case .decisions:
                 // A group of decisions in one transaction; a failing one (an unknown run) rolls back alone.
-                var requests = (0..<random.int(1...3)).map { _ in Self.request(runId: random.pick(runs)) }
-                if random.chance(0.3) { requests.insert(Self.request(runId: "run_missing"), at: random.int(0...requests.count)) }
+                var requests = (0..<random.int(1...3)).map { _ in BudgetTotalsConformanceTests.request(runId: random.pick(runs)) }
+                if random.chance(0.3) { requests.insert(BudgetTotalsConformanceTests.request(runId: "run_missing"), at: random.int(0...requests.count)) }
                 for result in try await writer.decideToolCalls(requests) {
                     if case .success(let recorded) = result, let call = recorded.call { decided.append(call.id) }
                 }
@@ -72,14 +72,6 @@ struct ChainedTotalsPropertyTests {
                 guard case .tampered = error as? StoreError else { return false }
                 return true
             }
-        }
-    }
-
-    static func request(runId: String) -> DecisionRequest<String?> {
-        DecisionRequest(runId: runId, recentSince: nil, approvalExpiresAt: nil) { inputs in
-            let reason = inputs.state.stopReason
-            let decision: Decision = reason.map { .deny(rule: "budget", reason: $0) } ?? .allow
-            return (NewToolCall(runId: runId, requestId: UUID().uuidString, tool: "search", sideEffect: "read", arguments: [:], decision: decision), reason)
         }
     }
 }
