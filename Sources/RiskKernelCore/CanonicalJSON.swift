@@ -130,12 +130,12 @@ public enum CanonicalJSON {
             output.reserveCapacity(output.count + bytes.count + 1)
             // Runs of bytes that need no escape are copied whole.
             var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+            var index = JSONStringBytes.firstSpecial(in: bytes, from: 0)
+            while index < bytes.count {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                writeEscape(byte, into: &output)
+                writeEscape(bytes[index], into: &output)
                 runStart = index + 1
+                index = JSONStringBytes.firstSpecial(in: bytes, from: runStart)
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }

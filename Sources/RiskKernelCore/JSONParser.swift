@@ -139,7 +139,8 @@ public struct JSONParser {
             index += 1
             let start = index
             // Fast path: no escapes.
-            while index < bytes.count {
+            index = JSONStringBytes.firstSpecial(in: bytes, from: index)
+            if index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
@@ -149,9 +150,7 @@ public struct JSONParser {
                     }
                     return text
                 }
-                if byte == UInt8(ascii: "\\") { break }
-                if byte < 0x20 { throw error("control character in string") }
-                index += 1
+                if byte != UInt8(ascii: "\\") { throw error("control character in string") }
             }
             var buffer = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
             while index < bytes.count {
