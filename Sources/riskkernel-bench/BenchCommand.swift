@@ -77,6 +77,8 @@ struct RunCommand: AsyncParsableCommand {
 /// What was measured, for the summary.
 struct Results {
     var latency: [String: [Int: Samples]] = [:]
+    /// CPU seconds the process the client talks to used per sequential call (warm-up included).
+    var cpuPerCall: [String: [Int: Double]] = [:]
     var throughput: [String: [Int: Throughput]] = [:]
     var peakKiB: [String: Int] = [:]
     var spawn: [String: Samples] = [:]
@@ -235,9 +237,11 @@ struct Suite {
             if figures.contains(.latency) {
                 for size in sizes {
                     let count = sequentialCount(size)
-                    let samples = try ProxyBench.sequential(
-                        child, target: target, size: size, warmup: max(5, min(200, count / 10)), count: count, nextId: &nextId)
+                    let warmup = max(5, min(200, count / 10))
+                    let cpuBefore = child.cpuSeconds()
+                    let samples = try ProxyBench.sequential(child, target: target, size: size, warmup: warmup, count: count, nextId: &nextId)
                     results.latency[target.name, default: [:]][size] = samples
+                    results.cpuPerCall[target.name, default: [:]][size] = (child.cpuSeconds() - cpuBefore) / Double(warmup + count)
                     note("\(target.name) \(fmtSize(size)): median \(fmtMicros(samples.median)), p99 \(fmtMicros(samples.p99))")
                 }
             }
@@ -261,7 +265,8 @@ struct Suite {
 
     func printLatency() {
         say("## Sequential tools/call round trip (1 in flight)")
-        var table = Table("size", "target", "median", "p99", "added median", "added p99", "calls/s", "n")
+        say("(CPU/call: user and system time of the process the client talks to, the upstream's own excluded for a proxy)")
+        var table = Table("size", "target", "median", "p99", "added median", "added p99", "calls/s", "CPU/call", "n")
         for size in sizes {
             let direct = results.latency["direct"]?[size]
             for (name, bySize) in results.latency.sorted(by: { order($0.key) < order($1.key) }) {
@@ -270,7 +275,7 @@ struct Suite {
                 table.add(
                     fmtSize(size), name, fmtMicros(samples.median), fmtMicros(samples.p99),
                     name == "direct" ? "" : added.map { fmtMicros($0.0) } ?? "-", name == "direct" ? "" : added.map { fmtMicros($0.1) } ?? "-",
-                    fmtRate(1e6 / samples.mean), "\(samples.count)")
+                    fmtRate(1e6 / samples.mean), results.cpuPerCall[name]?[size].map { fmtMicros($0 * 1e6) } ?? "-", "\(samples.count)")
             }
         }
         say(table.render() + "\n")
