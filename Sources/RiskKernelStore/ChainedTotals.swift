@@ -27,10 +27,14 @@ struct EventRange: Sendable, Hashable {
 /// usage its usage plus its children's tree usage, and its status the one its last `run.status`
 /// event set (`running` before any).
 ///
-/// What each run's chain adds up to is kept per chain head, so a decision reads and hashes only
-/// the events appended since the last one (a whole chain once per process). A head that no longer
-/// leads to the stored one (a write rolled back after it was read, a chain rewritten) is dropped
-/// and the chain read again from its start. A check that fails throws
+/// What each run's chain adds up to is remembered for its last ``window`` heads (``KnownChain``),
+/// so a check reads and hashes only the events appended since the last one (a whole chain once per
+/// process), and none that the store appended itself (``appended(runId:sequence:previousHash:hash:body:)``).
+/// A row is compared with the head at its own chain length, never with a later one: a check that
+/// read its rows before an append of this process (another connection's, or a reader's snapshot
+/// beside the writer) still finds the head its rows go with. A remembered head that the stored one
+/// contradicts (a write rolled back after it was learned, a chain rewritten) drops the run's
+/// window, and the chain is read again from its start. A check that fails throws
 /// ``StoreError/tampered(runId:detail:)``: nothing is decided on totals the chain does not give.
 ///
 /// The stores run it inside the decision's transaction, with the tree's rows read (and, on
@@ -46,64 +50,96 @@ final class ChainedTotals: @unchecked Sendable {
         static let genesis = Head(sequence: 0, hash: EventChain.genesisHash, usage: Usage(), status: RunStatus.running.rawValue)
     }
 
+    /// The last heads of one run's chain, consecutive, oldest first.
+    struct KnownChain: Sendable {
+        private(set) var heads: [Head]
+
+        init(_ heads: [Head] = [.genesis]) { self.heads = heads }
+
+        var last: Head { heads[heads.count - 1] }
+
+        /// The remembered head after event `sequence`, if it is in the window.
+        func head(at sequence: Int64) -> Head? {
+            let index = Int(sequence - heads[0].sequence)
+            return heads.indices.contains(index) ? heads[index] : nil
+        }
+
+        /// Adds `head`, which follows the head at `head.sequence - 1` (dropping any remembered
+        /// after that one: an append rolled back); `false` when that head is not remembered or
+        /// `previousHash` is not its hash.
+        mutating func add(_ head: Head, previousHash: String) -> Bool {
+            guard let previous = self.head(at: head.sequence - 1), previous.hash == previousHash else { return false }
+            heads.removeSubrange(Int(head.sequence - heads[0].sequence)...)
+            heads.append(head)
+            if heads.count > ChainedTotals.window { heads.removeFirst(heads.count - ChainedTotals.window) }
+            return true
+        }
+    }
+
+    /// How many heads are remembered per run: more than the appends one process makes to one run
+    /// while a check of it runs (a group commit writes up to 64 at once).
+    static let window = 256
+
     private let lock = NSLock()
-    private var heads: [String: Head] = [:]
+    private var chains: [String: KnownChain] = [:]
 
     init() {}
 
-    private func head(of runId: String) -> Head {
-        lock.withLock { heads[runId] } ?? .genesis
-    }
-
-    private func keep(_ head: Head, for runId: String) {
-        lock.withLock { heads[runId] = head }
+    private func chain(of runId: String) -> KnownChain {
+        lock.withLock { chains[runId] } ?? KnownChain()
     }
 
     private func forget(_ runId: String) {
-        lock.withLock { heads[runId] = nil }
+        lock.withLock { chains[runId] = nil }
     }
 
-    /// Moves a run's known head over an event this process appends (inside a transaction), so the
-    /// next decision reads and hashes nothing it wrote itself. An event that does not follow the
-    /// known head is left for the next check to read. A write rolled back after this leaves a known
-    /// head that the stored one does not match, which the next check drops (``ranges(for:)``).
+    /// Moves a run's known heads over an event this process appends (inside a transaction), so
+    /// the next check reads and hashes nothing it wrote itself. An event that does not follow a
+    /// remembered head is left for the next check to read.
     func appended(runId: String, sequence: Int64, previousHash: String, hash: String, body: JSONValue) {
         lock.withLock {
-            var head = heads[runId] ?? .genesis
-            guard head.sequence + 1 == sequence, head.hash == previousHash else { return }
+            var chain = chains[runId] ?? KnownChain()
+            guard var head = chain.head(at: sequence - 1) else { return }
             head.sequence = sequence
             head.hash = hash
             head.usage = head.usage + EventChain.spend(of: body)
             if body["kind"]?.stringValue == "run.status", let status = body["data"]?["status"]?.stringValue { head.status = status }
-            heads[runId] = head
+            if chain.add(head, previousHash: previousHash) { chains[runId] = chain }
         }
     }
 
-    /// The events to read for `rows`: those after each run's known head; the whole chain of a run
-    /// whose known head is past, or differs from, the stored one.
+    /// The events to read for `rows`: those after each run's last known head; the whole chain of a
+    /// run whose head at its row's length differs from the stored one, or is before the window.
     func ranges(for rows: [StoredTotals]) -> [EventRange] {
         rows.compactMap { row in
-            var known = head(of: row.runId)
-            if known.sequence > row.chainLength || (known.sequence == row.chainLength && known.hash != row.chainHead) {
+            let chain = chain(of: row.runId)
+            if let head = chain.head(at: row.chainLength) {
+                if head.hash == row.chainHead { return nil }
                 forget(row.runId)
-                known = .genesis
+                return EventRange(runId: row.runId, after: 0, through: row.chainLength)
             }
-            guard known.sequence < row.chainLength else { return nil }
-            return EventRange(runId: row.runId, after: known.sequence, through: row.chainLength)
+            let after = chain.last.sequence < row.chainLength ? chain.last.sequence : 0
+            return EventRange(runId: row.runId, after: after, through: row.chainLength)
         }
     }
 
-    /// Adds the events read for `ranges` to the runs' known heads and checks `rows` against them.
-    /// Returns the ranges to read again from the chain's start (a known head the events do not
-    /// follow); throws ``StoreError/tampered(runId:detail:)`` for a chain that is broken from its
-    /// start, or totals it does not give.
+    /// Follows the events read for `ranges` from the runs' known heads and checks `rows` against
+    /// the heads at their lengths. Returns the ranges to read again from the chain's start (a
+    /// known head the events do not follow, or one no longer remembered); throws
+    /// ``StoreError/tampered(runId:detail:)`` for a chain that is broken from its start, or totals
+    /// it does not give.
     func check(_ rows: [StoredTotals], ranges: [EventRange], events: [String: [EventRecord]]) throws -> [EventRange] {
         var again: [EventRange] = []
+        var heads: [String: Head] = [:]
         let anchors = Dictionary(rows.map { ($0.runId, $0.chainHead) }, uniquingKeysWith: { first, _ in first })
         for range in ranges {
-            var head = range.after == 0 ? Head.genesis : self.head(of: range.runId)
-            var broken = Self.advance(&head, runId: range.runId, over: events[range.runId] ?? [], through: range.through)
-            if broken == nil, head.hash != anchors[range.runId] {
+            guard let start = range.after == 0 ? Head.genesis : chain(of: range.runId).head(at: range.after) else {
+                again.append(EventRange(runId: range.runId, after: 0, through: range.through))
+                continue
+            }
+            var followed = [start]
+            var broken = Self.advance(&followed, runId: range.runId, over: events[range.runId] ?? [], through: range.through)
+            if broken == nil, followed[followed.count - 1].hash != anchors[range.runId] {
                 broken = "the hash of its last event is not the head its row anchors"
             }
             if let broken {
@@ -114,12 +150,20 @@ final class ChainedTotals: @unchecked Sendable {
                 }
                 throw StoreError.tampered(runId: range.runId, detail: broken)
             }
-            keep(head, for: range.runId)
+            heads[range.runId] = followed[followed.count - 1]
+            learn(followed, for: range.runId)
+        }
+        for row in rows where heads[row.runId] == nil {
+            guard let head = chain(of: row.runId).head(at: row.chainLength), head.hash == row.chainHead else {
+                again.append(EventRange(runId: row.runId, after: 0, through: row.chainLength))
+                continue
+            }
+            heads[row.runId] = head
         }
         guard again.isEmpty else { return again }
         var children: [String: Usage] = [:]
         for row in rows {
-            let chained = head(of: row.runId)
+            let chained = heads[row.runId] ?? .genesis
             if chained.status != row.status {
                 throw StoreError.tampered(runId: row.runId, detail: "its status is \(row.status), and its last run.status event says \(chained.status)")
             }
@@ -137,9 +181,25 @@ final class ChainedTotals: @unchecked Sendable {
         return []
     }
 
-    /// Follows `events` from `head` through sequence `last`, hashing each as `audit verify` does;
-    /// returns why they do not link (and leaves `head` where they stopped), or `nil`.
-    static func advance(_ head: inout Head, runId: String, over events: [EventRecord], through last: Int64) -> String? {
+    /// Remembers the heads a check followed (`followed`, consecutive from a known head or genesis).
+    /// Heads this process appended meanwhile are kept when they continue them; a remembered head
+    /// they contradict drops the rest.
+    private func learn(_ followed: [Head], for runId: String) {
+        lock.withLock {
+            var chain = chains[runId] ?? KnownChain()
+            for (previous, head) in zip(followed, followed.dropFirst()) {
+                if let known = chain.head(at: head.sequence), known.hash == head.hash { continue }
+                if !chain.add(head, previousHash: previous.hash) { chain = KnownChain([previous, head]) }
+            }
+            chains[runId] = chain
+        }
+    }
+
+    /// Follows `events` from the last of `heads` through sequence `last`, hashing each as `audit
+    /// verify` does and appending each head (the last ``window`` or more are kept); returns why
+    /// they do not link, or `nil`.
+    static func advance(_ heads: inout [Head], runId: String, over events: [EventRecord], through last: Int64) -> String? {
+        var head = heads[heads.count - 1]
         for event in events {
             guard event.sequence == head.sequence + 1, event.previousHash == head.hash else {
                 return "its chain does not continue at event \(head.sequence + 1)"
@@ -151,6 +211,9 @@ final class ChainedTotals: @unchecked Sendable {
             head.hash = event.hash
             head.usage = head.usage + EventChain.spend(of: event.body)
             if event.body["kind"]?.stringValue == "run.status", let status = event.body["data"]?["status"]?.stringValue { head.status = status }
+            heads.append(head)
+            // Only the last window is remembered: a chain read from its start is not kept whole.
+            if heads.count >= 2 * window { heads.removeFirst(heads.count - window) }
         }
         return head.sequence == last ? nil : "its chain ends at event \(head.sequence), and its row says \(last)"
     }

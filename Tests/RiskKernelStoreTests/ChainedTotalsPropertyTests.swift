@@ -88,7 +88,7 @@ struct ChainedTotalsTests {
         return (body, EventChain.hash(previousHash: previous, body: body))
     }
 
-    @Test("an own write is not read again; one rolled back makes the next check read the chain from its start")
+    @Test("an own write is not read again; one rolled back is replaced; a contradicted head makes the chain be read from its start")
     func ownWritesAndRollbacks() throws {
         let totals = ChainedTotals()
         let spent: JSONValue = ["promptTokens": 10, "completionTokens": 2, "dollars": "0.000100"]
@@ -106,9 +106,48 @@ struct ChainedTotalsTests {
         let elsewhere = Self.event("run_1", sequence: 3, after: first.hash, data: spent)
         totals.appended(runId: "run_1", sequence: 3, previousHash: first.hash, hash: elsewhere.hash, body: elsewhere.body)
         #expect(totals.ranges(for: [committed]).isEmpty)
-        // An append rolled back: the stored chain still ends at 1, so the chain is read from its start.
+        // An append rolled back: the row still ends at 1, and the head there is still remembered.
         let rolledBack = Self.event("run_1", sequence: 2, after: first.hash, data: spent)
         totals.appended(runId: "run_1", sequence: 2, previousHash: first.hash, hash: rolledBack.hash, body: rolledBack.body)
-        #expect(totals.ranges(for: [committed]) == [EventRange(runId: "run_1", after: 0, through: 1)])
+        #expect(totals.ranges(for: [committed]).isEmpty)
+        #expect(try totals.check([committed], ranges: [], events: [:]).isEmpty)
+        // The append that committed at 2 takes the rolled-back one's place.
+        let kept = Self.event("run_1", sequence: 2, after: first.hash, data: ["promptTokens": 5, "dollars": "0"])
+        totals.appended(runId: "run_1", sequence: 2, previousHash: first.hash, hash: kept.hash, body: kept.body)
+        let second = Self.row("run_1", length: 2, head: kept.hash, usage: usage + EventChain.spend(of: kept.body))
+        #expect(totals.ranges(for: [second]).isEmpty)
+        #expect(try totals.check([second], ranges: [], events: [:]).isEmpty)
+        // A stored head that is not the one remembered at its length: the chain is read from its start.
+        let rewritten = Self.row("run_1", length: 2, head: rolledBack.hash, usage: usage + usage)
+        #expect(totals.ranges(for: [rewritten]) == [EventRange(runId: "run_1", after: 0, through: 2)])
+    }
+}
+
+/// Checks that run while the same store appends to the same run (the LLM proxy reads a session's
+/// state for each request while others of the session are recorded) compare each row with the
+/// chain's head at that row's own length, never with a head the appends moved on.
+@Suite("Store conformance: chain checks beside concurrent appends")
+struct ChainedTotalsConcurrencyTests {
+    @Test("governance state and decisions read while model calls are recorded are never taken for tampering", arguments: StoreBackend.allCases)
+    func readersBesideWriters(backend: StoreBackend) async throws {
+        let store = try RecordCoverageConformanceTests.Tamperable.make(backend).store
+        let parent = try await store.createRun(NewRun(name: "session", budget: Budget(tokens: 100_000_000)))
+        let run = try await store.createRun(NewRun(name: "gateway", parentRunId: parent.id))
+        _ = try await store.governanceState(runId: run.id)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for _ in 0..<25 { _ = try await store.recordModelCall(runId: writer.isMultiple(of: 2) ? run.id : parent.id, modelCall(10, 1)) }
+                }
+            }
+            for _ in 0..<2 {
+                group.addTask { for _ in 0..<60 { _ = try await store.governanceState(runId: run.id) } }
+            }
+            group.addTask { for _ in 0..<30 { _ = try await BudgetTotalsConformanceTests.decide(store, runId: run.id) } }
+            try await group.waitForAll()
+        }
+        let state = try await store.governanceState(runId: run.id)
+        #expect(state.stopReason == nil)
+        #expect(try await store.run(id: parent.id)?.treeUsage.modelCalls == 200)
     }
 }
