@@ -28,15 +28,16 @@ extension ApprovalsCommand {
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: "Who decides (default: $USER).") var by: String?
         @Option(help: ArgumentHelp(
-            "How often the time left is redrawn, in seconds. The list itself is read again whenever the store changes.", valueName: "seconds"))
-        var interval: Double = 1
+            "How often the time left is redrawn, in seconds (default: 1). The list itself is read again whenever the store changes.",
+            valueName: "seconds"))
+        var interval: Double?
         @Flag(help: "Only print the pending approvals as they change; read no commands.") var noPrompt = false
 
         static let terminalKeys = "keys: ↑/↓ or 1-9 select · a approve · d deny (asks a reason) · q quit"
         static let lineKeys = "commands, one a line: a approve the selected (>) · d REASON deny it · N select number N · j/k next/previous · q quit"
 
         func validate() throws {
-            guard interval > 0 else { throw ValidationError("--interval must be positive") }
+            guard (interval ?? 1) > 0 else { throw ValidationError("--interval must be positive") }
         }
 
         func run() async throws {
@@ -71,8 +72,9 @@ extension ApprovalsCommand {
                         }
                     }
                 }
-                group.addTask { [interval] in
-                    while (try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))) != nil {
+                let tick = Duration.milliseconds(Int64((interval ?? 1) * 1000))
+                group.addTask {
+                    while (try? await Task.sleep(for: tick)) != nil {
                         continuation.yield(.tick(Date()))
                     }
                 }
