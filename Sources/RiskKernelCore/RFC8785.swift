@@ -27,7 +27,11 @@ public enum RFC8785 {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let integer) where integer.magnitude <= exactIntegerLimit:
+            output.append(contentsOf: String(integer).utf8)
         case .integer(let integer): output.append(contentsOf: number(Double(integer)).utf8)
+        case .double(let value) where value.rounded(.towardZero) == value && value.magnitude <= Double(exactIntegerLimit):
+            output.append(contentsOf: String(Int64(value)).utf8)
         case .double(let value): output.append(contentsOf: number(value).utf8)
         case .number(let text): output.append(contentsOf: number(Double(text) ?? .nan).utf8)
         case .string(let text): CanonicalJSON.writeString(text, into: &output)
@@ -50,6 +54,11 @@ public enum RFC8785 {
             output.append(UInt8(ascii: "}"))
         }
     }
+
+    /// 2^53: every integer of at most this magnitude is a double exactly, and below 10^21
+    /// `Number.prototype.toString` writes an integral double as its plain decimal digits, so such an
+    /// integer is written as itself, with no shortest-digits search (`-0` as `0`).
+    static let exactIntegerLimit: UInt64 = 1 << 53
 
     /// `value` as ECMAScript's `Number.prototype.toString` writes it (radix 10), `null` when it is
     /// not finite.

@@ -80,17 +80,59 @@ final class ChainedTotals: @unchecked Sendable {
     /// while a check of it runs (a group commit writes up to 64 at once).
     static let window = 256
 
+    /// How many runs' heads are remembered by default: at most about 40 KB each (``window`` heads),
+    /// so about 20 MB at most, for an LLM proxy serving that many sessions at once.
+    public static let defaultRunCapacity = 512
+
     private let lock = NSLock()
     private var chains: [String: KnownChain] = [:]
+    /// When each remembered run was last used, by a counter that each use advances.
+    private var lastUsed: [String: UInt64] = [:]
+    private var uses: UInt64 = 0
+    /// How many runs are remembered; past it, those used least recently are forgotten, and their
+    /// next check reads their chains again from the start.
+    let runCapacity: Int
 
-    init() {}
+    init(runCapacity: Int = ChainedTotals.defaultRunCapacity) {
+        self.runCapacity = max(1, runCapacity)
+    }
+
+    /// How many runs' heads are remembered now.
+    var rememberedRuns: Int { lock.withLock { chains.count } }
 
     private func chain(of runId: String) -> KnownChain {
-        lock.withLock { chains[runId] } ?? KnownChain()
+        lock.withLock {
+            guard let chain = chains[runId] else { return nil }
+            touch(runId)
+            return chain
+        } ?? KnownChain()
     }
 
     private func forget(_ runId: String) {
-        lock.withLock { chains[runId] = nil }
+        lock.withLock {
+            chains[runId] = nil
+            lastUsed[runId] = nil
+        }
+    }
+
+    /// Stores `chain` for `runId` as its most recent use, then forgets the runs used least
+    /// recently beyond ``runCapacity`` (an eighth of it at once, so that forgetting is rare).
+    /// Called with the lock held.
+    private func remember(_ chain: KnownChain, for runId: String) {
+        chains[runId] = chain
+        touch(runId)
+        guard chains.count > runCapacity else { return }
+        let excess = chains.count - runCapacity + runCapacity / 8
+        for (oldest, _) in lastUsed.sorted(by: { $0.value < $1.value }).prefix(excess) where oldest != runId {
+            chains[oldest] = nil
+            lastUsed[oldest] = nil
+        }
+    }
+
+    /// Called with the lock held.
+    private func touch(_ runId: String) {
+        uses += 1
+        lastUsed[runId] = uses
     }
 
     /// Moves a run's known heads over an event this process appends (inside a transaction), so
@@ -104,7 +146,7 @@ final class ChainedTotals: @unchecked Sendable {
             head.hash = hash
             head.usage = head.usage + EventChain.spend(of: body)
             if body["kind"]?.stringValue == "run.status", let status = body["data"]?["status"]?.stringValue { head.status = status }
-            if chain.add(head, previousHash: previousHash) { chains[runId] = chain }
+            if chain.add(head, previousHash: previousHash) { remember(chain, for: runId) }
         }
     }
 
@@ -127,10 +169,11 @@ final class ChainedTotals: @unchecked Sendable {
     /// the heads at their lengths. Returns the ranges to read again from the chain's start (a
     /// known head the events do not follow, or one no longer remembered); throws
     /// ``StoreError/tampered(runId:detail:)`` for a chain that is broken from its start, or totals
-    /// it does not give.
-    func check(_ rows: [StoredTotals], ranges: [EventRange], events: [String: [EventRecord]]) throws -> [EventRange] {
+    /// it does not give. `heads` holds the heads a check's earlier passes followed, and gains
+    /// this pass's: each pass reads only what is still missing, so a check ends even while
+    /// another one makes this process forget runs (see ``runCapacity``).
+    func check(_ rows: [StoredTotals], ranges: [EventRange], events: [String: [EventRecord]], heads: inout [String: Head]) throws -> [EventRange] {
         var again: [EventRange] = []
-        var heads: [String: Head] = [:]
         let anchors = Dictionary(rows.map { ($0.runId, $0.chainHead) }, uniquingKeysWith: { first, _ in first })
         for range in ranges {
             guard let start = range.after == 0 ? Head.genesis : chain(of: range.runId).head(at: range.after) else {
@@ -191,7 +234,7 @@ final class ChainedTotals: @unchecked Sendable {
                 if let known = chain.head(at: head.sequence), known.hash == head.hash { continue }
                 if !chain.add(head, previousHash: previous.hash) { chain = KnownChain([previous, head]) }
             }
-            chains[runId] = chain
+            remember(chain, for: runId)
         }
     }
 

@@ -16,6 +16,7 @@ extension PostgresStore {
                 status: try row["status"])
         }
         var ranges = totals.ranges(for: rows)
+        var heads: [String: ChainedTotals.Head] = [:]
         repeat {
             var events: [String: [EventRecord]] = [:]
             for range in ranges {
@@ -25,7 +26,7 @@ extension PostgresStore {
                 bindings.append(range.through)
                 events[range.runId] = try await connection.rows(PostgresQuery(unsafeSQL: RunTreeSQL.eventRange, binds: bindings)).map(eventRecord)
             }
-            ranges = try totals.check(rows, ranges: ranges, events: events)
+            ranges = try totals.check(rows, ranges: ranges, events: events, heads: &heads)
         } while !ranges.isEmpty
     }
 }

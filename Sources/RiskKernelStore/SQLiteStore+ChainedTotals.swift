@@ -11,6 +11,7 @@ extension SQLiteStore {
                 chainHead: row[17], status: row[18])
         }
         var ranges = totals.ranges(for: rows)
+        var heads: [String: ChainedTotals.Head] = [:]
         repeat {
             var events: [String: [EventRecord]] = [:]
             for range in ranges {
@@ -18,7 +19,7 @@ extension SQLiteStore {
                     db.cachedStatement(sql: RunTreeSQL.eventRange), arguments: [range.runId, range.after, range.through]
                 ).map(eventRecord)
             }
-            ranges = try totals.check(rows, ranges: ranges, events: events)
+            ranges = try totals.check(rows, ranges: ranges, events: events, heads: &heads)
         } while !ranges.isEmpty
     }
 }

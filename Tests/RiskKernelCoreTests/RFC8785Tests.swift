@@ -67,6 +67,27 @@ struct RFC8785Tests {
         #expect(jcs(.number("1.10")) == "1.1")
     }
 
+    /// Integers up to 2^53 (and integral doubles) are written as their digits without the
+    /// shortest-digits search: the same text as the independent writer gives their double, at
+    /// every magnitude, on both sides of 2^53, for both signs.
+    @Test func integersMatchTheIndependentWriterAroundTheExactLimit() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        let limit: Int64 = 1 << 53
+        var integers: [Int64] = [0, 1, -1, limit - 1, limit, limit + 1, -limit, -limit - 1, Int64.max, Int64.min]
+        for _ in 0..<20000 {
+            let magnitude = Int64.random(in: 0...(1 << Int64(random.int(1...62))), using: &random)
+            integers.append(random.chance(0.5) ? magnitude : -magnitude)
+        }
+        for integer in integers {
+            #expect(jcs(.integer(integer)) == ReferenceJCS.number(Double(integer)), "seed \(seed): \(integer)")
+            let double = Double(integer)
+            #expect(jcs(.double(double)) == ReferenceJCS.number(double), "seed \(seed): \(double)")
+        }
+        #expect(jcs(.double(-0.0)) == "0")
+        #expect(jcs(.double(0.5)) == "0.5")
+    }
+
     // MARK: Property: equal to an independent RFC 8785 writer on random JSON
 
     @Test func randomValuesMatchAnIndependentWriter() throws {

@@ -91,6 +91,7 @@ struct ChainedTotalsTests {
     @Test("an own write is not read again; one rolled back is replaced; a contradicted head makes the chain be read from its start")
     func ownWritesAndRollbacks() throws {
         let totals = ChainedTotals()
+        var heads: [String: ChainedTotals.Head] = [:]
         let spent: JSONValue = ["promptTokens": 10, "completionTokens": 2, "dollars": "0.000100"]
         let first = Self.event("run_1", sequence: 1, after: EventChain.genesisHash, data: spent)
         totals.appended(runId: "run_1", sequence: 1, previousHash: EventChain.genesisHash, hash: first.hash, body: first.body)
@@ -98,10 +99,13 @@ struct ChainedTotalsTests {
         #expect(usage.promptTokens == 10 && usage.modelCalls == 1)
         let committed = Self.row("run_1", length: 1, head: first.hash, usage: usage)
         #expect(totals.ranges(for: [committed]).isEmpty, "its own write is not read again")
-        #expect(try totals.check([committed], ranges: [], events: [:]).isEmpty)
+        #expect(try totals.check([committed], ranges: [], events: [:], heads: &heads).isEmpty)
         // An edited total is refused on what the known head says.
         let lowered = Self.row("run_1", length: 1, head: first.hash, usage: Usage())
-        #expect(throws: StoreError.self) { try totals.check([lowered], ranges: totals.ranges(for: [lowered]), events: [:]) }
+        #expect(throws: StoreError.self) {
+            var fresh: [String: ChainedTotals.Head] = [:]
+            _ = try totals.check([lowered], ranges: totals.ranges(for: [lowered]), events: [:], heads: &fresh)
+        }
         // An append that does not follow the known head is left for the next check to read.
         let elsewhere = Self.event("run_1", sequence: 3, after: first.hash, data: spent)
         totals.appended(runId: "run_1", sequence: 3, previousHash: first.hash, hash: elsewhere.hash, body: elsewhere.body)
@@ -110,16 +114,72 @@ struct ChainedTotalsTests {
         let rolledBack = Self.event("run_1", sequence: 2, after: first.hash, data: spent)
         totals.appended(runId: "run_1", sequence: 2, previousHash: first.hash, hash: rolledBack.hash, body: rolledBack.body)
         #expect(totals.ranges(for: [committed]).isEmpty)
-        #expect(try totals.check([committed], ranges: [], events: [:]).isEmpty)
+        heads = [:]
+        #expect(try totals.check([committed], ranges: [], events: [:], heads: &heads).isEmpty)
         // The append that committed at 2 takes the rolled-back one's place.
         let kept = Self.event("run_1", sequence: 2, after: first.hash, data: ["promptTokens": 5, "dollars": "0"])
         totals.appended(runId: "run_1", sequence: 2, previousHash: first.hash, hash: kept.hash, body: kept.body)
         let second = Self.row("run_1", length: 2, head: kept.hash, usage: usage + EventChain.spend(of: kept.body))
         #expect(totals.ranges(for: [second]).isEmpty)
-        #expect(try totals.check([second], ranges: [], events: [:]).isEmpty)
+        heads = [:]
+        #expect(try totals.check([second], ranges: [], events: [:], heads: &heads).isEmpty)
         // A stored head that is not the one remembered at its length: the chain is read from its start.
         let rewritten = Self.row("run_1", length: 2, head: rolledBack.hash, usage: usage + usage)
         #expect(totals.ranges(for: [rewritten]) == [EventRange(runId: "run_1", after: 0, through: 2)])
+    }
+
+    /// Many runs, few remembered: random appends of this process and of another (only readable),
+    /// each followed by a check of a random group of runs, read as the stores do (pass after pass
+    /// until nothing is left to read). The runs remembered never exceed the capacity, a check of
+    /// true totals always passes within three passes, and an edited total is always refused.
+    @Test("past its run capacity the store forgets the runs used least recently, and checks still agree")
+    func runCapacity() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        let capacity = 4
+        let totals = ChainedTotals(runCapacity: capacity)
+        let runIds = (1...12).map { "run_\($0)" }
+        var stored: [String: [EventRecord]] = Dictionary(uniqueKeysWithValues: runIds.map { ($0, []) })
+        func row(_ runId: String) -> StoredTotals {
+            let events = stored[runId] ?? []
+            let usage = events.reduce(Usage()) { $0 + EventChain.spend(of: $1.body) }
+            return Self.row(runId, length: Int64(events.count), head: events.last?.hash ?? EventChain.genesisHash, usage: usage)
+        }
+        func check(_ rows: [StoredTotals]) throws -> Int {
+            var ranges = totals.ranges(for: rows)
+            var heads: [String: ChainedTotals.Head] = [:]
+            var passes = 0
+            repeat {
+                passes += 1
+                var events: [String: [EventRecord]] = [:]
+                for range in ranges {
+                    events[range.runId] = stored[range.runId]?.filter { $0.sequence > range.after && $0.sequence <= range.through }
+                }
+                ranges = try totals.check(rows, ranges: ranges, events: events, heads: &heads)
+            } while !ranges.isEmpty && passes < 10
+            return passes
+        }
+        for step in 0..<400 {
+            let runId = random.pick(runIds)
+            let previous = stored[runId]?.last?.hash ?? EventChain.genesisHash
+            let sequence = Int64(stored[runId]?.count ?? 0) + 1
+            let made = Self.event(runId, sequence: sequence, after: previous, data: ["promptTokens": .integer(Int64(random.int(1...50))), "dollars": "0.000001"])
+            stored[runId, default: []].append(EventRecord(
+                runId: runId, sequence: sequence, kind: "model.recorded", body: made.body, previousHash: previous, hash: made.hash, createdAt: Date()))
+            if random.chance(0.5) {
+                totals.appended(runId: runId, sequence: sequence, previousHash: previous, hash: made.hash, body: made.body)
+            }
+            let group = (0..<random.int(1...3)).map { _ in random.pick(runIds) }
+            let passes = try check(group.map(row))
+            #expect(passes <= 3, "seed \(seed), step \(step): \(passes) passes")
+            #expect(totals.rememberedRuns <= capacity, "seed \(seed), step \(step): \(totals.rememberedRuns) runs remembered")
+        }
+        for runId in runIds where !(stored[runId] ?? []).isEmpty {
+            var edited = row(runId)
+            edited.usage.promptTokens += 1
+            edited.treeUsage = edited.usage
+            #expect(throws: StoreError.self, "seed \(seed): \(runId)") { _ = try check([edited]) }
+        }
     }
 }
 
