@@ -82,7 +82,7 @@ final class ChainedTotals: @unchecked Sendable {
 
     /// How many runs' heads are remembered by default: at most about 40 KB each (``window`` heads),
     /// so about 20 MB at most, for an LLM proxy serving that many sessions at once.
-    public static let defaultRunCapacity = 512
+    static let defaultRunCapacity = 512
 
     private let lock = NSLock()
     private var chains: [String: KnownChain] = [:]
@@ -109,10 +109,13 @@ final class ChainedTotals: @unchecked Sendable {
     }
 
     private func forget(_ runId: String) {
-        lock.withLock {
-            chains[runId] = nil
-            lastUsed[runId] = nil
-        }
+        lock.withLock { drop(runId) }
+    }
+
+    /// Called with the lock held.
+    private func drop(_ runId: String) {
+        chains[runId] = nil
+        lastUsed[runId] = nil
     }
 
     /// Stores `chain` for `runId` as its most recent use, then forgets the runs used least
@@ -123,10 +126,7 @@ final class ChainedTotals: @unchecked Sendable {
         touch(runId)
         guard chains.count > runCapacity else { return }
         let excess = chains.count - runCapacity + runCapacity / 8
-        for (oldest, _) in lastUsed.sorted(by: { $0.value < $1.value }).prefix(excess) where oldest != runId {
-            chains[oldest] = nil
-            lastUsed[oldest] = nil
-        }
+        for (oldest, _) in lastUsed.sorted(by: { $0.value < $1.value }).prefix(excess) where oldest != runId { drop(oldest) }
     }
 
     /// Called with the lock held.

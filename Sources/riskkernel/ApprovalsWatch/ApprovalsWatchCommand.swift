@@ -31,13 +31,15 @@ extension ApprovalsCommand {
             "How often the time left is redrawn, in seconds (default: 1). The list itself is read again whenever the store changes.",
             valueName: "seconds"))
         var interval: Double?
+        /// ``interval``, or its default of 1 s.
+        var redrawInterval: Double { interval ?? 1 }
         @Flag(help: "Only print the pending approvals as they change; read no commands.") var noPrompt = false
 
         static let terminalKeys = "keys: ↑/↓ or 1-9 select · a approve · d deny (asks a reason) · q quit"
         static let lineKeys = "commands, one a line: a approve the selected (>) · d REASON deny it · N select number N · j/k next/previous · q quit"
 
         func validate() throws {
-            guard (interval ?? 1) > 0 else { throw ValidationError("--interval must be positive") }
+            guard redrawInterval > 0 else { throw ValidationError("--interval must be positive") }
         }
 
         func run() async throws {
@@ -72,7 +74,7 @@ extension ApprovalsCommand {
                         }
                     }
                 }
-                let tick = Duration.milliseconds(Int64((interval ?? 1) * 1000))
+                let tick = Duration.milliseconds(Int64(redrawInterval * 1000))
                 group.addTask {
                     while (try? await Task.sleep(for: tick)) != nil {
                         continuation.yield(.tick(Date()))
