@@ -56,8 +56,11 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
         UnownedSerialExecutor(ordinary: self)
     }
 
+    /// Whether the calling thread is the executor's.
+    public var isCurrent: Bool { pthread_equal(pthread_self(), threadIdentifier) != 0 }
+
     public func checkIsolated() {
-        precondition(pthread_equal(pthread_self(), threadIdentifier) != 0, "not on the executor's thread")
+        precondition(isCurrent, "not on the executor's thread")
     }
 
     private func runJobs() {

@@ -1,54 +1,32 @@
 import RiskKernelStore
 
 extension GatewaySession {
-    /// Adds a decision or an outcome to the session's group commit (``GroupCommit``) and arranges
-    /// its write: a decision's at once (after the work queued on this thread), an outcome's with the
-    /// next decision or after ``GroupCommit/outcomeDelay``. `then` runs on this thread once the
-    /// write is committed, with its own result.
-    func queueWrite(_ write: ToolCallWrite<GovernedCall>, key: String, then: @escaping GroupCommit<GovernedCall>.Then) {
-        switch toolCallCommits.add(write, key: key, then: then) {
-        case .none:
-            break
-        case .writeSoon:
-            afterQueuedWork { $0.writeToolCalls($0.toolCallCommits.take()) }
-        case .writeAfterDelay:
-            spawn { session in
-                try? await Task.sleep(for: GroupCommit<GovernedCall>.outcomeDelay)
-                session.writeToolCalls(session.toolCallCommits.takeAfterDelay())
-            }
-        }
-    }
+    /// How long an outcome waits for a decision to share its transaction with. A client that
+    /// makes calls one after another sends the next within this time, so a call costs one commit;
+    /// an agent that thinks between calls has its outcomes written this long after the response.
+    static var outcomeDelay: Duration { .milliseconds(5) }
 
-    /// Writes a group in one transaction, then continues each entry with its own result, or every
-    /// one with the error of the transaction. A group with a decision is written on this thread
-    /// when the store can (SQLite): its call waits for it anyway. A group of outcomes alone is
-    /// written from a task, so the session's thread goes on reading while the store commits it.
-    private func writeToolCalls(_ taken: [GroupCommit<GovernedCall>.Entry]) {
-        var group = taken
-        // A call cancelled while it waited for its decision is not recorded.
-        for (index, entry) in group.enumerated().reversed() where calls[entry.key]?.machine.state == .deciding(cancelRequested: true) {
-            if case .decision = entry.write {
-                group.remove(at: index)
-                entry.then(self, .failure(CancellationError()))
+    /// Adds a decision or an outcome to the store's group commit (``Store/submit(_:start:then:)``).
+    /// A decision must be durable before its call is forwarded, so its group begins on this thread
+    /// once the work queued here has run (the rest of a burst of lines joins it), and this thread
+    /// makes the transaction when the store can (SQLite), with no hand-off and back. An outcome is
+    /// off the call's path (its response was passed on): it joins the next decision's group, or,
+    /// when none begins within ``outcomeDelay``, one of its own. `then` runs on this thread once
+    /// the write's transaction ended, with its result.
+    func queueWrite(_ write: LedgerWrite<GovernedCall>, then: @escaping @Sendable (isolated GatewaySession, Result<LedgerWritten<GovernedCall>, any Error>) -> Void) {
+        let start: GroupStart
+        if case .decision = write {
+            start = .scheduled { [executor] job in executor.submit(job) }
+        } else {
+            start = .within(Self.outcomeDelay)
+        }
+        store.submit([write], start: start) { [self] results in
+            let result = results.first ?? .failure(StoreError.unavailable("the store returned no result for a write"))
+            if executor.isCurrent {
+                assumeIsolated { then($0, result) }
+            } else {
+                afterQueuedWork { then($0, result) }
             }
         }
-        guard !group.isEmpty else { return }
-        let writes = group.map(\.write)
-        let decides = writes.contains { if case .decision = $0 { true } else { false } }
-        if decides, let store = store as? any SynchronousToolCallStore {
-            deliver(Result { try store.writeToolCallsNow(writes) }, to: group)
-            return
-        }
-        spawn { [store, group] session in
-            do {
-                session.deliver(.success(try await store.writeToolCalls(writes)), to: group)
-            } catch {
-                session.deliver(.failure(error), to: group)
-            }
-        }
-    }
-
-    private func deliver(_ outcome: Result<[Result<ToolCallWritten<GovernedCall>, any Error>], any Error>, to group: [GroupCommit<GovernedCall>.Entry]) {
-        for (entry, result) in zip(group, resultsPerItem(outcome, count: group.count)) { entry.then(self, result) }
     }
 }

@@ -210,7 +210,7 @@ extension GatewaySession {
             approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: matchKey,
             grantQuery: matchKey == nil ? nil : rule.grantQuery
         ) { rule.decide($0) }
-        queueWrite(.decision(request), key: call.key) { session, result in
+        queueWrite(.decision(request)) { session, result in
             let outcome = session.decisionOutcome(call, result.flatMap { written in Result { try written.decision() } })
             session.step(call.key) { $0.decided(outcome) }
         }

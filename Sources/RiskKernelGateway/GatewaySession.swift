@@ -98,8 +98,6 @@ public actor GatewaySession {
     var toolCallTraces: [String: any ToolCallTrace] = [:]
     /// The thread this actor runs on.
     let executor = DedicatedThreadExecutor(name: "riskkernel-gateway")
-    /// Decisions and outcomes waiting for their group's transaction.
-    let toolCallCommits = GroupCommit<GovernedCall>()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -393,10 +391,10 @@ public actor GatewaySession {
     /// Runs `work` on the global concurrent executor.
     @concurrent static func offThread<Value: Sendable>(_ work: @Sendable () -> Value) async -> Value { work() }
 
-    /// Adds a call's outcome to the next group commit (see ``GroupCommit``); ends the side work
-    /// begun for it once written.
+    /// Adds a call's outcome to the store's group commit (see ``queueWrite(_:then:)``); ends the
+    /// side work begun for it once written.
     private func queueOutcome(_ completion: ToolCallCompletion, key: String, tool: String) {
-        queueWrite(.completion(completion), key: key) { session, result in
+        queueWrite(.completion(completion)) { session, result in
             if case .failure(let error) = result { session.logger.error("could not record the outcome of tool \(tool) (call \(completion.id)): \(error)") }
             session.traceToolCallEnded(key: key)
             session.endSideWork()

@@ -3,18 +3,17 @@ import PostgresNIO
 import RiskKernelCore
 
 extension PostgresStore {
-    nonisolated(nonsending) public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
+    /// Records a model call inside the caller's transaction.
+    static func recordModelCall(_ connection: PostgresConnection, runId: String, _ call: NewModelCall, chain totals: ChainedTotals) async throws -> SpendResult {
         try SpendLimits.check(call)
-        let (now, totals) = (Timestamps.now(), chainedTotals)
-        return try await write { connection in
-            // Lock the run and its ancestors (root first) before reading any usage: spend and
-            // budget check are then one step for every connection spending in this run tree.
-            let ancestry = try await Self.lockAncestry(connection, runId: runId)
-            guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            let (entry, plan, haltReason) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
-            try await Self.execute(connection, plan, at: now, chain: totals)
-            return SpendResult(entry: entry, run: try await Self.fetchRun(connection, id: runId)!, haltReason: haltReason)
-        }
+        let now = Timestamps.now()
+        // Lock the run and its ancestors (root first) before reading any usage: spend and
+        // budget check are then one step for every connection spending in this run tree.
+        let ancestry = try await lockAncestry(connection, runId: runId)
+        guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
+        let (entry, plan, haltReason) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
+        try await execute(connection, plan, at: now, chain: totals)
+        return SpendResult(entry: entry, run: try await fetchRun(connection, id: runId)!, haltReason: haltReason)
     }
 
     public func ledger(runId: String) async throws -> [LedgerEntry] {

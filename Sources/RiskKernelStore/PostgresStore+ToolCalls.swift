@@ -3,17 +3,55 @@ import PostgresNIO
 import RiskKernelCore
 
 extension PostgresStore {
-    nonisolated(nonsending) public func writeToolCalls<Verdict: Sendable>(
-        _ writes: [ToolCallWrite<Verdict>]
-    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
+    public func submit<Verdict: Sendable>(
+        _ writes: [LedgerWrite<Verdict>], start: GroupStart, then: @escaping @Sendable ([Result<LedgerWritten<Verdict>, any Error>]) -> Void
+    ) {
+        guard !writes.isEmpty else { return then([]) }
         let totals = chainedTotals
-        return try await writeEach(writes) { connection, write in
-            switch write {
-            case .decision(let request): return .decision(try await Self.decide(connection, request, totals))
-            case .completion(let completion):
-                try await Self.complete(connection, completion, chain: totals)
-                return .completion
+        let entry = Entry(count: writes.count, make: { connection, savepoints in
+            let results = try await Self.writeItems(connection, writes, savepoints: savepoints) { connection, write in
+                try await Self.write(connection, write, totals)
             }
+            return { then(results) }
+        }, fail: { error in then(Array(repeating: .failure(error), count: writes.count)) })
+        groupCommit.add(entry, start: start) { [self] entries, _, written in
+            // Every group is written from a task: a PostgreSQL write never blocks a thread.
+            Task {
+                await writeGroup(entries)
+                written()
+            }
+        }
+    }
+
+    /// One caller's writes in the group commit.
+    typealias Entry = GroupEntry<@Sendable (PostgresConnection, _ savepoints: Bool) async throws -> GroupReport>
+
+    /// Writes a group in one transaction (retried whole on a conflict with another transaction,
+    /// as a lone write is) and tells each entry.
+    private func writeGroup(_ entries: [Entry]) async {
+        let savepoints = Entry.needsSavepoints(entries)
+        do {
+            var reports: [GroupReport] = []
+            try await write { connection in
+                reports = []
+                for entry in entries { reports.append(try await entry.make(connection, savepoints)) }
+            }
+            for report in reports { report() }
+        } catch {
+            for entry in entries { entry.fail(error) }
+        }
+    }
+
+    /// Makes one write: a decision (judged on totals checked against the chains, `totals`), an
+    /// outcome or a model call.
+    static func write<Verdict: Sendable>(_ connection: PostgresConnection, _ write: LedgerWrite<Verdict>, _ totals: ChainedTotals) async throws -> LedgerWritten<Verdict> {
+        switch write {
+        case .decision(let request): return .decision(try await decide(connection, request, totals))
+        case .completion(let completion):
+            try await complete(connection, completion, chain: totals)
+            return .completion
+        case .modelCall(let runId, let call):
+            return .modelCall(try await recordModelCall(connection, runId: runId, call, chain: totals))
         }
     }
 
@@ -38,38 +76,29 @@ extension PostgresStore {
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
     }
 
-    /// Writes each item in one transaction, each in a savepoint of its own, so that one failing
-    /// item fails alone (a single item needs no savepoint: its error ends the transaction).
-    func writeEach<Item, Written>(
-        _ items: [Item], _ body: @escaping (PostgresConnection, Item) async throws -> Written
+    /// Writes the items inside the caller's transaction, as ``SQLiteStore/writeItems(_:_:savepoints:_:)``
+    /// does: with `savepoints`, one failing item fails alone; a conflict with another transaction
+    /// is thrown, so that the whole group is retried, as a lone write would be.
+    static func writeItems<Item, Written>(
+        _ connection: PostgresConnection, _ items: [Item], savepoints: Bool, _ body: (PostgresConnection, Item) async throws -> Written
     ) async throws -> [Result<Written, any Error>] {
-        guard items.count > 1 else {
+        var results: [Result<Written, any Error>] = []
+        for item in items {
+            guard savepoints else {
+                results.append(.success(try await body(connection, item)))
+                continue
+            }
+            try await connection.rows("SAVEPOINT item")
             do {
-                return [.success(try await write { connection in try await body(connection, items[0]) })]
+                results.append(.success(try await body(connection, item)))
             } catch {
-                return [.failure(error)]
+                if PostgresErrors.isRetryable(error) { throw error }
+                try await connection.rows("ROLLBACK TO SAVEPOINT item")
+                results.append(.failure(error))
             }
+            try await connection.rows("RELEASE SAVEPOINT item")
         }
-        return try await write { connection in
-            var results: [Result<Written, any Error>] = []
-            for item in items {
-                try await connection.rows("SAVEPOINT item")
-                let written: Written
-                do {
-                    written = try await body(connection, item)
-                } catch {
-                    // A conflict with another transaction retries the whole group, as a lone write would.
-                    if PostgresErrors.isRetryable(error) { throw error }
-                    try await connection.rows("ROLLBACK TO SAVEPOINT item")
-                    try await connection.rows("RELEASE SAVEPOINT item")
-                    results.append(.failure(error))
-                    continue
-                }
-                try await connection.rows("RELEASE SAVEPOINT item")
-                results.append(.success(written))
-            }
-            return results
-        }
+        return results
     }
 
     nonisolated(nonsending) public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {

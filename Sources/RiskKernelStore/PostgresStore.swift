@@ -19,6 +19,9 @@ public final class PostgresStore: Store, MigrationStatusReporting {
     let signals = PostgresApprovalSignals()
     /// What each run's chain adds up to, for budget decisions (``ChainedTotals``).
     let chainedTotals = ChainedTotals()
+    /// The one queue of ledger writes (decisions, outcomes, model calls): writes that wait together
+    /// share a transaction.
+    let groupCommit = GroupCommit<Entry>()
     private let readiness = PostgresReadiness()
 
     /// A store for `configuration`; nothing is connected until first use (which also brings the

@@ -2,19 +2,7 @@ import Foundation
 import GRDB
 import RiskKernelCore
 
-/// A model call to record, as queued for a group commit.
-struct ModelCallWrite: Sendable {
-    let runId: String
-    let call: NewModelCall
-    let time: Date
-}
-
 extension SQLiteStore {
-    nonisolated(nonsending) public func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult {
-        try SpendLimits.check(call)
-        return try await modelCallWrites.write(ModelCallWrite(runId: runId, call: call, time: Timestamps.now()))
-    }
-
     static func recordModelCall(_ db: Database, runId: String, _ call: NewModelCall, at now: Date, chain: ChainedTotals) throws -> SpendResult {
         let ancestry = try Self.ancestry(db, runId: runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }

@@ -2,25 +2,32 @@ import Foundation
 import GRDB
 import RiskKernelCore
 
-extension SQLiteStore: SynchronousToolCallStore {
-    nonisolated(nonsending) public func writeToolCalls<Verdict: Sendable>(
-        _ writes: [ToolCallWrite<Verdict>]
-    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
+extension SQLiteStore {
+    public func submit<Verdict: Sendable>(
+        _ writes: [LedgerWrite<Verdict>], start: GroupStart, then: @escaping @Sendable ([Result<LedgerWritten<Verdict>, any Error>]) -> Void
+    ) {
+        guard !writes.isEmpty else { return then([]) }
         let totals = chainedTotals
-        return try await writeEach(writes) { db, write in try Self.write(db, write, totals) }
+        let entry = Entry(count: writes.count, make: { db, savepoints in
+            let results = try Self.writeItems(db, writes, savepoints: savepoints) { db, write in try Self.write(db, write, totals) }
+            return { then(results) }
+        }, fail: { error in then(Array(repeating: .failure(error), count: writes.count)) })
+        groupCommit.add(entry, start: start) { [pool] entries, onCallingThread, written in
+            Self.writeGroup(pool, entries, onCallingThread: onCallingThread, written: written)
+        }
     }
 
-    public func writeToolCallsNow<Verdict: Sendable>(_ writes: [ToolCallWrite<Verdict>]) throws -> [Result<ToolCallWritten<Verdict>, any Error>] {
-        try writeEachNow(writes) { db, write in try Self.write(db, write, chainedTotals) }
-    }
-
-    /// Writes a decision (judged on totals checked against the chains, `totals`) or an outcome.
-    static func write<Verdict: Sendable>(_ db: Database, _ write: ToolCallWrite<Verdict>, _ totals: ChainedTotals) throws -> ToolCallWritten<Verdict> {
+    /// Makes one write: a decision (judged on totals checked against the chains, `totals`), an
+    /// outcome or a model call.
+    static func write<Verdict: Sendable>(_ db: Database, _ write: LedgerWrite<Verdict>, _ totals: ChainedTotals) throws -> LedgerWritten<Verdict> {
         switch write {
         case .decision(let request): return .decision(try decide(db, request, totals))
         case .completion(let completion):
             try complete(db, completion, at: Timestamps.now(), chain: totals)
             return .completion
+        case .modelCall(let runId, let call):
+            try SpendLimits.check(call)
+            return .modelCall(try recordModelCall(db, runId: runId, call, at: Timestamps.now(), chain: totals))
         }
     }
 

@@ -17,8 +17,9 @@ public final class SQLiteStore: Store {
     public let decisionPollInterval: Duration
     /// The most checkpoints one run may hold.
     public let maxCheckpointsPerRun: Int
-    /// Model calls recorded by many tasks at once share a transaction.
-    let modelCallWrites: GroupedWrites<ModelCallWrite, SpendResult>
+    /// The one queue of ledger writes (decisions, outcomes, model calls): writes that wait together
+    /// share a transaction.
+    let groupCommit = GroupCommit<Entry>()
     /// What each run's chain adds up to, for budget decisions (``ChainedTotals``).
     let chainedTotals = ChainedTotals()
 
@@ -67,12 +68,6 @@ public final class SQLiteStore: Store {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
         self.pool = pool
-        let totals = chainedTotals
-        modelCallWrites = GroupedWrites { writes, done in
-            Self.writeGroup(pool, writes, done: done) { db, write in
-                try Self.recordModelCall(db, runId: write.runId, write.call, at: write.time, chain: totals)
-            }
-        }
     }
 
     /// Schema migrations applied to the file, and those this binary knows.
@@ -89,44 +84,35 @@ public final class SQLiteStore: Store {
 
     // MARK: Shared helpers
 
-    /// Writes each item in one transaction (a group commit), on the calling thread, with no hand-off
-    /// to another thread and back: for the gateway, whose own thread may wait. See ``writeItems(_:_:_:)``.
-    func writeEachNow<Item, Written>(_ items: [Item], _ body: (Database, Item) throws -> Written) throws -> [Result<Written, any Error>] {
-        do {
-            return try pool.write { db in try Self.writeItems(db, items, body) }
-        } catch where items.count == 1 {
-            return [.failure(error)]
+    /// One caller's writes in the group commit.
+    typealias Entry = GroupEntry<@Sendable (Database, _ savepoints: Bool) throws -> GroupReport>
+
+    /// Writes a group in one transaction, on the calling thread (which waits for the commit) when
+    /// `onCallingThread`, else on GRDB's writer thread, so that a wait for another process's lock
+    /// never holds a thread of the shared pool. Tells each entry, then calls `written`.
+    static func writeGroup(_ pool: DatabasePool, _ entries: [Entry], onCallingThread: Bool, written: @escaping @Sendable () -> Void) {
+        let savepoints = Entry.needsSavepoints(entries)
+        let body: @Sendable (Database) throws -> [GroupReport] = { db in try entries.map { try $0.make(db, savepoints) } }
+        let finish: @Sendable (Result<[GroupReport], any Error>) -> Void = { result in
+            switch result {
+            case .success(let reports): for report in reports { report() }
+            case .failure(let error): for entry in entries { entry.fail(error) }
+            }
+            written()
+        }
+        if onCallingThread {
+            finish(Result { try pool.write(body) })
+        } else {
+            pool.asyncWrite(body) { _, result in finish(result) }
         }
     }
 
-    /// ``writeEachNow(_:_:)`` on GRDB's writer thread, so that a wait for another process's lock
-    /// never holds a thread of the shared pool; like every async GRDB write, it refuses to start in a
-    /// cancelled task.
-    func writeEach<Item: Sendable, Written: Sendable>(
-        _ items: [Item], _ body: @escaping @Sendable (Database, Item) throws -> Written
-    ) async throws -> [Result<Written, any Error>] {
-        do {
-            return try await pool.write { db in try Self.writeItems(db, items, body) }
-        } catch where items.count == 1 {
-            return [.failure(error)]
-        }
-    }
-
-    /// ``writeEach(_:_:)`` that calls back on GRDB's writer thread when the transaction is over,
-    /// for ``GroupedWrites``; a cancelled task cannot fail the writes of the others in its group.
-    static func writeGroup<Item: Sendable, Written: Sendable>(
-        _ pool: DatabasePool, _ items: [Item], done: @escaping @Sendable (Result<[Result<Written, any Error>], any Error>) -> Void,
-        _ body: @escaping @Sendable (Database, Item) throws -> Written
-    ) {
-        pool.asyncWrite({ db in try writeItems(db, items, body) }) { _, result in done(result) }
-    }
-
-    /// Writes the items inside the caller's transaction. Each item of a group runs in a savepoint,
-    /// so that one that throws fails alone (its writes undone); an error that ends the whole
-    /// transaction (the disk, the lock, the file) is thrown. A lone item needs no savepoint: its
+    /// Writes the items inside the caller's transaction. With `savepoints`, each item runs in a
+    /// savepoint, so that one that throws fails alone (its writes undone); an error that ends the
+    /// whole transaction (the disk, the lock, the file) is thrown. Without (a lone write), an item's
     /// error is thrown, and the transaction rolled back.
-    static func writeItems<Item, Written>(_ db: Database, _ items: [Item], _ body: (Database, Item) throws -> Written) throws -> [Result<Written, any Error>] {
-        guard items.count > 1 else { return try items.map { .success(try body(db, $0)) } }
+    static func writeItems<Item, Written>(_ db: Database, _ items: [Item], savepoints: Bool, _ body: (Database, Item) throws -> Written) throws -> [Result<Written, any Error>] {
+        guard savepoints else { return try items.map { .success(try body(db, $0)) } }
         return try items.map { item in
             try db.cachedStatement(sql: "SAVEPOINT item").execute()
             do {

@@ -67,10 +67,6 @@ public protocol Store: Sendable {
     func governanceState(runId: String) async throws -> GovernanceState
 
     // MARK: Spend
-    /// Records a model call: appends it to the ledger, opens a step, adds it to the usage of the run
-    /// and of every ancestor, and halts the run when its budget or an ancestor's is crossed; all in
-    /// one transaction, so concurrent spenders cannot overspend unseen.
-    nonisolated(nonsending) func recordModelCall(runId: String, _ call: NewModelCall) async throws -> SpendResult
     /// Records what a forwarded call of a priced tool cost: a `tool` ledger entry, the dollars added
     /// to the usage of the run and every ancestor (halting any whose budget is crossed), and a
     /// `tool.charged` event; all in one transaction.
@@ -83,20 +79,26 @@ public protocol Store: Sendable {
     func summarize(by grouping: SummaryGrouping, since: Date?, until: Date?) async throws -> UsageSummary
 
     // MARK: Tool calls
-    /// Records tool calls' decisions and outcomes in one transaction (a group commit), in order.
+    /// Adds ledger writes to the store's one group commit: the writes waiting together are made
+    /// in one transaction, each caller's in order, and `then` is called once, when that
+    /// transaction ended, with one result per write, in order, so nothing needs to be read back.
+    /// `start` says when the group begins if none is being written (``GroupStart``). `then` runs
+    /// on the thread that wrote the group: the caller's for ``GroupStart/scheduled(by:)``, else
+    /// the store's writer; it must be quick.
     ///
-    /// A ``ToolCallWrite/decision(_:)`` reads the run's governance state (and the run tree's calls
+    /// A ``LedgerWrite/decision(_:)`` reads the run's governance state (and the run tree's calls
     /// since `recentSince`, the matching approval and grant, when asked) as the writes before it
     /// left them, calls its `decide`, and stores the call it returns (with a pending approval for
     /// `needsApproval`, expiring at `approvalExpiresAt`); `decide` runs inside the transaction, so
-    /// it must be quick and pure, and a `nil` call records nothing. A
-    /// ``ToolCallWrite/completion(_:)`` stores how a call ended and appends its `tool.completed`
-    /// event; a call completes once (a later outcome changes nothing). A write that fails (its run
-    /// or call is missing, say) fails alone; an error of the transaction itself is thrown. Returns
-    /// one result per write, in order, so nothing needs to be read back.
-    nonisolated(nonsending) func writeToolCalls<Verdict: Sendable>(
-        _ writes: [ToolCallWrite<Verdict>]
-    ) async throws -> [Result<ToolCallWritten<Verdict>, any Error>]
+    /// it must be quick and pure (it may throw to record nothing), and a `nil` call records
+    /// nothing. A ``LedgerWrite/completion(_:)`` stores how a call ended and appends its
+    /// `tool.completed` event; a call completes once (a later outcome changes nothing). A
+    /// ``LedgerWrite/modelCall(runId:_:)`` is ``recordModelCall(runId:_:)``. A write that fails (its
+    /// run or call is missing, say) fails alone; an error of the transaction itself (the disk, the
+    /// lock) fails every write of the group.
+    func submit<Verdict: Sendable>(
+        _ writes: [LedgerWrite<Verdict>], start: GroupStart, then: @escaping @Sendable ([Result<LedgerWritten<Verdict>, any Error>]) -> Void
+    )
     /// Stores a decided tool call (and, for `needsApproval`, its pending approval) before anything is forwarded.
     nonisolated(nonsending) func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?)
     /// Marks a stored tool call as forwarded upstream.
@@ -258,14 +260,7 @@ public enum RunEnd {
     public static let reason = "ended: the gateway serving the halted run stopped"
 }
 
-/// A store whose writes on a call's path can run on the caller's thread without suspending (the
-/// gateway then makes them without leaving its thread). SQLiteStore is one.
-public protocol SynchronousToolCallStore: Store {
-    /// ``Store/writeToolCalls(_:)``, on the calling thread.
-    func writeToolCallsNow<Verdict: Sendable>(_ writes: [ToolCallWrite<Verdict>]) throws -> [Result<ToolCallWritten<Verdict>, any Error>]
-}
-
-/// One decision for ``Store/writeToolCalls(_:)``: whose run, what to read, and the decision to make.
+/// One decision for ``Store/submit(_:start:then:)``: whose run, what to read, and the decision to make.
 public struct DecisionRequest<Verdict: Sendable>: Sendable {
     public var runId: String
     /// When given, the run tree's calls since then are read for the decision (rate limits).

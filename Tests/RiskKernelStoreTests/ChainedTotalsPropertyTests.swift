@@ -39,7 +39,7 @@ struct ChainedTotalsPropertyTests {
                 // A group of decisions in one transaction; a failing one (an unknown run) rolls back alone.
                 var requests = (0..<random.int(1...3)).map { _ in BudgetTotalsConformanceTests.request(runId: random.pick(runs)) }
                 if random.chance(0.3) { requests.insert(BudgetTotalsConformanceTests.request(runId: "run_missing"), at: random.int(0...requests.count)) }
-                for result in try await writer.decideToolCalls(requests) {
+                for result in await writer.decideToolCalls(requests) {
                     if case .success(let recorded) = result, let call = recorded.call { decided.append(call.id) }
                 }
             case .completion:

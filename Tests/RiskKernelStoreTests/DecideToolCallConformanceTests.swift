@@ -94,7 +94,7 @@ struct GroupCommitConformanceTests {
                 return (call, Int64(inputs.recentCalls?.count ?? -1))
             }
         }
-        let results = try await store.decideToolCalls([request(0, runId: runId), request(1, runId: "run_missing"), request(2, runId: runId), request(3, runId: runId)])
+        let results = await store.decideToolCalls([request(0, runId: runId), request(1, runId: "run_missing"), request(2, runId: runId), request(3, runId: runId)])
         #expect(results.count == 4)
         #expect(try results[0].get().verdict == 0)
         #expect(throws: StoreError.notFound("run run_missing")) { try results[1].get() }
@@ -119,7 +119,7 @@ struct GroupCommitConformanceTests {
             ids.append(call.id)
         }
         let outcome = ToolCallOutcome(status: .succeeded, result: ["content": []], resultDigest: "d", resultBytes: 14, isError: false, durationMs: 1)
-        let results = try await store.completeToolCalls(
+        let results = await store.completeToolCalls(
             [ToolCallCompletion(id: ids[0], outcome: outcome), ToolCallCompletion(id: "call_missing", outcome: outcome), ToolCallCompletion(id: ids[2], outcome: outcome)])
         #expect(results.count == 3)
         #expect((try? results[0].get()) != nil)
