@@ -92,6 +92,9 @@ final class ChainedTotals: @unchecked Sendable {
     /// How many runs are remembered; past it, those used least recently are forgotten, and their
     /// next check reads their chains again from the start.
     let runCapacity: Int
+    /// The run trees (by root run id) checked since the database version `checkedVersion`.
+    private var checkedTrees: Set<String> = []
+    private var checkedVersion: Int64?
 
     init(runCapacity: Int = ChainedTotals.defaultRunCapacity) {
         self.runCapacity = max(1, runCapacity)
@@ -133,6 +136,32 @@ final class ChainedTotals: @unchecked Sendable {
     private func touch(_ runId: String) {
         uses += 1
         lastUsed[runId] = uses
+    }
+
+    /// Whether the tree of `rootRunId` was checked at database version `version`: the value of
+    /// SQLite's `PRAGMA data_version` on the connection that makes every write of this process,
+    /// which moves only when another connection commits. While it has not moved, only this
+    /// process's own writes, which keep stored totals and chains in step (and teach this memory
+    /// their heads), touched the tree, so a decision need not read and check it again. A new
+    /// version forgets every tree checked before it.
+    func wasChecked(_ rootRunId: String, atVersion version: Int64) -> Bool {
+        lock.withLock {
+            if checkedVersion != version {
+                checkedVersion = version
+                checkedTrees.removeAll(keepingCapacity: true)
+            }
+            return checkedTrees.contains(rootRunId)
+        }
+    }
+
+    /// Notes that the tree of `rootRunId` passed a check at database version `version` (at most
+    /// ``runCapacity`` trees are noted; past it, the notes start again).
+    func checked(_ rootRunId: String, atVersion version: Int64) {
+        lock.withLock {
+            guard checkedVersion == version else { return }
+            if checkedTrees.count >= runCapacity { checkedTrees.removeAll(keepingCapacity: true) }
+            checkedTrees.insert(rootRunId)
+        }
     }
 
     /// Moves a run's known heads over an event this process appends (inside a transaction), so

@@ -22,4 +22,15 @@ extension SQLiteStore {
             ranges = try totals.check(rows, ranges: ranges, events: events, heads: &heads)
         } while !ranges.isEmpty
     }
+
+    /// ``checkTotals(_:rootRunId:_:)`` on the writer's connection, skipped when that connection
+    /// checked the tree since another connection last committed (SQLite's `PRAGMA data_version`,
+    /// ``ChainedTotals/wasChecked(_:atVersion:)``). A change by any other process or connection,
+    /// such as an edited total, moves the version, and the next decision checks the tree again.
+    static func checkTotalsOnWriter(_ db: Database, rootRunId: String, _ totals: ChainedTotals) throws {
+        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+        guard !totals.wasChecked(rootRunId, atVersion: version) else { return }
+        try checkTotals(db, rootRunId: rootRunId, totals)
+        totals.checked(rootRunId, atVersion: version)
+    }
 }

@@ -36,7 +36,7 @@ extension SQLiteStore {
         let now = Timestamps.now()
         let ancestry = try ancestry(db, runId: request.runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
-        try checkTotals(db, rootRunId: ancestry[ancestry.count - 1].id, totals)
+        try checkTotalsOnWriter(db, rootRunId: ancestry[ancestry.count - 1].id, totals)
         let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
         let matching = try request.approvalMatchKey.flatMap { try matchingApproval(db, runId: request.runId, key: $0) }?.asOf(now)
         let grant = try request.grantQuery.flatMap { try activeGrant(db, $0, rootRunId: ancestry[ancestry.count - 1].id, at: now) }

@@ -36,9 +36,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// This is the seam between the gateway and the database: callers never see SQL. Every write that
 /// a ledger event describes appends that event to the run's hash chain in the same transaction.
 ///
-/// The writes on a call's path are `nonisolated(nonsending)`: they start, and resume after each
-/// wait, on the caller's executor, not on the shared pool. A store that can also write without
-/// suspending conforms to ``SynchronousToolCallStore``, and the gateway then writes on its own thread.
+/// The ledger writes on a call's path (decisions, outcomes, model calls) go through one queue per
+/// store, ``submit(_:start:then:)``, which makes the writes that wait together in one transaction.
+/// The other writes on a call's path are `nonisolated(nonsending)`: they start, and resume after
+/// each wait, on the caller's executor, not on the shared pool.
 public protocol Store: Sendable {
     // MARK: Policies
     /// Inserts or replaces a policy by name; replacing keeps `createdAt`.

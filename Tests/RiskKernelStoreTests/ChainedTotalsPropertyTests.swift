@@ -132,6 +132,25 @@ struct ChainedTotalsTests {
     /// each followed by a check of a random group of runs, read as the stores do (pass after pass
     /// until nothing is left to read). The runs remembered never exceed the capacity, a check of
     /// true totals always passes within three passes, and an edited total is always refused.
+    @Test("a tree checked at a database version is not checked again until the version moves; the notes are bounded")
+    func checkedTrees() {
+        let totals = ChainedTotals(runCapacity: 3)
+        #expect(!totals.wasChecked("run_a", atVersion: 1))
+        totals.checked("run_a", atVersion: 1)
+        #expect(totals.wasChecked("run_a", atVersion: 1))
+        #expect(!totals.wasChecked("run_b", atVersion: 1))
+        // Another connection committed: every tree is checked again.
+        #expect(!totals.wasChecked("run_a", atVersion: 2))
+        // A check that began before the version moved notes nothing.
+        totals.checked("run_b", atVersion: 1)
+        #expect(!totals.wasChecked("run_b", atVersion: 2))
+        for run in ["run_a", "run_b", "run_c"] { totals.checked(run, atVersion: 2) }
+        #expect(["run_a", "run_b", "run_c"].allSatisfy { totals.wasChecked($0, atVersion: 2) })
+        totals.checked("run_d", atVersion: 2)
+        #expect(totals.wasChecked("run_d", atVersion: 2))
+        #expect(!totals.wasChecked("run_a", atVersion: 2), "past the capacity, the notes start again")
+    }
+
     @Test("past its run capacity the store forgets the runs used least recently, and checks still agree")
     func runCapacity() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
