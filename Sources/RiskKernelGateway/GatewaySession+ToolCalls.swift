@@ -34,6 +34,8 @@ struct CallInProgress {
     var callId: String?
     /// The task the gateway answered the call with, when it is held as one.
     var ownedTaskId: String?
+    /// Set once the client cancels the call while its decision waits for its group commit.
+    let decisionCancellation = DecisionCancellation()
 }
 
 extension GatewaySession {
@@ -97,6 +99,7 @@ extension GatewaySession {
     func transition(_ key: String, _ event: (inout GovernedCallMachine) -> GovernedCallMachine.Action) -> GovernedCallMachine.Action {
         guard var call = calls[key] else { return .none }
         let action = event(&call.machine)
+        if call.machine.state == .deciding(cancelRequested: true) { call.decisionCancellation.cancel() }
         calls[key] = call
         return action
     }
@@ -209,7 +212,11 @@ extension GatewaySession {
             runId: runId, recentSince: rule.rateLimitWindowStart(now: Date()),
             approvalExpiresAt: Date().addingTimeInterval(configuration.approvalTimeout.seconds), approvalMatchKey: matchKey,
             grantQuery: matchKey == nil ? nil : rule.grantQuery
-        ) { rule.decide($0) }
+        ) { [cancellation = calls[call.key]?.decisionCancellation] inputs in
+            // A call cancelled before its group was written records nothing.
+            if cancellation?.isCancelled == true { throw CancellationError() }
+            return rule.decide(inputs)
+        }
         queueWrite(.decision(request)) { session, result in
             let outcome = session.decisionOutcome(call, result.flatMap { written in Result { try written.decision() } })
             session.step(call.key) { $0.decided(outcome) }

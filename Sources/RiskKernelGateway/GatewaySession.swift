@@ -80,8 +80,7 @@ public actor GatewaySession {
     /// 2026-07-28 revision's per-request protocol envelope), repeated on the gateway's own requests.
     var protocolEnvelope: JSONValue?
     var shuttingDown = false
-    /// Calls being decided or completed right now (their ledger writes are in flight).
-    /// Side work not yet ended (``spawn(_:)``, group commits in flight).
+    /// Side work not yet ended (``spawn(_:)``, and outcomes waiting for their group commit).
     var sideWorkInProgress = 0
     /// The side work's queue, which ``runSideWork()`` takes into one task group.
     let sideWork = AsyncStream.makeStream(of: SideWorkItem.self)

@@ -35,7 +35,9 @@ public enum GroupStart: Sendable {
     /// Submits a job that runs on the caller's own thread, after the work already queued there.
     public typealias Scheduler = @Sendable (_ job: @escaping @Sendable () -> Void) -> Void
 
-    /// At once, on the store's writer: for a write its caller waits for (a model call).
+    /// At once, on the store's writer: for a write its caller waits for (a model call). A write
+    /// added while a scheduled job is pending joins that job's group instead. PostgreSQL writes
+    /// it in a transaction of its own, beside the others.
     case now
     /// In a job of the caller's own thread, which makes the group's transaction and waits for its
     /// commit: the writes asked for by the work queued on that thread before the job (the rest of a

@@ -14,6 +14,15 @@ extension PostgresStore {
             }
             return { then(results) }
         }, fail: { error in then(Array(repeating: .failure(error), count: writes.count)) })
+        if case .now = start {
+            // A write begun at once (a model call) locks only its own run tree. On PostgreSQL's
+            // many connections it is written in a transaction of its own, beside the others: it
+            // neither waits behind another tree's group nor shares a transaction with another
+            // tree, which could deadlock with another process's group locking the trees the
+            // other way round. The gateway's groups (decisions, outcomes) are all of its own tree.
+            Task { await writeGroup([entry]) }
+            return
+        }
         groupCommit.add(entry, start: start) { [self] entries, _, written in
             // Every group is written from a task: a PostgreSQL write never blocks a thread.
             Task {

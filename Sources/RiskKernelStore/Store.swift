@@ -84,8 +84,8 @@ public protocol Store: Sendable {
     /// in one transaction, each caller's in order, and `then` is called once, when that
     /// transaction ended, with one result per write, in order, so nothing needs to be read back.
     /// `start` says when the group begins if none is being written (``GroupStart``). `then` runs
-    /// on the thread that wrote the group: the caller's for ``GroupStart/scheduled(by:)``, else
-    /// the store's writer; it must be quick.
+    /// on whichever thread wrote the group (a scheduled job's, the store's writer, a task's); it
+    /// must be quick and must not wait for the store.
     ///
     /// A ``LedgerWrite/decision(_:)`` reads the run's governance state (and the run tree's calls
     /// since `recentSince`, the matching approval and grant, when asked) as the writes before it

@@ -128,10 +128,6 @@ struct ChainedTotalsTests {
         #expect(totals.ranges(for: [rewritten]) == [EventRange(runId: "run_1", after: 0, through: 2)])
     }
 
-    /// Many runs, few remembered: random appends of this process and of another (only readable),
-    /// each followed by a check of a random group of runs, read as the stores do (pass after pass
-    /// until nothing is left to read). The runs remembered never exceed the capacity, a check of
-    /// true totals always passes within three passes, and an edited total is always refused.
     @Test("a tree checked at a database version is not checked again until the version moves; the notes are bounded")
     func checkedTrees() {
         let totals = ChainedTotals(runCapacity: 3)
@@ -151,6 +147,10 @@ struct ChainedTotalsTests {
         #expect(!totals.wasChecked("run_a", atVersion: 2), "past the capacity, the notes start again")
     }
 
+    /// Many runs, few remembered: random appends of this process and of another (only readable),
+    /// each followed by a check of a random group of runs, read as the stores do (pass after pass
+    /// until nothing is left to read). The runs remembered never exceed the capacity, a check of
+    /// true totals always passes within three passes, and an edited total is always refused.
     @Test("past its run capacity the store forgets the runs used least recently, and checks still agree")
     func runCapacity() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
