@@ -42,11 +42,11 @@ struct GroupCommitState<Entry> {
         }
     }
 
-    /// The scheduled job runs: it writes what waits, on its thread, unless a group is being
-    /// written (what waits then goes in the next group, on the writer).
+    /// The scheduled job runs: it writes what waits, on its thread. No group is being written
+    /// then: a job is scheduled only when none is, and none begins while the job is pending.
     mutating func scheduledJobRan() -> Action {
         jobScheduled = false
-        return writing ? .none : takeGroup(onCallingThread: true)
+        return takeGroup(onCallingThread: true)
     }
 
     /// A ``GroupStart/within(_:)`` delay ended: what still waits is written, unless a group is being
@@ -56,14 +56,15 @@ struct GroupCommitState<Entry> {
         return writing || jobScheduled ? .none : takeGroup(onCallingThread: false)
     }
 
-    /// The group's transaction ended: what arrived meanwhile is written next, unless a scheduled
-    /// job will take it.
+    /// The group's transaction ended: what arrived meanwhile is written next, on the writer (no
+    /// job was scheduled while the group was written).
     mutating func groupWritten() -> Action {
         writing = false
-        return jobScheduled ? .none : takeGroup(onCallingThread: false)
+        return takeGroup(onCallingThread: false)
     }
 
     private mutating func takeGroup(onCallingThread: Bool) -> Action {
+        assert(!writing && !jobScheduled, "a group begins only when none is written and no job is pending")
         guard !waiting.isEmpty else { return .none }
         writing = true
         defer { waiting = [] }
