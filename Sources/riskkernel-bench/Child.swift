@@ -169,14 +169,7 @@ final class Child: @unchecked Sendable {
     /// The CPU time the process has used, user and system, in seconds (`utime` and `stime` of
     /// /proc/PID/stat, proc(5); clock ticks of `sysconf(_SC_CLK_TCK)`, 10 ms here). Its own threads
     /// only: the upstream a gateway spawned is not counted.
-    func cpuSeconds() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = text.lastIndex(of: ")") else { return 0 }
-        // After "pid (comm)": state is field 3, utime field 14, stime field 15.
-        let fields = text[text.index(after: end)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    func cpuSeconds() -> Double { processCPUSeconds(pid) }
 
     /// Resident memory from /proc/PID/status: (VmRSS, VmHWM) in KiB.
     func memory() -> (rss: Int, peak: Int) {
@@ -261,4 +254,16 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
     let thread = Thread(block: body)
     thread.stackSize = 1 << 20
     thread.start()
+}
+
+/// The CPU time process `pid` has used, user and system, in seconds (`utime` and `stime` of
+/// /proc/PID/stat, proc(5); clock ticks of `sysconf(_SC_CLK_TCK)`, 10 ms here); 0 when it cannot
+/// be read.
+func processCPUSeconds(_ pid: pid_t) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let end = text.lastIndex(of: ")") else { return 0 }
+    // After "pid (comm)": state is field 3, utime field 14, stime field 15.
+    let fields = text[text.index(after: end)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

@@ -12,7 +12,7 @@ struct LLMProxyBenchCommand: AsyncParsableCommand {
         commandName: "llm-proxy",
         abstract: "Measure the latency the LLM proxy adds per call and to the first streamed byte.",
         discussion: """
-            A stand-in provider in this process answers POST /v1/chat/completions with a fixed completion (or a stream of five events) and fixed usage. The same client (AsyncHTTPClient, one connection kept alive) calls it directly and through `riskkernel llm-proxy` (which prices and records each call in a SQLite ledger before the response ends), alternating call by call. Target: at most 1 ms added at the median.
+            A stand-in provider in this process answers POST /v1/chat/completions with a fixed completion (or a stream of five events) and fixed usage. The same client (AsyncHTTPClient, one connection kept alive per target) calls it directly, through a bare HTTP relay on the proxy's stack (`riskkernel-bench http-relay`: Hummingbird and AsyncHTTPClient, nothing else) and through `riskkernel llm-proxy` (which checks the run's budget, then prices and records each call in a SQLite ledger before the response ends), call by call in turn. Target: at most 1 ms added at the median.
             """)
 
     @Option(help: "Calls per target and kind (default 2000).")
@@ -39,33 +39,42 @@ struct LLMProxyBenchCommand: AsyncParsableCommand {
         defer { if !keep { try? FileManager.default.removeItem(atPath: folder) } else { note("working folder: \(folder)") } }
 
         let standIn = try await StandInProvider.start()
-        let proxy = try ProxyProcess.start(binary: binary, folder: folder, upstream: "http://127.0.0.1:\(standIn.port)")
+        let upstream = "http://127.0.0.1:\(standIn.port)"
+        let proxy = try ProxyProcess.start(
+            binary: binary, arguments: ["llm-proxy", "--listen", "127.0.0.1:0", "--db", folder + "/bench.sqlite", "--openai-base-url", upstream])
         defer { proxy.stop() }
+        let relay = try ProxyProcess.start(binary: executable, arguments: ["http-relay", "--upstream", upstream])
+        defer { relay.stop() }
         try await HTTPClient.withHTTPClient { client in
-            let direct = "http://127.0.0.1:\(standIn.port)"
-            let proxied = "http://127.0.0.1:\(proxy.port)/sessions/bench"
+            let targets = [
+                ("direct", upstream), ("relay", "http://127.0.0.1:\(relay.port)"), ("proxy", "http://127.0.0.1:\(proxy.port)/sessions/bench"),
+            ]
             var results: [String: [Double]] = [:]
+            var cpu: [String: Double] = [:]
             for (kind, streaming) in [("call", false), ("first streamed byte", true)] {
                 // Warm-up: connections, the proxy's session run, the ledger file.
                 for _ in 0..<20 {
-                    _ = try await Self.call(client, direct, streaming: streaming)
-                    _ = try await Self.call(client, proxied, streaming: streaming)
+                    for (_, base) in targets { _ = try await Self.call(client, base, streaming: streaming) }
                 }
+                let before = (relay: processCPUSeconds(relay.process.processIdentifier), proxy: processCPUSeconds(proxy.process.processIdentifier))
                 for _ in 0..<calls {
-                    results["direct \(kind)", default: []].append(try await Self.call(client, direct, streaming: streaming))
-                    results["proxy \(kind)", default: []].append(try await Self.call(client, proxied, streaming: streaming))
+                    for (name, base) in targets { results["\(name) \(kind)", default: []].append(try await Self.call(client, base, streaming: streaming)) }
                 }
+                cpu["relay \(kind)"] = (processCPUSeconds(relay.process.processIdentifier) - before.relay) * 1e6 / Double(calls)
+                cpu["proxy \(kind)"] = (processCPUSeconds(proxy.process.processIdentifier) - before.proxy) * 1e6 / Double(calls)
             }
-            var table = Table("measure", "direct median / p99", "proxy median / p99", "added median", "target ≤ 1 ms")
+            var table = Table(
+                "measure", "direct median / p99", "bare relay median / p99", "proxy median / p99", "relay added", "proxy added",
+                "CPU/call relay, proxy", "target ≤ 1 ms")
             for kind in ["call", "first streamed byte"] {
-                let direct = Samples(results["direct \(kind)"]!)
-                let proxy = Samples(results["proxy \(kind)"]!)
+                let (direct, relay, proxy) = (Samples(results["direct \(kind)"]!), Samples(results["relay \(kind)"]!), Samples(results["proxy \(kind)"]!))
                 let added = proxy.median - direct.median
                 table.add(
-                    kind, "\(fmtMicros(direct.median)) / \(fmtMicros(direct.p99))", "\(fmtMicros(proxy.median)) / \(fmtMicros(proxy.p99))",
-                    fmtMicros(added), added <= 1000 ? "met" : "missed")
+                    kind, "\(fmtMicros(direct.median)) / \(fmtMicros(direct.p99))", "\(fmtMicros(relay.median)) / \(fmtMicros(relay.p99))",
+                    "\(fmtMicros(proxy.median)) / \(fmtMicros(proxy.p99))", fmtMicros(relay.median - direct.median), fmtMicros(added),
+                    "\(fmtMicros(cpu["relay \(kind)"]!)), \(fmtMicros(cpu["proxy \(kind)"]!))", added <= 1000 ? "met" : "missed")
             }
-            say("LLM proxy: \(calls) sequential calls per target, alternating (chat completions, fixed usage)")
+            say("LLM proxy: \(calls) sequential calls per target, in turn (chat completions, fixed usage)")
             say(table.render())
         }
         try await standIn.stop()
@@ -147,7 +156,8 @@ struct StandInProvider: Sendable {
     }
 }
 
-/// `riskkernel llm-proxy` as a child process, on a port it picks.
+/// An HTTP server as a child process (`riskkernel llm-proxy`, `riskkernel-bench http-relay`), on a
+/// port it picks and prints.
 final class ProxyProcess: @unchecked Sendable {
     let process: Process
     let port: Int
@@ -157,19 +167,19 @@ final class ProxyProcess: @unchecked Sendable {
         self.port = port
     }
 
-    static func start(binary: String, folder: String, upstream: String) throws -> ProxyProcess {
+    static func start(binary: String, arguments: [String]) throws -> ProxyProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["llm-proxy", "--listen", "127.0.0.1:0", "--db", folder + "/bench.sqlite", "--openai-base-url", upstream]
+        process.arguments = arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        // The proxy prints `… listening on http://127.0.0.1:PORT (…)` on stderr once it serves.
+        // The server prints `… listening on http://127.0.0.1:PORT (…)` on stderr once it serves.
         var seen = Data()
         while true {
             let chunk = errors.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw BenchError("riskkernel llm-proxy exited before listening: \(String(decoding: seen, as: UTF8.self))") }
+            guard !chunk.isEmpty else { throw BenchError("\(arguments[0]) exited before listening: \(String(decoding: seen, as: UTF8.self))") }
             seen.append(chunk)
             let text = String(decoding: seen, as: UTF8.self)
             if let range = text.range(of: "listening on http://127.0.0.1:") {
