@@ -5,10 +5,10 @@ extension SQLiteStore {
     /// Checks the stored totals of the run tree rooted at `rootRunId` against the runs' chains
     /// (``ChainedTotals``), inside the caller's transaction; throws ``StoreError/tampered(runId:detail:)``.
     static func checkTotals(_ db: Database, rootRunId: String, _ totals: ChainedTotals) throws {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: RunTreeSQL.treeTotals), arguments: [rootRunId]).map { row in
+        let rows = try db.cachedStatement(sql: RunTreeSQL.treeTotals).allRows([.text(rootRunId)]) { row in
             StoredTotals(
-                runId: row[0], parentRunId: row[1], usage: usage(row, from: 2), treeUsage: usage(row, from: 9), chainLength: row[16],
-                chainHead: row[17], status: row[18])
+                runId: row.text(0), parentRunId: row.optionalText(1), usage: usage(row, from: 2), treeUsage: usage(row, from: 9),
+                chainLength: row.int64(16), chainHead: row.text(17), status: row.text(18))
         }
         var ranges = totals.ranges(for: rows)
         var heads: [String: ChainedTotals.Head] = [:]
@@ -28,7 +28,7 @@ extension SQLiteStore {
     /// ``ChainedTotals/wasChecked(_:atVersion:)``). A change by any other process or connection,
     /// such as an edited total, moves the version, and the next decision checks the tree again.
     static func checkTotalsOnWriter(_ db: Database, rootRunId: String, _ totals: ChainedTotals) throws {
-        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+        let version = try db.cachedStatement(sql: "PRAGMA data_version").firstRow([]) { $0.int64(0) } ?? 0
         guard !totals.wasChecked(rootRunId, atVersion: version) else { return }
         try checkTotals(db, rootRunId: rootRunId, totals)
         totals.checked(rootRunId, atVersion: version)

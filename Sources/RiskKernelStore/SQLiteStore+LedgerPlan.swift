@@ -9,7 +9,7 @@ extension SQLiteStore {
         for step in plan.steps {
             switch step {
             case .statement(let sql, let values):
-                try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values.map(\.databaseValue)))
+                try db.cachedStatement(sql: sql).run(values)
             case .event(let runId, let kind, let data):
                 try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain)
             }

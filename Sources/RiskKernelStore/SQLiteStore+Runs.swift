@@ -21,20 +21,18 @@ extension SQLiteStore {
     public func listRuns(status: RunStatus?, limit: Int) async throws -> [RunRecord] {
         try await pool.read { db in
             if let status {
-                return try Row.fetchAll(
-                    db, sql: "SELECT \(Self.runColumns) FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                    arguments: [status.rawValue, limit]
-                ).map(Self.runRecord)
+                return try db.cachedStatement(sql: "SELECT \(Self.runColumns) FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?")
+                    .allRows([.text(status.rawValue), .integer(Int64(limit))], Self.runRecord)
             }
-            return try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?", arguments: [limit])
-                .map(Self.runRecord)
+            return try db.cachedStatement(sql: "SELECT \(Self.runColumns) FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?")
+                .allRows([.integer(Int64(limit))], Self.runRecord)
         }
     }
 
     public func childRuns(of id: String) async throws -> [RunRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE parent_run_id = ? ORDER BY created_at, rowid", arguments: [id])
-                .map(Self.runRecord)
+            try db.cachedStatement(sql: "SELECT \(Self.runColumns) FROM runs WHERE parent_run_id = ? ORDER BY created_at, rowid")
+                .allRows([.text(id)], Self.runRecord)
         }
     }
 
@@ -87,7 +85,7 @@ extension SQLiteStore {
     }
 
     static func fetchRun(_ db: Database, id: String) throws -> RunRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(runColumns) FROM runs WHERE id = ?"), arguments: [id]).map(runRecord)
+        try db.cachedStatement(sql: "SELECT \(runColumns) FROM runs WHERE id = ?").firstRow([.text(id)], runRecord)
     }
 
     /// The columns ``runRecord(_:)`` reads, in the order it reads them (by position: a run is read
@@ -100,21 +98,24 @@ extension SQLiteStore {
         """
 
     /// A run from a row of ``runColumns``.
-    static func runRecord(_ row: Row) -> RunRecord {
-        let metadataText: String? = row[24]
-        let metadata = json(metadataText)?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+    static func runRecord(_ row: SQLiteRow) -> RunRecord {
+        let metadata = json(row.optionalText(24))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         return RunRecord(
-            id: row[0], name: row[1], parentRunId: row[2], policyRef: row[3],
-            budget: Budget(tokens: row[4], dollars: (row[5] as Int64?).map(Money.init(micros:)), loops: row[6], seconds: row[7]),
+            id: row.text(0), name: row.optionalText(1), parentRunId: row.optionalText(2), policyRef: row.optionalText(3),
+            budget: Budget(
+                tokens: row.optionalInt64(4), dollars: row.optionalInt64(5).map(Money.init(micros:)), loops: row.optionalInt64(6),
+                seconds: row.optionalInt64(7)),
             usage: usage(row, from: 8), treeUsage: usage(row, from: 15),
-            status: RunStatus(rawValue: row[22]) ?? .failed, haltReason: row[23], metadata: metadata,
-            createdAt: date(row[25])!, updatedAt: date(row[26])!, endedAt: date(row[27]))
+            status: RunStatus(rawValue: row.text(22)) ?? .failed, haltReason: row.optionalText(23), metadata: metadata,
+            createdAt: Timestamps.date(milliseconds: row.int64(25)), updatedAt: Timestamps.date(milliseconds: row.int64(26)),
+            endedAt: date(row.optionalInt64(27)))
     }
 
     /// The seven usage columns from position `first` on.
-    static func usage(_ row: Row, from first: Int) -> Usage {
+    static func usage(_ row: SQLiteRow, from first: Int32) -> Usage {
         Usage(
-            promptTokens: row[first], completionTokens: row[first + 1], cachedPromptTokens: row[first + 2],
-            dollars: Money(micros: row[first + 3]), loops: row[first + 4], modelCalls: row[first + 5], toolCalls: row[first + 6])
+            promptTokens: row.int64(first), completionTokens: row.int64(first + 1), cachedPromptTokens: row.int64(first + 2),
+            dollars: Money(micros: row.int64(first + 3)), loops: row.int64(first + 4), modelCalls: row.int64(first + 5),
+            toolCalls: row.int64(first + 6))
     }
 }

@@ -157,16 +157,17 @@ public final class SQLiteStore: Store {
     ) throws -> Int64 {
         // The run's anchor, not the events table, says where the chain ends: a deleted last event
         // then shows as a gap instead of being silently overwritten.
-        guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?"), arguments: [runId]) else {
+        guard let (length, previousHash) = try db.cachedStatement(sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?")
+            .firstRow([.text(runId)], { ($0.int64(0), $0.text(1)) }) else {
             throw StoreError.notFound("run \(runId)")
         }
-        let sequence = (head["chain_length"] as Int64) + 1
-        let previousHash: String = head["chain_head"]
+        let sequence = length + 1
         let value = EventChain.body(runId: runId, sequence: sequence, kind: kind, at: time, data: data)
         let body = CanonicalJSON.encode(value, rule: .current)
         let hash = EventChain.hash(previousHash: previousHash, canonicalBody: body)
-        try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [runId, sequence, kind, String(decoding: body, as: UTF8.self), previousHash, hash, ms(time)])
-        try db.cachedStatement(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?").execute(arguments: [sequence, hash, runId])
+        try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .run([.text(runId), .integer(sequence), .text(kind), .text(String(decoding: body, as: UTF8.self)), .text(previousHash), .text(hash), .integer(ms(time))])
+        try db.cachedStatement(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?").run([.integer(sequence), .text(hash), .text(runId)])
         chain?.appended(runId: runId, sequence: sequence, previousHash: previousHash, hash: hash, body: value)
         return sequence
     }

@@ -1,0 +1,100 @@
+import GRDB
+import GRDBSQLite
+
+/// The ledger's statements on a call's path, bound and stepped through SQLite's C interface on
+/// GRDB's prepared (and cached) statements.
+///
+/// GRDB's `StatementArguments` and `Row` decode each value through generic conversions, which
+/// cost more than the statement itself for the ledger's short rows (a profile of
+/// `riskkernel-bench run --only ledger` put argument building and row decoding at a sixth of
+/// a model call's CPU). These bind ``SQLValue``s directly (`sqlite3_bind_*`) and read columns
+/// by position (`sqlite3_column_*`). The statement is reset afterwards, so GRDB may use it again.
+extension Statement {
+    /// Runs the statement with `values` bound to its parameters in order, skipping any rows it
+    /// returns. Throws `DatabaseError` with SQLite's result code and message.
+    func run(_ values: [SQLValue]) throws {
+        try bind(values)
+        defer { sqlite3_reset(sqliteStatement) }
+        while true {
+            let code = sqlite3_step(sqliteStatement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code) }
+        }
+    }
+
+    /// Runs the statement with `values` bound and reads its first row with `read`, or `nil`
+    /// when it returns none.
+    func firstRow<T>(_ values: [SQLValue], _ read: (SQLiteRow) throws -> T) throws -> T? {
+        try bind(values)
+        defer { sqlite3_reset(sqliteStatement) }
+        let code = sqlite3_step(sqliteStatement)
+        if code == SQLITE_DONE { return nil }
+        guard code == SQLITE_ROW else { throw failure(code) }
+        return try read(SQLiteRow(statement: sqliteStatement))
+    }
+
+    /// Runs the statement with `values` bound and reads every row with `read`, in order.
+    func allRows<T>(_ values: [SQLValue], _ read: (SQLiteRow) throws -> T) throws -> [T] {
+        try bind(values)
+        defer { sqlite3_reset(sqliteStatement) }
+        var rows: [T] = []
+        while true {
+            let code = sqlite3_step(sqliteStatement)
+            if code == SQLITE_DONE { return rows }
+            guard code == SQLITE_ROW else { throw failure(code) }
+            rows.append(try read(SQLiteRow(statement: sqliteStatement)))
+        }
+    }
+
+    private func bind(_ values: [SQLValue]) throws {
+        sqlite3_reset(sqliteStatement)
+        sqlite3_clear_bindings(sqliteStatement)
+        guard Int(sqlite3_bind_parameter_count(sqliteStatement)) == values.count else {
+            throw DatabaseError(resultCode: .SQLITE_RANGE, message: "\(values.count) values for \(sqlite3_bind_parameter_count(sqliteStatement)) parameters", sql: sql)
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32 = switch value {
+            case .integer(let integer): sqlite3_bind_int64(sqliteStatement, index, integer)
+            case .bool(let bool): sqlite3_bind_int64(sqliteStatement, index, bool ? 1 : 0)
+            case .null: sqlite3_bind_null(sqliteStatement, index)
+            case .text(var text):
+                text.withUTF8 { bytes in
+                    guard let base = bytes.baseAddress else { return sqlite3_bind_text(sqliteStatement, index, "", 0, sqliteTransient) }
+                    return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                        sqlite3_bind_text64(sqliteStatement, index, $0, sqlite3_uint64(bytes.count), sqliteTransient, UInt8(SQLITE_UTF8))
+                    }
+                }
+            }
+            guard code == SQLITE_OK else { throw failure(code) }
+        }
+    }
+
+    private func failure(_ code: Int32) -> DatabaseError {
+        let connection = sqlite3_db_handle(sqliteStatement)
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: connection.map { String(cString: sqlite3_errmsg($0)) }, sql: sql)
+    }
+}
+
+/// SQLite's `SQLITE_TRANSIENT`: the text is copied before `sqlite3_bind_text` returns.
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// The current row of a statement being stepped, read by column position (0 first). Valid only
+/// inside the `read` closure it is passed to.
+struct SQLiteRow {
+    let statement: OpaquePointer
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+
+    /// The column's text (UTF-8; an empty string for NULL).
+    func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(statement, column) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column))), as: UTF8.self)
+    }
+
+    func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+}
