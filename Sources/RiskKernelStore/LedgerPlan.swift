@@ -5,6 +5,7 @@ import RiskKernelCore
 enum SQLValue: Sendable, Hashable {
     case text(String)
     case integer(Int64)
+    case real(Double)
     case bool(Bool)
     case null
 

@@ -16,6 +16,7 @@ extension PostgresStore {
                     switch value {
                     case .text(let text): bindings.append(text)
                     case .integer(let integer): bindings.append(integer)
+                    case .real(let real): bindings.append(real)
                     case .bool(let bool): bindings.append(bool)
                     case .null: bindings.appendNull()
                     }

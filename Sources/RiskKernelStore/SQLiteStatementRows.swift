@@ -56,6 +56,7 @@ extension Statement {
             let index = Int32(offset + 1)
             let code: Int32 = switch value {
             case .integer(let integer): sqlite3_bind_int64(sqliteStatement, index, integer)
+            case .real(let real): sqlite3_bind_double(sqliteStatement, index, real)
             case .bool(let bool): sqlite3_bind_int64(sqliteStatement, index, bool ? 1 : 0)
             case .null: sqlite3_bind_null(sqliteStatement, index)
             case .text(var text):

@@ -16,14 +16,3 @@ extension SQLiteStore {
         }
     }
 }
-
-extension SQLValue {
-    var databaseValue: DatabaseValue {
-        switch self {
-        case .text(let text): text.databaseValue
-        case .integer(let integer): integer.databaseValue
-        case .bool(let bool): bool.databaseValue
-        case .null: .null
-        }
-    }
-}

@@ -73,18 +73,16 @@ extension SQLiteStore {
 
     static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date, chain: ChainedTotals? = nil) throws {
         let outcome = completion.outcome
-        let runId = try String.fetchOne(
-            db.cachedStatement(sql: """
-                UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
-                    reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL RETURNING run_id
-                """),
-            arguments: [
-                outcome.status.rawValue, outcome.result.map(text), outcome.resultDigest, outcome.resultBytes, outcome.isError,
-                outcome.reason, outcome.durationMs, ms(now), completion.id,
-            ])
+        let runId = try db.cachedStatement(sql: """
+            UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
+                reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL RETURNING run_id
+            """).firstRow([
+                .text(outcome.status.rawValue), SQLValue(outcome.result.map(text)), SQLValue(outcome.resultDigest), SQLValue(outcome.resultBytes),
+                .bool(outcome.isError), SQLValue(outcome.reason), .real(outcome.durationMs), .integer(ms(now)), .text(completion.id),
+            ]) { $0.text(0) }
         guard let runId else {
             // A call completes once: the first outcome stands.
-            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tool_calls WHERE id = ?"), arguments: [completion.id]) != nil { return }
+            if try db.cachedStatement(sql: "SELECT 1 FROM tool_calls WHERE id = ?").firstRow([.text(completion.id)], { _ in true }) != nil { return }
             throw StoreError.notFound("tool call \(completion.id)")
         }
         try appendEvent(db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now, chain: chain)
