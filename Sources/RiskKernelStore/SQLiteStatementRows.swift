@@ -59,13 +59,10 @@ extension Statement {
             case .real(let real): sqlite3_bind_double(sqliteStatement, index, real)
             case .bool(let bool): sqlite3_bind_int64(sqliteStatement, index, bool ? 1 : 0)
             case .null: sqlite3_bind_null(sqliteStatement, index)
-            case .text(var text):
-                text.withUTF8 { bytes in
-                    guard let base = bytes.baseAddress else { return sqlite3_bind_text(sqliteStatement, index, "", 0, sqliteTransient) }
-                    return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                        sqlite3_bind_text64(sqliteStatement, index, $0, sqlite3_uint64(bytes.count), sqliteTransient, UInt8(SQLITE_UTF8))
-                    }
-                }
+            case .text(let text):
+                // Up to the first NUL, as GRDB binds a String (`sqlite3_bind_text` with length -1), so
+                // that a value bound here and the same value bound by GRDB compare equal.
+                text.withCString { sqlite3_bind_text(sqliteStatement, index, $0, -1, sqliteTransient) }
             }
             guard code == SQLITE_OK else { throw failure(code) }
         }
