@@ -62,10 +62,16 @@ extension SQLiteStore {
         }
     }
 
-    public func governanceState(runId: String) async throws -> GovernanceState {
+    /// Read on the calling thread: a read of a WAL database never waits for a writer, and
+    /// handing it to a reader's queue and back cost more than the read.
+    nonisolated(nonsending) public func governanceState(runId: String) async throws -> GovernanceState {
+        try governanceStateNow(runId: runId)
+    }
+
+    private func governanceStateNow(runId: String) throws -> GovernanceState {
         let now = Date()
         let totals = chainedTotals
-        return try await pool.read { db in
+        return try pool.read { db in
             let chain = try Self.ancestry(db, runId: runId)
             guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
             try Self.checkTotals(db, rootRunId: chain[chain.count - 1].id, totals)
