@@ -71,17 +71,19 @@ final class ChainedTotals: @unchecked Sendable {
             guard let previous = self.head(at: head.sequence - 1), previous.hash == previousHash else { return false }
             heads.removeSubrange(Int(head.sequence - heads[0].sequence)...)
             heads.append(head)
-            if heads.count > ChainedTotals.window { heads.removeFirst(heads.count - ChainedTotals.window) }
+            // The oldest are dropped a quarter window at a time, not one per append.
+            if heads.count > ChainedTotals.window + ChainedTotals.window / 4 { heads.removeFirst(heads.count - ChainedTotals.window) }
             return true
         }
     }
 
-    /// How many heads are remembered per run: more than the appends one process makes to one run
-    /// while a check of it runs (a group commit writes up to 64 at once).
+    /// How many heads are remembered per run, at least (up to a quarter more between trims): more
+    /// than the appends one process makes to one run while a check of it runs (a group commit
+    /// writes up to 64 at once).
     static let window = 256
 
-    /// How many runs' heads are remembered by default: at most about 40 KB each (``window`` heads),
-    /// so about 20 MB at most, for an LLM proxy serving that many sessions at once.
+    /// How many runs' heads are remembered by default: at most about 50 KB each (``window`` heads
+    /// and a quarter), so about 25 MB at most, for an LLM proxy serving that many sessions at once.
     static let defaultRunCapacity = 512
 
     private let lock = NSLock()
@@ -169,13 +171,22 @@ final class ChainedTotals: @unchecked Sendable {
     /// remembered head is left for the next check to read.
     func appended(runId: String, sequence: Int64, previousHash: String, hash: String, body: JSONValue) {
         lock.withLock {
-            var chain = chains[runId] ?? KnownChain()
-            guard var head = chain.head(at: sequence - 1) else { return }
+            // Taken out of the dictionary while it grows, so that its heads are not copied.
+            let known = chains.removeValue(forKey: runId)
+            var chain = known ?? KnownChain()
+            guard var head = chain.head(at: sequence - 1) else {
+                chains[runId] = known
+                return
+            }
             head.sequence = sequence
             head.hash = hash
             head.usage = head.usage + EventChain.spend(of: body)
             if body["kind"]?.stringValue == "run.status", let status = body["data"]?["status"]?.stringValue { head.status = status }
-            if chain.add(head, previousHash: previousHash) { remember(chain, for: runId) }
+            if chain.add(head, previousHash: previousHash) {
+                remember(chain, for: runId)
+            } else {
+                chains[runId] = known
+            }
         }
     }
 

@@ -128,6 +128,25 @@ struct ChainedTotalsTests {
         #expect(totals.ranges(for: [rewritten]) == [EventRange(runId: "run_1", after: 0, through: 2)])
     }
 
+    @Test("a run's remembered heads keep at least the last window of appends and never more than a quarter over it")
+    func headWindow() {
+        let totals = ChainedTotals()
+        var hashes = [EventChain.genesisHash]
+        let appends = ChainedTotals.window * 4 + 7
+        for sequence in 1...Int64(appends) {
+            let made = Self.event("run_1", sequence: sequence, after: hashes.last!, data: ["n": .integer(sequence)])
+            totals.appended(runId: "run_1", sequence: sequence, previousHash: hashes.last!, hash: made.hash, body: made.body)
+            hashes.append(made.hash)
+            // Every head of the last window is known: a row that stops there needs no read.
+            let back = Int64.random(in: 0..<Int64(ChainedTotals.window))
+            let length = max(0, sequence - back)
+            #expect(totals.ranges(for: [Self.row("run_1", length: length, head: hashes[Int(length)])]).isEmpty)
+        }
+        // Further back than a window and a quarter, the chain is read again from its start.
+        let old = Int64(appends - ChainedTotals.window - ChainedTotals.window / 4 - 1)
+        #expect(totals.ranges(for: [Self.row("run_1", length: old, head: hashes[Int(old)])]) == [EventRange(runId: "run_1", after: 0, through: old)])
+    }
+
     @Test("a tree checked at a database version is not checked again until the version moves; the notes are bounded")
     func checkedTrees() {
         let totals = ChainedTotals(runCapacity: 3)
