@@ -137,6 +137,8 @@ let package = Package(
                 "RiskKernelCore",
                 "RiskKernelStore",
                 "RiskKernelGateway",
+                // The bare HTTP relay forwards headers as the LLM proxy does (ForwardedHeaders).
+                "RiskKernelModelProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The LLM proxy benchmark: a stand-in provider and the client.

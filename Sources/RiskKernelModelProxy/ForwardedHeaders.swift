@@ -12,7 +12,7 @@ import NIOHTTP1
 /// and `Content-Length` (each side's HTTP client sets its own), and `Accept-Encoding`, which the
 /// proxy sets to `identity` so that it can read the usage in the response.
 /// Header values are never stored or logged.
-enum ForwardedHeaders {
+public enum ForwardedHeaders {
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "proxy-authorization",
         "proxy-authenticate", "trailer", "host", "content-length",
@@ -24,7 +24,7 @@ enum ForwardedHeaders {
     }
 
     /// The client's headers as sent upstream.
-    static func upstream(_ fields: HTTPFields) -> HTTPHeaders {
+    public static func upstream(_ fields: HTTPFields) -> HTTPHeaders {
         let named = connectionNames(fields[values: .connection])
         var headers = HTTPHeaders()
         for field in fields {
@@ -37,7 +37,7 @@ enum ForwardedHeaders {
     }
 
     /// The provider's headers as returned to the client.
-    static func downstream(_ headers: HTTPHeaders) -> HTTPFields {
+    public static func downstream(_ headers: HTTPHeaders) -> HTTPFields {
         let named = connectionNames(headers["connection"])
         var fields = HTTPFields()
         for (name, value) in headers {

@@ -13,36 +13,40 @@ extension Statement {
     /// Runs the statement with `values` bound to its parameters in order, skipping any rows it
     /// returns. Throws `DatabaseError` with SQLite's result code and message.
     func run(_ values: [SQLValue]) throws {
+        try step(values) { _ in true }
+    }
+
+    /// Runs the statement with `values` bound and reads its first row with `read`, or `nil`
+    /// when it returns none.
+    func firstRow<T>(_ values: [SQLValue], _ read: (SQLiteRow) throws -> T) throws -> T? {
+        var first: T?
+        try step(values) { row in
+            first = try read(row)
+            return false
+        }
+        return first
+    }
+
+    /// Runs the statement with `values` bound and reads every row with `read`, in order.
+    func allRows<T>(_ values: [SQLValue], _ read: (SQLiteRow) throws -> T) throws -> [T] {
+        var rows: [T] = []
+        try step(values) { row in
+            rows.append(try read(row))
+            return true
+        }
+        return rows
+    }
+
+    /// Binds `values`, then steps through the rows, passing each to `row` until it returns
+    /// `false` or the statement is done; the statement is reset afterwards.
+    private func step(_ values: [SQLValue], _ row: (SQLiteRow) throws -> Bool) throws {
         try bind(values)
         defer { sqlite3_reset(sqliteStatement) }
         while true {
             let code = sqlite3_step(sqliteStatement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw failure(code) }
-        }
-    }
-
-    /// Runs the statement with `values` bound and reads its first row with `read`, or `nil`
-    /// when it returns none.
-    func firstRow<T>(_ values: [SQLValue], _ read: (SQLiteRow) throws -> T) throws -> T? {
-        try bind(values)
-        defer { sqlite3_reset(sqliteStatement) }
-        let code = sqlite3_step(sqliteStatement)
-        if code == SQLITE_DONE { return nil }
-        guard code == SQLITE_ROW else { throw failure(code) }
-        return try read(SQLiteRow(statement: sqliteStatement))
-    }
-
-    /// Runs the statement with `values` bound and reads every row with `read`, in order.
-    func allRows<T>(_ values: [SQLValue], _ read: (SQLiteRow) throws -> T) throws -> [T] {
-        try bind(values)
-        defer { sqlite3_reset(sqliteStatement) }
-        var rows: [T] = []
-        while true {
-            let code = sqlite3_step(sqliteStatement)
-            if code == SQLITE_DONE { return rows }
-            guard code == SQLITE_ROW else { throw failure(code) }
-            rows.append(try read(SQLiteRow(statement: sqliteStatement)))
+            guard try row(SQLiteRow(statement: sqliteStatement)) else { return }
         }
     }
 

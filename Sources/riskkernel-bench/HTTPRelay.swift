@@ -6,9 +6,11 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import RiskKernelModelProxy
 
 /// The least an HTTP proxy built on the LLM proxy's stack can cost: Hummingbird receives each
-/// request, AsyncHTTPClient sends it on with its body and headers, and the response's body is
+/// request, AsyncHTTPClient sends it on with its body and headers (as the proxy forwards them,
+/// ``ForwardedHeaders``), and the response's body is
 /// streamed back, with no parsing, no budget check and no ledger. `riskkernel-bench llm-proxy`
 /// measures it beside the LLM proxy, so that the floor the stack and the extra hop set on this
 /// machine is a figure of the same run.
@@ -55,17 +57,12 @@ struct HTTPRelayCommand: AsyncParsableCommand {
         let body = try await request.collectBody(upTo: 64 << 20)
         var outgoing = HTTPClientRequest(url: upstream + request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        for field in request.headers where field.name != .contentLength && field.name.canonicalName != "host" {
-            outgoing.headers.add(name: field.name.rawName, value: field.value)
-        }
+        outgoing.headers = ForwardedHeaders.upstream(request.headers)
         if body.readableBytes > 0 { outgoing.body = .bytes(body) }
         let response = try await client.execute(outgoing, deadline: .now() + .hours(1), logger: nil)
-        var headers = HTTPFields()
-        for (name, value) in response.headers where name.lowercased() != "content-length" && name.lowercased() != "transfer-encoding" {
-            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
-        }
         return Response(
-            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers,
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
+            headers: ForwardedHeaders.downstream(response.headers),
             body: ResponseBody(asyncSequence: response.body))
     }
 }
