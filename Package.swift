@@ -37,9 +37,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
+        // The byte search under the secret scanner's one-pass check, in vector registers (SSE2).
+        .target(name: "CRiskKernelScan"),
         .target(
             name: "RiskKernelCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["CRiskKernelScan", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "RiskKernelStore",
@@ -154,7 +156,7 @@ let package = Package(
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         // A throwaway PostgreSQL server for the tests that run against a real one.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
-        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "JSONSchemaCheck", "SeededRandom"]),
+        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "CRiskKernelScan", "JSONSchemaCheck", "SeededRandom"]),
         // RiskKernelProvenance: the record checks of `audit verify` run against both stores' rows.
         .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore", "RiskKernelProvenance", "PostgresTestSupport", "SeededRandom"]),
         .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "SeededRandom"]),

@@ -1,12 +1,13 @@
+import CRiskKernelScan
 import Foundation
 
 /// A set of byte strings searched for all at once, in one pass over a text.
 ///
-/// Each literal is filed under its first two bytes in a 64 Ki-bit table, so the pass looks at
-/// each pair of adjacent bytes once and compares whole literals only where a pair starts one. A
-/// text made of a literal's first byte alone (`"xxxx…"` against `"xox"`) costs no more than any
-/// other: the earlier search, one `memchr` and `memcmp` per literal, compared at every byte of
-/// such a text and read the whole text once per literal.
+/// Each literal is filed under its first two bytes in a 64 Ki-bit table, and the pass compares
+/// whole literals only where a pair of adjacent bytes starts one. The positions worth looking up
+/// are found by a vector filter on the pairs' nibbles (``rk_pair_filter``), thirty-two positions
+/// at a time, so a text with no such pair is read at memory speed, whatever its bytes (`"xxxx…"`
+/// against `"xox"` included).
 ///
 /// Literals must be at least two bytes long; each has a tag (an index the caller chooses, below
 /// 64), and a search answers with the tags of the literals found as a bit set.
@@ -17,6 +18,9 @@ public struct LiteralSet: Sendable {
     private let pairs: [UInt16: Int]
     /// One bit per pair of bytes that starts some literal.
     private let starts: [UInt64]
+    /// The filter that finds the positions where a pair may start a literal, sixteen or
+    /// thirty-two positions at a time (``rk_pair_filter``).
+    private let pairFilter: rk_pair_filter
 
     /// `literals`: `(bytes, tag)`; a tag is in `0..<64`, a literal at least two bytes long.
     public init(_ literals: [(bytes: [UInt8], tag: Int)]) {
@@ -37,6 +41,8 @@ public struct LiteralSet: Sendable {
         self.groups = groups
         self.pairs = pairs
         self.starts = starts
+        let pairList = pairs.keys.sorted()
+        pairFilter = rk_pair_filter_make(pairList.map { UInt8($0 >> 8) }, pairList.map { UInt8($0 & 0xFF) }, pairList.count)
     }
 
     /// The tags of the literals that occur in `bytes`, as a bit set (bit `tag` set when found);
@@ -44,22 +50,25 @@ public struct LiteralSet: Sendable {
     public func tags(in bytes: UnsafeBufferPointer<UInt8>, stoppingAtFirst: Bool = false) -> UInt64 {
         guard bytes.count >= 2, let base = bytes.baseAddress else { return 0 }
         var found: UInt64 = 0
-        let last = bytes.count - 1
-        var index = 0
-        starts.withUnsafeBufferPointer { starts in
-            var pair = UInt16(base[0])
-            while index < last {
-                pair = pair << 8 | UInt16(base[index + 1])
-                if starts[Int(pair) >> 6] & (1 << (UInt64(pair) & 63)) != 0, let group = pairs[pair] {
-                    for literal in groups[group] where found & (1 << UInt64(literal.tag)) == 0 {
-                        let count = literal.bytes.count
-                        if index + count <= bytes.count,
-                           literal.bytes.withUnsafeBufferPointer({ memcmp(base + index, $0.baseAddress!, count) }) == 0 {
-                            found |= 1 << UInt64(literal.tag)
-                        }
-                    }
-                    if stoppingAtFirst, found != 0 { return }
+        /// Compares the literals that start with the pair at `index`; `true` when the search is over.
+        func literals(at index: Int) -> Bool {
+            let pair = UInt16(base[index]) << 8 | UInt16(base[index + 1])
+            // The filter lets some other pairs through; the table tells them apart.
+            guard starts[Int(pair) >> 6] & (1 << (UInt64(pair) & 63)) != 0, let group = pairs[pair] else { return false }
+            for literal in groups[group] where found & (1 << UInt64(literal.tag)) == 0 {
+                let count = literal.bytes.count
+                if index + count <= bytes.count, literal.bytes.withUnsafeBufferPointer({ memcmp(base + index, $0.baseAddress!, count) }) == 0 {
+                    found |= 1 << UInt64(literal.tag)
                 }
+            }
+            return stoppingAtFirst && found != 0
+        }
+        let last = bytes.count - 1
+        withUnsafePointer(to: pairFilter) { filter in
+            var index = 0
+            while index < last {
+                index = rk_next_pair(base, bytes.count, index, filter)
+                if index >= last || literals(at: index) { return }
                 index += 1
             }
         }

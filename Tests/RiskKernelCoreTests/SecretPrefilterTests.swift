@@ -72,22 +72,36 @@ struct SecretPrefilterTests {
         return out + "\""
     }
 
-    @Test("a literal set finds exactly the literals a naive search finds, in texts made of their letters")
+    @Test("a literal set finds exactly the literals a naive search finds, in texts of few letters or any bytes, with few pairs or many")
     func literalSetMatchesNaiveSearch() {
         var random = SeededRandom(seed: 0x5EC2E7)
-        for _ in 0..<500 {
-            let alphabet = Array("xoghp_-A".utf8)
-            let literals = (0..<random.int(1...6)).map { index in
-                (bytes: (0..<random.int(2...4)).map { _ in random.pick(alphabet) }, tag: index)
+        for round in 0..<2_000 {
+            // A few letters, so that literals occur often; or any byte, with literals that share
+            // nibbles with each other (the vector filter's buckets) and with the text.
+            let alphabet: [UInt8] = round % 3 == 0 ? Array(0...255) : Array("xoghp_-A".utf8)
+            // Beyond eight first bytes, literals share the filter's buckets.
+            let many = round % 4 == 0
+            let literals = (0..<(many ? random.int(20...60) : random.int(1...6))).map { index in
+                (bytes: (0..<random.int(2...4)).map { _ in random.pick(alphabet) }, tag: index % 64)
             }
-            let text = (0..<random.int(0...60)).map { _ in random.pick(alphabet) }
-            var expected: UInt64 = 0
-            for literal in literals where text.count >= literal.bytes.count {
-                if (0...(text.count - literal.bytes.count)).contains(where: { Array(text[$0..<($0 + literal.bytes.count)]) == literal.bytes }) {
-                    expected |= 1 << UInt64(literal.tag)
+            var text = (0..<random.int(0...(round % 2 == 0 ? 60 : 300))).map { _ in random.pick(alphabet) }
+            if !text.isEmpty, random.int(0...1) == 0 {
+                // A literal at a random place, also across a 16- or 32-byte block's end.
+                let literal = random.pick(literals).bytes
+                let at = random.int(0...(text.count - 1))
+                text.replaceSubrange(at..<min(text.count, at + literal.count), with: literal)
+            }
+            let matchesAt = { (position: Int) -> UInt64 in
+                literals.reduce(0) { tags, literal in
+                    position + literal.bytes.count <= text.count && Array(text[position..<(position + literal.bytes.count)]) == literal.bytes
+                        ? tags | 1 << UInt64(literal.tag) : tags
                 }
             }
-            #expect(LiteralSet(literals).tags(in: text) == expected, "\(literals) in \(String(decoding: text, as: UTF8.self))")
+            let everywhere = text.indices.reduce(UInt64(0)) { $0 | matchesAt($1) }
+            let atFirst = text.indices.lazy.map(matchesAt).first { $0 != 0 } ?? 0
+            let set = LiteralSet(literals)
+            #expect(set.tags(in: text) == everywhere, "\(literals) in \(String(decoding: text, as: UTF8.self))")
+            #expect(set.tags(in: text, stoppingAtFirst: true) == atFirst, "first of \(literals) in \(String(decoding: text, as: UTF8.self))")
         }
     }
 
