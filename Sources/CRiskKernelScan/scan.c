@@ -107,3 +107,59 @@ size_t rk_pair_block(void) {
 #endif
     return 1;
 }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static size_t rk_first_json_special_avx2(const uint8_t *bytes, size_t length, size_t index) {
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), control = _mm256_set1_epi8(0x1F);
+    while (index + 32 <= length) {
+        __m256i block = _mm256_loadu_si256((const __m256i *)(bytes + index));
+        // A byte is at most 0x1F exactly when the larger of it and 0x1F is 0x1F.
+        __m256i special = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(block, quote), _mm256_cmpeq_epi8(block, backslash)),
+            _mm256_cmpeq_epi8(_mm256_max_epu8(block, control), control));
+        uint32_t lanes = (uint32_t)_mm256_movemask_epi8(special);
+        if (lanes != 0) return index + (size_t)__builtin_ctz(lanes);
+        index += 32;
+    }
+    return index;
+}
+
+static size_t rk_first_json_special_sse2(const uint8_t *bytes, size_t length, size_t index) {
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
+    while (index + 16 <= length) {
+        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+        __m128i special = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)),
+            _mm_cmpeq_epi8(_mm_max_epu8(block, control), control));
+        uint32_t lanes = (uint32_t)_mm_movemask_epi8(special);
+        if (lanes != 0) return index + (size_t)__builtin_ctz(lanes);
+        index += 16;
+    }
+    return index;
+}
+#endif
+
+size_t rk_first_json_special_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block) {
+    size_t index = from;
+#if defined(__x86_64__)
+    if (block == 32) {
+        index = rk_first_json_special_avx2(bytes, length, index);
+    } else if (block == 16) {
+        index = rk_first_json_special_sse2(bytes, length, index);
+    }
+#endif
+    for (; index < length; index++) {
+        uint8_t byte = bytes[index];
+        if (byte == '"' || byte == '\\' || byte < 0x20) return index;
+    }
+    return length;
+}
+
+size_t rk_first_json_special(const uint8_t *bytes, size_t length, size_t from) {
+#if defined(__x86_64__)
+    return rk_first_json_special_in_blocks(bytes, length, from, __builtin_cpu_supports("avx2") ? 32 : 16);
+#else
+    return rk_first_json_special_in_blocks(bytes, length, from, 1);
+#endif
+}

@@ -1,12 +1,14 @@
+import CRiskKernelScan
 import Foundation
 import SeededRandom
 import Testing
 
 @testable import RiskKernelCore
 
-/// The word-at-a-time search for the bytes that end a JSON string's plain run, against a byte-by-byte
-/// one, and the encoder and parser built on it against Foundation's, on random strings.
-@Suite("JSON string bytes: eight at a time")
+/// The vector search for the bytes that end a JSON string's plain run, in every block width this
+/// processor has, against a byte-by-byte one, and the encoder and parser built on it against
+/// Foundation's, on random strings.
+@Suite("JSON string bytes: a block at a time")
 struct JSONStringBytesTests {
     static func naiveFirstSpecial(_ bytes: [UInt8], from start: Int) -> Int {
         bytes[start...].firstIndex { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 } ?? bytes.count
@@ -16,18 +18,24 @@ struct JSONStringBytesTests {
     /// whose borrows a word test could confuse.
     static let interesting: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0x9F, 0xA0, 0xA2, 0xDC, 0xFF]
 
-    @Test("finds the same first byte as a byte-by-byte search, from every start")
+    @Test("finds the same first byte as a byte-by-byte search, from every start, in every block width")
     func matchesNaiveSearch() {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SeededRandom(seed: seed)
+        let widths = rk_pair_block() == 32 ? [1, 16, 32] : [1, 16]
         for round in 0..<3_000 {
-            let count = random.int(0...70)
+            let count = random.int(0...(round % 2 == 0 ? 40 : 140))
             let bytes: [UInt8] = (0..<count).map { _ in
                 random.chance(0.15) ? random.pick(Self.interesting) : UInt8(ascii: "a") + UInt8(random.int(0...25))
             }
             for start in 0...count {
+                let expected = Self.naiveFirstSpecial(bytes, from: start)
                 let found = bytes.withUnsafeBufferPointer { JSONStringBytes.firstSpecial(in: $0, from: start) }
-                #expect(found == Self.naiveFirstSpecial(bytes, from: start), "seed \(seed), round \(round): \(bytes) from \(start)")
+                #expect(found == expected, "seed \(seed), round \(round): \(bytes) from \(start)")
+                for width in widths {
+                    let inBlocks = rk_first_json_special_in_blocks(bytes, bytes.count, start, width)
+                    #expect(inBlocks == expected, "block \(width), seed \(seed), round \(round): \(bytes) from \(start)")
+                }
             }
         }
     }

@@ -32,4 +32,13 @@ size_t rk_pair_block(void);
 /// other value searches one position at a time), so that tests can compare the three searches.
 size_t rk_next_pair_in_blocks(const uint8_t *bytes, size_t length, size_t from, const rk_pair_filter *filter, size_t block);
 
+/// The index of the first quote, backslash or control byte (below 0x20) of `bytes` at or after
+/// `from`: the bytes that end a run of a JSON string copied as is (RFC 8259 §7). `length` when
+/// there is none. Thirty-two bytes at a time with AVX2, sixteen with SSE2 (every x86-64 processor).
+size_t rk_first_json_special(const uint8_t *bytes, size_t length, size_t from);
+
+/// `rk_first_json_special` in blocks of `block` bytes (32 or 16, which the processor must support;
+/// any other value one byte at a time), so that tests can compare the searches.
+size_t rk_first_json_special_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block);
+
 #endif
