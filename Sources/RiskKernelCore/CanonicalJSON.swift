@@ -127,7 +127,10 @@ public enum CanonicalJSON {
         output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
-            output.reserveCapacity(output.count + bytes.count + 1)
+            // Room for the string, its closing quote and what follows, growing as appends do (an
+            // exact reservation would make the next append copy the whole output again).
+            let needed = output.count + bytes.count + 16
+            if output.capacity < needed { output.reserveCapacity(Swift.max(needed, output.capacity * 2)) }
             // Runs of bytes that need no escape are copied whole.
             var runStart = 0
             var index = JSONStringBytes.firstSpecial(in: bytes, from: 0)

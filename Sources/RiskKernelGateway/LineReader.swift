@@ -176,25 +176,35 @@ public final class LineWriter: @unchecked Sendable {
         owner = fileHandle
     }
 
-    /// Writes `bytes` followed by a newline. Returns `false` once the other end has gone away.
+    /// Writes `bytes` followed by a newline, in one `writev` when the pipe takes it whole (the
+    /// message is never copied to add its newline). Returns `false` once the other end has gone away.
     @discardableResult
     public func writeLine(_ bytes: [UInt8]) -> Bool {
-        var message = bytes
-        message.append(0x0A)
         lock.lock()
         defer { lock.unlock() }
         if broken { return false }
-        var offset = 0
-        while offset < message.count {
-            let written = message.withUnsafeBytes { write(fileDescriptor, $0.baseAddress! + offset, message.count - offset) }
-            if written < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                broken = true
-                return false
+        var newline: UInt8 = 0x0A
+        let total = bytes.count + 1
+        var sent = 0
+        bytes.withUnsafeBytes { message in
+            withUnsafeMutableBytes(of: &newline) { newline in
+                while sent < total {
+                    let rest = sent < message.count ? message.count - sent : 0
+                    var parts = [
+                        iovec(iov_base: UnsafeMutableRawPointer(mutating: message.baseAddress.map { $0 + sent }), iov_len: rest),
+                        iovec(iov_base: newline.baseAddress, iov_len: 1),
+                    ]
+                    let written = rest > 0 ? writev(fileDescriptor, &parts, 2) : write(fileDescriptor, newline.baseAddress, 1)
+                    if written < 0 {
+                        if errno == EINTR || errno == EAGAIN { continue }
+                        broken = true
+                        return
+                    }
+                    sent += written
+                }
             }
-            offset += written
         }
-        return true
+        return !broken
     }
 
     /// Closes the descriptor once (the reader on the other side sees end of file).
