@@ -33,50 +33,56 @@ static inline int rk_passes(const uint8_t *bytes, size_t index, const rk_pair_fi
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx2")))
-static size_t rk_next_pair_avx2(const uint8_t *bytes, size_t length, size_t index, const rk_pair_filter *filter) {
-    const __m256i firstLow = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)filter->first_low));
-    const __m256i firstHigh = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)filter->first_high));
-    const __m256i secondLow = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)filter->second_low));
-    const __m256i secondHigh = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)filter->second_high));
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
-    // Position i needs bytes i and i + 1: a block of 32 positions reads 33 bytes.
-    while (index + 33 <= length) {
-        __m256i here = _mm256_loadu_si256((const __m256i *)(bytes + index));
-        __m256i next = _mm256_loadu_si256((const __m256i *)(bytes + index + 1));
-        __m256i first = _mm256_and_si256(
-            _mm256_shuffle_epi8(firstLow, _mm256_and_si256(here, nibble)),
-            _mm256_shuffle_epi8(firstHigh, _mm256_and_si256(_mm256_srli_epi16(here, 4), nibble)));
-        __m256i second = _mm256_and_si256(
-            _mm256_shuffle_epi8(secondLow, _mm256_and_si256(next, nibble)),
-            _mm256_shuffle_epi8(secondHigh, _mm256_and_si256(_mm256_srli_epi16(next, 4), nibble)));
-        uint32_t empty = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(first, second), _mm256_setzero_si256()));
-        if (empty != UINT32_MAX) return index + (size_t)__builtin_ctz(~empty);
-        index += 32;
-    }
-    return index;
-}
+// The two searches are written once for both vector widths: `V` is the vector type, `W` its width
+// in bytes, the other arguments its intrinsics (AVX2's `_mm256_…` or SSE's `_mm_…`).
 
-__attribute__((target("ssse3")))
-static size_t rk_next_pair_ssse3(const uint8_t *bytes, size_t length, size_t index, const rk_pair_filter *filter) {
-    const __m128i firstLow = _mm_loadu_si128((const __m128i *)filter->first_low);
-    const __m128i firstHigh = _mm_loadu_si128((const __m128i *)filter->first_high);
-    const __m128i secondLow = _mm_loadu_si128((const __m128i *)filter->second_low);
-    const __m128i secondHigh = _mm_loadu_si128((const __m128i *)filter->second_high);
-    const __m128i nibble = _mm_set1_epi8(0x0F);
-    while (index + 17 <= length) {
-        __m128i here = _mm_loadu_si128((const __m128i *)(bytes + index));
-        __m128i next = _mm_loadu_si128((const __m128i *)(bytes + index + 1));
-        __m128i first = _mm_and_si128(
-            _mm_shuffle_epi8(firstLow, _mm_and_si128(here, nibble)), _mm_shuffle_epi8(firstHigh, _mm_and_si128(_mm_srli_epi16(here, 4), nibble)));
-        __m128i second = _mm_and_si128(
-            _mm_shuffle_epi8(secondLow, _mm_and_si128(next, nibble)), _mm_shuffle_epi8(secondHigh, _mm_and_si128(_mm_srli_epi16(next, 4), nibble)));
-        uint32_t empty = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(first, second), _mm_setzero_si128()));
-        if (empty != 0xFFFF) return index + (size_t)__builtin_ctz(~empty);
-        index += 16;
+// Positions whose bytes pass the filter, W at a time; stops at a block's first passing position,
+// or where fewer than W + 1 bytes are left (position i reads bytes i and i + 1).
+#define RK_NEXT_PAIR(name, isa, V, W, table, loadu, and, shuffle, srli16, cmpeq, set1, zero, movemask, full) \
+    __attribute__((target(isa)))                                                                              \
+    static size_t name(const uint8_t *bytes, size_t length, size_t index, const rk_pair_filter *filter) {     \
+        const V firstLow = table(filter->first_low), firstHigh = table(filter->first_high);                    \
+        const V secondLow = table(filter->second_low), secondHigh = table(filter->second_high);                \
+        const V nibble = set1(0x0F);                                                                          \
+        while (index + W + 1 <= length) {                                                                     \
+            V here = loadu((const V *)(bytes + index)), next = loadu((const V *)(bytes + index + 1));          \
+            V first = and(shuffle(firstLow, and(here, nibble)), shuffle(firstHigh, and(srli16(here, 4), nibble)));   \
+            V second = and(shuffle(secondLow, and(next, nibble)), shuffle(secondHigh, and(srli16(next, 4), nibble))); \
+            uint32_t empty = (uint32_t)movemask(cmpeq(and(first, second), zero()));                            \
+            if (empty != full) return index + (size_t)__builtin_ctz(~empty);                                  \
+            index += W;                                                                                       \
+        }                                                                                                     \
+        return index;                                                                                         \
     }
-    return index;
-}
+
+// The first quote, backslash or control byte, W bytes at a time; stops at the block that holds
+// one, or where fewer than W bytes are left. A byte is at most 0x1F exactly when the larger of it
+// and 0x1F is 0x1F.
+#define RK_FIRST_SPECIAL(name, isa, V, W, loadu, or, cmpeq, max, set1, movemask)                          \
+    __attribute__((target(isa)))                                                                              \
+    static size_t name(const uint8_t *bytes, size_t length, size_t index) {                                   \
+        const V quote = set1('"'), backslash = set1('\\'), control = set1(0x1F);                              \
+        while (index + W <= length) {                                                                         \
+            V block = loadu((const V *)(bytes + index));                                                      \
+            V special = or(or(cmpeq(block, quote), cmpeq(block, backslash)), cmpeq(max(block, control), control)); \
+            uint32_t lanes = (uint32_t)movemask(special);                                                     \
+            if (lanes != 0) return index + (size_t)__builtin_ctz(lanes);                                      \
+            index += W;                                                                                       \
+        }                                                                                                     \
+        return index;                                                                                         \
+    }
+
+#define RK_TABLE_256(bytes) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(bytes)))
+#define RK_TABLE_128(bytes) _mm_loadu_si128((const __m128i *)(bytes))
+
+RK_NEXT_PAIR(rk_next_pair_avx2, "avx2", __m256i, 32, RK_TABLE_256, _mm256_loadu_si256, _mm256_and_si256, _mm256_shuffle_epi8,
+             _mm256_srli_epi16, _mm256_cmpeq_epi8, _mm256_set1_epi8, _mm256_setzero_si256, _mm256_movemask_epi8, UINT32_MAX)
+RK_NEXT_PAIR(rk_next_pair_ssse3, "ssse3", __m128i, 16, RK_TABLE_128, _mm_loadu_si128, _mm_and_si128, _mm_shuffle_epi8,
+             _mm_srli_epi16, _mm_cmpeq_epi8, _mm_set1_epi8, _mm_setzero_si128, _mm_movemask_epi8, 0xFFFFu)
+RK_FIRST_SPECIAL(rk_first_json_special_avx2, "avx2", __m256i, 32, _mm256_loadu_si256, _mm256_or_si256, _mm256_cmpeq_epi8,
+                 _mm256_max_epu8, _mm256_set1_epi8, _mm256_movemask_epi8)
+RK_FIRST_SPECIAL(rk_first_json_special_sse2, "sse2", __m128i, 16, _mm_loadu_si128, _mm_or_si128, _mm_cmpeq_epi8,
+                 _mm_max_epu8, _mm_set1_epi8, _mm_movemask_epi8)
 #endif
 
 size_t rk_next_pair_in_blocks(const uint8_t *bytes, size_t length, size_t from, const rk_pair_filter *filter, size_t block) {
@@ -107,38 +113,6 @@ size_t rk_pair_block(void) {
 #endif
     return 1;
 }
-
-#if defined(__x86_64__)
-__attribute__((target("avx2")))
-static size_t rk_first_json_special_avx2(const uint8_t *bytes, size_t length, size_t index) {
-    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), control = _mm256_set1_epi8(0x1F);
-    while (index + 32 <= length) {
-        __m256i block = _mm256_loadu_si256((const __m256i *)(bytes + index));
-        // A byte is at most 0x1F exactly when the larger of it and 0x1F is 0x1F.
-        __m256i special = _mm256_or_si256(
-            _mm256_or_si256(_mm256_cmpeq_epi8(block, quote), _mm256_cmpeq_epi8(block, backslash)),
-            _mm256_cmpeq_epi8(_mm256_max_epu8(block, control), control));
-        uint32_t lanes = (uint32_t)_mm256_movemask_epi8(special);
-        if (lanes != 0) return index + (size_t)__builtin_ctz(lanes);
-        index += 32;
-    }
-    return index;
-}
-
-static size_t rk_first_json_special_sse2(const uint8_t *bytes, size_t length, size_t index) {
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
-    while (index + 16 <= length) {
-        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
-        __m128i special = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)),
-            _mm_cmpeq_epi8(_mm_max_epu8(block, control), control));
-        uint32_t lanes = (uint32_t)_mm_movemask_epi8(special);
-        if (lanes != 0) return index + (size_t)__builtin_ctz(lanes);
-        index += 16;
-    }
-    return index;
-}
-#endif
 
 size_t rk_first_json_special_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block) {
     size_t index = from;
