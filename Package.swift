@@ -37,7 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
-        // The byte search under the secret scanner's one-pass check, in vector registers (SSE2).
+        // Byte searches in vector registers (AVX2, SSE): the secrets prefilter and the ends of JSON strings' runs.
         .target(name: "CRiskKernelScan"),
         .target(
             name: "RiskKernelCore",
