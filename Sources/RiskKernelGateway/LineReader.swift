@@ -188,19 +188,20 @@ public final class LineWriter: @unchecked Sendable {
         var sent = 0
         bytes.withUnsafeBytes { message in
             withUnsafeMutableBytes(of: &newline) { newline in
-                while sent < total {
-                    let rest = sent < message.count ? message.count - sent : 0
-                    var parts = [
-                        iovec(iov_base: UnsafeMutableRawPointer(mutating: message.baseAddress.map { $0 + sent }), iov_len: rest),
-                        iovec(iov_base: newline.baseAddress, iov_len: 1),
-                    ]
-                    let written = rest > 0 ? writev(fileDescriptor, &parts, 2) : write(fileDescriptor, newline.baseAddress, 1)
-                    if written < 0 {
-                        if errno == EINTR || errno == EAGAIN { continue }
-                        broken = true
-                        return
+                // On the stack: a line costs no allocation.
+                withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2) { parts in
+                    while sent < total {
+                        let rest = sent < message.count ? message.count - sent : 0
+                        parts[0] = iovec(iov_base: UnsafeMutableRawPointer(mutating: message.baseAddress.map { $0 + sent }), iov_len: rest)
+                        parts[1] = iovec(iov_base: newline.baseAddress, iov_len: 1)
+                        let written = rest > 0 ? writev(fileDescriptor, parts.baseAddress, 2) : write(fileDescriptor, newline.baseAddress, 1)
+                        if written < 0 {
+                            if errno == EINTR || errno == EAGAIN { continue }
+                            broken = true
+                            return
+                        }
+                        sent += written
                     }
-                    sent += written
                 }
             }
         }
