@@ -162,17 +162,23 @@ extension LedgerWrites {
         -> (written: WrittenToolCall, plan: LedgerPlan)
     {
         let written = WrittenToolCall(call)
-        let arguments = text(call.arguments)
-        let forwarded = call.forwardedArguments.map(text) ?? .null
+        let argumentsText = CanonicalJSON.string(call.arguments, numbers: .asWritten)
+        let forwardedText = call.forwardedArguments.map { CanonicalJSON.string($0, numbers: .asWritten) }
+        let arguments = SQLValue.text(argumentsText), forwarded = SQLValue(forwardedText)
+        let aside = ToolCallRows.keepsAside(argumentsText, forwardedText)
         var plan = LedgerPlan()
         plan.run("""
             INSERT INTO tool_calls (id, run_id, request_id, tool, side_effect, arguments, forwarded_arguments, decision, rule, reason,
                 approval_id, status, is_error, created_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             """,
-            .text(call.id), .text(call.runId), .text(call.requestId), .text(call.tool), .text(call.sideEffect), arguments, forwarded,
+            .text(call.id), .text(call.runId), .text(call.requestId), .text(call.tool), .text(call.sideEffect),
+            aside ? .text("") : arguments, aside ? .null : forwarded,
             .text(call.decision.kind), SQLValue(written.rule), SQLValue(written.reason), SQLValue(written.approvalId),
             .text(written.status.rawValue), .bool(written.status == .refused), ms(now))
+        if aside {
+            plan.run("INSERT INTO tool_call_arguments (call_id, arguments, forwarded_arguments) VALUES ($1, $2, $3)", .text(call.id), arguments, forwarded)
+        }
         plan.append(contentsOf: try usage(Usage(toolCalls: 1), ancestry: ancestry, at: now))
         plan.append("tool.decided", written.event(), to: call.runId)
         if let approvalId = written.approvalId, let rule = written.rule {

@@ -277,6 +277,15 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v9-tool-call-arguments-aside", [
+            """
+            CREATE TABLE tool_call_arguments (
+                call_id TEXT PRIMARY KEY NOT NULL REFERENCES tool_calls(id),
+                arguments TEXT NOT NULL,
+                forwarded_arguments TEXT
+            )
+            """,
+        ]),
     ]
 
     static var identifiers: [String] { migrations.map(\.identifier) }

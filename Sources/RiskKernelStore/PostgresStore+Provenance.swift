@@ -41,7 +41,7 @@ extension PostgresStore {
                 if let head = try await connection.row("SELECT chain_length, chain_head FROM runs WHERE id = \(runId)") {
                     records.heads[runId] = ChainHead(length: try head["chain_length"], hash: try head["chain_head"])
                 }
-                records.toolCalls += try await connection.rows("SELECT * FROM tool_calls WHERE run_id = \(runId) ORDER BY created_at, rowid")
+                records.toolCalls += try await connection.rows(Self.toolCallsOfRun(runId))
                     .map(Self.toolCallRecord)
                 records.ledger += try await connection.rows("SELECT * FROM ledger_entries WHERE run_id = \(runId) ORDER BY created_at, rowid")
                     .map(Self.ledgerEntry)

@@ -160,12 +160,16 @@ extension PostgresStore {
 
     public func toolCalls(runId: String) async throws -> [ToolCallRecord] {
         try await read { connection in
-            try await connection.rows("SELECT * FROM tool_calls WHERE run_id = \(runId) ORDER BY created_at, rowid").map(Self.toolCallRecord)
+            try await connection.rows(Self.toolCallsOfRun(runId)).map(Self.toolCallRecord)
         }
     }
 
     static func fetchToolCall(_ connection: PostgresConnection, id: String) async throws -> ToolCallRecord? {
-        try await connection.row("SELECT * FROM tool_calls WHERE id = \(id)").map(toolCallRecord)
+        try await connection.row("\(unescaped: ToolCallRows.select) WHERE tool_calls.id = \(id)").map(toolCallRecord)
+    }
+
+    static func toolCallsOfRun(_ runId: String) -> PostgresQuery {
+        "\(unescaped: ToolCallRows.select) WHERE tool_calls.run_id = \(runId) ORDER BY tool_calls.created_at, tool_calls.rowid"
     }
 
     static func toolCallRecord(_ row: PGRow) throws -> ToolCallRecord { try ToolCallRecord(row: row) }

@@ -240,6 +240,17 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v9-tool-call-arguments-aside") { db in
+            // Large arguments are written once, outside the call's row: SQLite rewrites a whole row on
+            // UPDATE, overflow pages included, so recording an outcome rewrote them (ToolCallRows).
+            try db.execute(sql: """
+                CREATE TABLE tool_call_arguments (
+                    call_id TEXT PRIMARY KEY NOT NULL REFERENCES tool_calls(id),
+                    arguments TEXT NOT NULL,
+                    forwarded_arguments TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

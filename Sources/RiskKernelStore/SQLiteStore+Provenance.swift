@@ -52,7 +52,7 @@ extension SQLiteStore {
                 if let head = try Row.fetchOne(db, sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?", arguments: arguments) {
                     records.heads[runId] = ChainHead(length: head["chain_length"], hash: head["chain_head"])
                 }
-                records.toolCalls += try Row.fetchAll(db, sql: "SELECT * FROM tool_calls WHERE run_id = ? ORDER BY created_at, rowid", arguments: arguments)
+                records.toolCalls += try Row.fetchAll(db, sql: Self.toolCallsOfRun, arguments: arguments)
                     .map(Self.toolCallRecord)
                 records.ledger += try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries WHERE run_id = ? ORDER BY created_at, rowid", arguments: arguments)
                     .map(Self.ledgerEntry)

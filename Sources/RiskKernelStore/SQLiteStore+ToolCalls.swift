@@ -94,14 +94,16 @@ extension SQLiteStore {
 
     public func toolCalls(runId: String) async throws -> [ToolCallRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tool_calls WHERE run_id = ? ORDER BY created_at, rowid", arguments: [runId])
+            try Row.fetchAll(db, sql: Self.toolCallsOfRun, arguments: [runId])
                 .map(Self.toolCallRecord)
         }
     }
 
     static func fetchToolCall(_ db: Database, id: String) throws -> ToolCallRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tool_calls WHERE id = ?"), arguments: [id]).map(toolCallRecord)
+        try Row.fetchOne(db.cachedStatement(sql: ToolCallRows.select + " WHERE tool_calls.id = ?"), arguments: [id]).map(toolCallRecord)
     }
+
+    static let toolCallsOfRun = ToolCallRows.select + " WHERE tool_calls.run_id = ? ORDER BY tool_calls.created_at, tool_calls.rowid"
 
     static func toolCallRecord(_ row: Row) throws -> ToolCallRecord { try ToolCallRecord(row: NamedColumns(row)) }
 }

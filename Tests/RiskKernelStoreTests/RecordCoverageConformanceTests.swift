@@ -40,7 +40,8 @@ struct RecordCoverageConformanceTests {
     }
 
     /// The ids of one run tree's records: a parent with a child that spends, calls tools (one
-    /// allowed and completed, one refused, one approved), is charged for a tool, checkpoints and
+    /// allowed and completed, one refused, one approved with arguments long enough to be kept
+    /// aside), is charged for a tool, checkpoints and
     /// attributes lines.
     struct Written {
         var parent: RunRecord
@@ -73,7 +74,7 @@ struct RecordCoverageConformanceTests {
         let (refused, _) = try await store.beginToolCall(
             NewToolCall(runId: child.id, requestId: "2", tool: "rm", sideEffect: "write", arguments: [:], decision: .deny(rule: "allowlist", reason: "not allowed")),
             approvalExpiresAt: nil)
-        var heldCall = NewToolCall(runId: child.id, requestId: "3", tool: "commit", sideEffect: "vcs.write", arguments: ["m": "x"], decision: .needsApproval(rule: "tool=commit"))
+        var heldCall = NewToolCall(runId: child.id, requestId: "3", tool: "commit", sideEffect: "vcs.write", arguments: ["m": "x", "diff": .string(String(repeating: "+ a line\n", count: 200))], decision: .needsApproval(rule: "tool=commit"))
         heldCall.server = "git"
         let (held, maybeApproval) = try await store.beginToolCall(heldCall, approvalExpiresAt: Date().addingTimeInterval(600))
         let approval = try #require(maybeApproval)
@@ -143,6 +144,11 @@ struct RecordCoverageConformanceTests {
         Case(name: "tool call: arguments edited",
              sql: { "UPDATE tool_calls SET arguments = '{\"path\":\"/etc/passwd\"}' WHERE id = '\($0.allowedCall)'" },
              table: "tool_calls", row: { $0.allowedCall }, kind: .edited),
+        Case(name: "tool call: arguments kept aside edited",
+             sql: { "UPDATE tool_call_arguments SET arguments = '{\"m\":\"y\"}' WHERE call_id = '\($0.heldCall)'" },
+             table: "tool_calls", row: { $0.heldCall }, kind: .edited),
+        Case(name: "tool call: arguments kept aside deleted",
+             sql: { "DELETE FROM tool_call_arguments WHERE call_id = '\($0.heldCall)'" }, table: "tool_calls", row: { $0.heldCall }, kind: .edited),
         Case(name: "tool call: outcome edited",
              sql: { "UPDATE tool_calls SET status = 'failed' WHERE id = '\($0.allowedCall)'" }, table: "tool_calls", row: { $0.allowedCall }, kind: .edited),
         Case(name: "tool call: result edited",
