@@ -55,6 +55,27 @@ public enum RFC8785 {
         }
     }
 
+    /// Whether `value`'s canonical form with numbers as written (``CanonicalJSON/encode(_:numbers:)``
+    /// with ``CanonicalJSON/Numbers/asWritten``, the form stored) is byte for byte its RFC 8785
+    /// form, so that one encoding serves both the store and a digest. Both write strings, `true`,
+    /// `false` and `null` alike; they can differ only in numbers and in the order of keys. So this
+    /// holds when every number is an integer (or an integral double) of magnitude below 2^53, and no
+    /// key has a character at or above U+E000 (below it, UTF-8 byte order and UTF-16 code unit
+    /// order agree). It answers `false` for some values whose forms agree (`1.5`, say), never
+    /// `true` for one whose forms differ. Walks the value once without looking inside its strings.
+    public static func agreesWithAsWritten(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .bool, .string: return true
+        case .integer(let integer): return integer.magnitude < exactIntegerLimit
+        case .double(let value): return value.rounded() == value && value.magnitude < Double(exactIntegerLimit)
+        case .number: return false
+        case .array(let elements): return elements.allSatisfy(agreesWithAsWritten)
+        case .object(let members):
+            // U+E000 is the first character whose UTF-8 lead byte is 0xEE or above.
+            return members.allSatisfy { key, member in key.utf8.allSatisfy { $0 < 0xEE } && agreesWithAsWritten(member) }
+        }
+    }
+
     /// 2^53: every integer of at most this magnitude is a double exactly, and below 10^21
     /// `Number.prototype.toString` writes an integral double as its plain decimal digits, so such an
     /// integer is written as itself, with no shortest-digits search (`-0` as `0`).

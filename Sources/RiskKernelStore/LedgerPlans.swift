@@ -162,8 +162,10 @@ extension LedgerWrites {
         -> (written: WrittenToolCall, plan: LedgerPlan)
     {
         let written = WrittenToolCall(call)
-        let argumentsText = CanonicalJSON.string(call.arguments, numbers: .asWritten)
-        let forwardedText = call.forwardedArguments.map { CanonicalJSON.string($0, numbers: .asWritten) }
+        let argumentsBytes = CanonicalJSON.encode(call.arguments, numbers: .asWritten)
+        let forwardedBytes = call.forwardedArguments.map { CanonicalJSON.encode($0, numbers: .asWritten) }
+        let argumentsText = String(decoding: argumentsBytes, as: UTF8.self)
+        let forwardedText = forwardedBytes.map { String(decoding: $0, as: UTF8.self) }
         let arguments = SQLValue.text(argumentsText), forwarded = SQLValue(forwardedText)
         let aside = ToolCallRows.keepsAside(argumentsText, forwardedText)
         var plan = LedgerPlan()
@@ -180,7 +182,7 @@ extension LedgerWrites {
             plan.run("INSERT INTO tool_call_arguments (call_id, arguments, forwarded_arguments) VALUES ($1, $2, $3)", .text(call.id), arguments, forwarded)
         }
         plan.append(contentsOf: try usage(Usage(toolCalls: 1), ancestry: ancestry, at: now))
-        plan.append("tool.decided", written.event(), to: call.runId)
+        plan.append("tool.decided", written.event(stored: argumentsBytes, storedForwarded: forwardedBytes), to: call.runId)
         if let approvalId = written.approvalId, let rule = written.rule {
             plan.run("""
                 INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, server, rule,

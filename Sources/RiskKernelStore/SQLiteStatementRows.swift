@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -38,39 +39,58 @@ extension Statement {
     }
 
     /// Binds `values`, then steps through the rows, passing each to `row` until it returns
-    /// `false` or the statement is done; the statement is reset afterwards.
+    /// `false` or the statement is done; the statement is reset and its bindings cleared afterwards.
     private func step(_ values: [SQLValue], _ row: (SQLiteRow) throws -> Bool) throws {
-        try bind(values)
-        defer { sqlite3_reset(sqliteStatement) }
-        while true {
-            let code = sqlite3_step(sqliteStatement)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else { throw failure(code) }
-            guard try row(SQLiteRow(statement: sqliteStatement)) else { return }
-        }
-    }
-
-    private func bind(_ values: [SQLValue]) throws {
         sqlite3_reset(sqliteStatement)
         sqlite3_clear_bindings(sqliteStatement)
         guard Int(sqlite3_bind_parameter_count(sqliteStatement)) == values.count else {
             throw DatabaseError(resultCode: .SQLITE_RANGE, message: "\(values.count) values for \(sqlite3_bind_parameter_count(sqliteStatement)) parameters", sql: sql)
         }
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32 = switch value {
-            case .integer(let integer): sqlite3_bind_int64(sqliteStatement, index, integer)
-            case .real(let real): sqlite3_bind_double(sqliteStatement, index, real)
-            case .bool(let bool): sqlite3_bind_int64(sqliteStatement, index, bool ? 1 : 0)
-            case .null: sqlite3_bind_null(sqliteStatement, index)
-            case .text(let text):
-                // Up to the first NUL, as GRDB binds a String (`sqlite3_bind_text` with length -1), so
-                // that a value bound here and the same value bound by GRDB compare equal.
-                text.withCString { sqlite3_bind_text(sqliteStatement, index, $0, -1, sqliteTransient) }
+        try bound(values[...]) {
+            defer {
+                sqlite3_reset(sqliteStatement)
+                // The texts were bound in place (SQLITE_STATIC); none may outlive this call.
+                sqlite3_clear_bindings(sqliteStatement)
             }
-            guard code == SQLITE_OK else { throw failure(code) }
+            while true {
+                let code = sqlite3_step(sqliteStatement)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else { throw failure(code) }
+                guard try row(SQLiteRow(statement: sqliteStatement)) else { return }
+            }
         }
     }
+
+    /// Binds the first of `values` to its parameter, then the rest, then runs `body`. A text is bound
+    /// where it lies (`SQLITE_STATIC`, no copy), so `body` runs inside the closure that lends its
+    /// bytes. As GRDB binds a String (`sqlite3_bind_text` with length -1), a text is bound up to
+    /// its first NUL, so that a value bound here and the same value bound by GRDB compare equal.
+    private func bound(_ values: ArraySlice<SQLValue>, _ body: () throws -> Void) throws {
+        guard let value = values.first else { return try body() }
+        let index = Int32(values.startIndex + 1)
+        let rest = values.dropFirst()
+        let code: Int32
+        switch value {
+        case .integer(let integer): code = sqlite3_bind_int64(sqliteStatement, index, integer)
+        case .real(let real): code = sqlite3_bind_double(sqliteStatement, index, real)
+        case .bool(let bool): code = sqlite3_bind_int64(sqliteStatement, index, bool ? 1 : 0)
+        case .null: code = sqlite3_bind_null(sqliteStatement, index)
+        case .text(var text):
+            try text.withUTF8 { bytes in
+                let base = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? Self.empty
+                let length = bytes.baseAddress.flatMap { memchr($0, 0, bytes.count) }.map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
+                let code = sqlite3_bind_text(sqliteStatement, index, base.assumingMemoryBound(to: CChar.self), Int32(length), nil)
+                guard code == SQLITE_OK else { throw failure(code) }
+                try bound(rest, body)
+            }
+            return
+        }
+        guard code == SQLITE_OK else { throw failure(code) }
+        try bound(rest, body)
+    }
+
+    /// Where an empty text is bound from (SQLite takes a null pointer as NULL, not as empty).
+    private static var empty: UnsafeRawPointer { UnsafeRawPointer(("" as StaticString).utf8Start) }
 
     private func failure(_ code: Int32) -> DatabaseError {
         let connection = sqlite3_db_handle(sqliteStatement)
@@ -78,8 +98,6 @@ extension Statement {
     }
 }
 
-/// SQLite's `SQLITE_TRANSIENT`: the text is copied before `sqlite3_bind_text` returns.
-private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// The current row of a statement being stepped, read by column position (0 first). Valid only
 /// inside the `read` closure it is passed to.

@@ -25,15 +25,21 @@ struct WrittenToolCall {
     /// `forwardedArgumentsDigest` that of the arguments as the decision leaves them for the upstream:
     /// the rewritten ones when a policy rewrote them, otherwise the same arguments (so the two
     /// digests are equal exactly when nothing was rewritten).
-    func event() -> JSONValue {
-        let argumentsDigest = EventChain.digest(of: call.arguments)
+    /// `stored` and `storedForwarded` are the texts the row keeps (numbers as written); a digest
+    /// is taken over them when they are also the RFC 8785 form (``RFC8785/agreesWithAsWritten(_:)``),
+    /// which saves encoding large arguments twice.
+    func event(stored: [UInt8], storedForwarded: [UInt8]?) -> JSONValue {
+        func digest(_ value: JSONValue, _ stored: [UInt8]) -> String {
+            RFC8785.agreesWithAsWritten(value) ? EventChain.hexDigest(stored) : EventChain.digest(of: value)
+        }
+        let argumentsDigest = digest(call.arguments, stored)
         // Absent (or JSON null, from a caller that wrote one) means that nothing was rewritten.
         var forwarded = call.forwardedArguments
         if forwarded == .null { forwarded = nil }
         var data: [String: JSONValue] = [
             "callId": .string(call.id), "requestId": .string(call.requestId), "tool": .string(call.tool),
             "sideEffect": .string(call.sideEffect), "argumentsDigest": .string(argumentsDigest),
-            "forwardedArgumentsDigest": .string(forwarded.map { EventChain.digest(of: $0) } ?? argumentsDigest),
+            "forwardedArgumentsDigest": .string(forwarded.map { digest($0, storedForwarded ?? CanonicalJSON.encode($0, numbers: .asWritten)) } ?? argumentsDigest),
             "decision": .string(call.decision.kind),
         ]
         if let rule { data["rule"] = .string(rule) }

@@ -105,6 +105,29 @@ struct RFC8785Tests {
         }
     }
 
+    // MARK: Property: one encoding for the store and the digest
+
+    /// Where ``RFC8785/agreesWithAsWritten(_:)`` says so, the stored form is the RFC 8785 form
+    /// byte for byte; and it says so for the values calls mostly carry (texts, small integers).
+    @Test func agreementWithTheStoredFormIsNeverClaimedWrongly() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        var agreed = 0
+        for round in 0..<6000 {
+            let value = round.isMultiple(of: 2) ? RandomJSON.value(depth: 3, using: &random) : RandomJSON.plainValue(depth: 3, using: &random)
+            guard RFC8785.agreesWithAsWritten(value) else { continue }
+            agreed += 1
+            let stored = CanonicalJSON.encode(value, numbers: .asWritten), canonical = CanonicalJSON.encode(value, rule: .rfc8785)
+            #expect(stored == canonical, "seed \(seed), round \(round): \(String(decoding: stored, as: UTF8.self))")
+            if stored != canonical { return }
+        }
+        #expect(agreed > 1000, "seed \(seed): only \(agreed) values agreed")
+        #expect(RFC8785.agreesWithAsWritten(["path": "/srv/a", "count": 3, "flags": [true, .null], "text": "é😀\u{E000}\n"]))
+        #expect(!RFC8785.agreesWithAsWritten(["n": .number("1.10")]))
+        #expect(!RFC8785.agreesWithAsWritten(["n": .double(1e-7)]))
+        #expect(!RFC8785.agreesWithAsWritten(["\u{E000}": 1, "😀": 2]))
+    }
+
     @Test func randomDoublesMatchTheShortestRoundTrip() {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SeededRandom(seed: seed)
@@ -144,6 +167,22 @@ enum RandomJSON {
         case 2: return Double(random.int(1...9)) * pow(10, Double(random.int(-9...25))) * (random.chance(0.5) ? 1 : -1)
         case 3: return Double(random.next() >> UInt64(random.int(0...63))) * (random.chance(0.5) ? 1 : -1)
         default: return Double(random.int(-99999...99999)) / Double(random.pick([1, 3, 7, 10, 1000, 1 << 20]))
+        }
+    }
+
+    /// Values of the kinds tool arguments mostly hold (texts, integers and integral doubles up to
+    /// and past 2^53, literals), with keys drawn from the same characters as ``string(using:)``.
+    static func plainValue(depth: Int, using random: inout SeededRandom) -> JSONValue {
+        switch random.int(0...(depth > 0 ? 7 : 4)) {
+        case 0: return random.pick([.null, .bool(true), .bool(false)])
+        case 1: return .integer(Int64(random.int(-(1 << 53) - 2...(1 << 53) + 2)))
+        case 2: return .double(Double(random.pick([0, -0.0, 1, -7, 9_007_199_254_740_991, 9_007_199_254_740_992, 1e20, 1e21])))
+        case 3, 4: return .string(string(using: &random))
+        case 5: return .array((0..<random.int(0...4)).map { _ in plainValue(depth: depth - 1, using: &random) })
+        default:
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<random.int(0...5) { members[string(using: &random)] = plainValue(depth: depth - 1, using: &random) }
+            return .object(members)
         }
     }
 
