@@ -171,21 +171,24 @@ final class ChainedTotals: @unchecked Sendable {
     /// remembered head is left for the next check to read.
     func appended(runId: String, sequence: Int64, previousHash: String, hash: String, body: JSONValue) {
         lock.withLock {
-            // Taken out of the dictionary while it grows, so that its heads are not copied.
-            let known = chains.removeValue(forKey: runId)
-            var chain = known ?? KnownChain()
+            // Taken out of the dictionary while it grows, and held by nothing else, so that its
+            // heads are not copied (a second reference to them would make every append copy the
+            // whole window).
+            let known = chains[runId] != nil
+            var chain = chains.removeValue(forKey: runId) ?? KnownChain()
             guard var head = chain.head(at: sequence - 1) else {
-                chains[runId] = known
+                if known { chains[runId] = chain }
                 return
             }
             head.sequence = sequence
             head.hash = hash
             head.usage = head.usage + EventChain.spend(of: body)
             if body["kind"]?.stringValue == "run.status", let status = body["data"]?["status"]?.stringValue { head.status = status }
+            // `add` changes nothing when it answers `false`.
             if chain.add(head, previousHash: previousHash) {
                 remember(chain, for: runId)
-            } else {
-                chains[runId] = known
+            } else if known {
+                chains[runId] = chain
             }
         }
     }
@@ -269,7 +272,7 @@ final class ChainedTotals: @unchecked Sendable {
     /// they contradict drops the rest.
     private func learn(_ followed: [Head], for runId: String) {
         lock.withLock {
-            var chain = chains[runId] ?? KnownChain()
+            var chain = chains.removeValue(forKey: runId) ?? KnownChain()
             for (previous, head) in zip(followed, followed.dropFirst()) {
                 if let known = chain.head(at: head.sequence), known.hash == head.hash { continue }
                 if !chain.add(head, previousHash: previous.hash) { chain = KnownChain([previous, head]) }
