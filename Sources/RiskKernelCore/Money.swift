@@ -15,22 +15,47 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
     /// Parses a decimal dollar amount such as `"5"`, `"0.25"` or `"12.000001"`.
     /// Returns `nil` for anything else, including more than six decimal places.
     public init?(dollars text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        var digits = Substring(trimmed)
-        let negative = digits.hasPrefix("-")
-        if negative { digits = digits.dropFirst() }
-        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty || parts.count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
-        else { return nil }
-        let fraction = parts.count == 2 ? String(parts[1]) : ""
-        guard fraction.count <= 6, parts.count == 1 || !fraction.isEmpty else { return nil }
-        guard let whole = Int64(parts[0].isEmpty ? "0" : String(parts[0])),
-              let fractional = Int64(fraction.padding(toLength: 6, withPad: "0", startingAt: 0)),
-              whole <= Int64.max / Self.microsPerDollar - 1
-        else { return nil }
-        let magnitude = whole * Self.microsPerDollar + fractional
-        micros = negative ? -magnitude : magnitude
+        // Surrounding whitespace (spaces, tabs, other Unicode spaces) is trimmed only when the
+        // text does not read as it is: the ledger's own amounts never carry any.
+        guard let micros = Self.micros(dollars: text.utf8) ?? Self.micros(dollars: text.trimmingCharacters(in: .whitespaces).utf8) else {
+            return nil
+        }
+        self.micros = micros
+    }
+
+    /// `[-]DIGITS[.DIGITS]` in ASCII digits, with at least one digit, at most six after the point
+    /// and none missing after it (`5.` is refused, `.5` taken), as micro-dollars; `nil` for any
+    /// other byte or an amount beyond `Int64.max` micro-dollars. One pass over the bytes: the
+    /// ledger reads an amount this way for every model call it chains.
+    static func micros(dollars bytes: String.UTF8View) -> Int64? {
+        var negative = false, sawPoint = false
+        var whole: Int64 = 0, wholeDigits = 0, fraction: Int64 = 0, fractionDigits = 0
+        for (offset, byte) in bytes.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where offset == 0:
+                negative = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let digit = Int64(byte - UInt8(ascii: "0"))
+                if sawPoint {
+                    fractionDigits += 1
+                    guard fractionDigits <= 6 else { return nil }
+                    fraction = fraction * 10 + digit
+                } else {
+                    wholeDigits += 1
+                    let (shifted, overflow) = whole.multipliedReportingOverflow(by: 10)
+                    guard !overflow, shifted <= Int64.max - digit else { return nil }
+                    whole = shifted + digit
+                }
+            case UInt8(ascii: ".") where !sawPoint:
+                sawPoint = true
+            default:
+                return nil
+            }
+        }
+        guard wholeDigits + fractionDigits > 0, !sawPoint || fractionDigits > 0, whole <= Int64.max / microsPerDollar - 1 else { return nil }
+        for _ in fractionDigits..<6 { fraction *= 10 }
+        let magnitude = whole * microsPerDollar + fraction
+        return negative ? -magnitude : magnitude
     }
 
     /// Converts a JSON or YAML number exactly by way of its decimal text (the shortest text that

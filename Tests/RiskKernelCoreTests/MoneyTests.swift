@@ -1,5 +1,6 @@
 import Foundation
 import RiskKernelCore
+import SeededRandom
 import Testing
 
 @Suite("Money")
@@ -15,6 +16,40 @@ struct MoneyTests {
         #expect(Money(dollars: "1.123456")?.micros == 1_123_456)
         #expect(Money(dollars: "007.5")?.micros == 7_500_000)
         #expect(Money(dollars: ".5")?.micros == 500_000)
+    }
+
+    /// The parse as it was written first (Foundation's trimming, splitting and `Int64` parsing),
+    /// kept as the reference that the one-pass parse must agree with.
+    static func reference(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        var digits = Substring(trimmed)
+        let negative = digits.hasPrefix("-")
+        if negative { digits = digits.dropFirst() }
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty || parts.count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { return nil }
+        let fraction = parts.count == 2 ? String(parts[1]) : ""
+        guard fraction.count <= 6, parts.count == 1 || !fraction.isEmpty else { return nil }
+        guard let whole = Int64(parts[0].isEmpty ? "0" : String(parts[0])),
+              let fractional = Int64(fraction.padding(toLength: 6, withPad: "0", startingAt: 0)),
+              whole <= Int64.max / Money.microsPerDollar - 1
+        else { return nil }
+        let magnitude = whole * Money.microsPerDollar + fractional
+        return negative ? -magnitude : magnitude
+    }
+
+    @Test func randomTextsParseAsTheReferenceParses() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        let pieces = ["0", "1", "5", "9", "9", "00", ".", ".", "-", "+", " ", "\t", "\u{00A0}", "\u{3000}", "a", "e", "٣", "9223372036854", "1e2", "\n"]
+        for round in 0..<20000 {
+            let text = (0..<random.int(0...8)).map { _ in random.pick(pieces) }.joined()
+            #expect(Money(dollars: text)?.micros == Self.reference(text), "seed \(seed), round \(round): \(text.debugDescription)")
+        }
+        for text in ["9223372036853.999999", "9223372036854", "-9223372036853", "99999999999999999999", "0.1234567", "-.5", "5.", "."] {
+            #expect(Money(dollars: text)?.micros == Self.reference(text), "\(text)")
+        }
     }
 
     @Test func parsesNegativeAmounts() {
