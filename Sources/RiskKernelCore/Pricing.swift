@@ -178,14 +178,30 @@ public struct PriceTable: Sendable {
     /// `gemini-2.5-pro@001`; the provider is matched case-insensitively and may be empty.
     public func price(provider: String?, model: String) -> ModelPrice? {
         let provider = provider.flatMap { $0.isEmpty ? nil : $0 }
+        // A name as the table lists it (lower case, no spaces) is its own first candidate: it is
+        // looked up before the other forms are made, which most calls never need.
+        if Self.isListedForm(model), let price = price(provider: provider, candidate: model) { return price }
         for candidate in Self.candidateNames(model) {
-            if let provider, let position = index[Self.key(provider: provider, model: candidate)] { return prices[position] }
-            if let position = index[Self.key(provider: nil, model: candidate)] {
-                let price = prices[position]
-                if provider == nil || Self.providerMatches(provider!, price.provider) { return price }
-            }
+            if let price = price(provider: provider, candidate: candidate) { return price }
         }
         return nil
+    }
+
+    /// The entry for one candidate name: listed under `provider`, or listed without a provider and
+    /// of a provider that matches.
+    private func price(provider: String?, candidate: String) -> ModelPrice? {
+        if let provider, let position = index[Self.key(provider: provider, model: candidate)] { return prices[position] }
+        if let position = index[Self.key(provider: nil, model: candidate)] {
+            let price = prices[position]
+            if provider == nil || Self.providerMatches(provider!, price.provider) { return price }
+        }
+        return nil
+    }
+
+    /// Whether `model` is printable ASCII without spaces or capitals, so that it is the first of
+    /// its ``candidateNames(_:)``.
+    static func isListedForm(_ model: String) -> Bool {
+        !model.isEmpty && model.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
     }
 
     static func providerMatches(_ given: String, _ listed: String) -> Bool {

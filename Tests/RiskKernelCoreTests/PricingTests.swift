@@ -313,6 +313,29 @@ struct PricingTests {
 
     // MARK: Built-in table
 
+    /// A name in the form the table lists is looked up before its other forms are made; the answer
+    /// is the one the full search gives, which a name with a leading space or capitals always takes.
+    @Test func listedFormsFindWhatTheFullSearchFinds() throws {
+        let table = try PriceTable.builtIn()
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        let providers: [String?] = [nil, "", "openai", "anthropic", "google", "mistral", "groq", "azure", "openrouter", "nobody"]
+        var found = 0
+        for round in 0..<4000 {
+            let listed = random.pick(table.prices)
+            var name = random.chance(0.3) ? random.pick(listed.aliases.isEmpty ? [listed.model] : listed.aliases) : listed.model
+            if random.chance(0.2) { name = random.pick(["openai/", "anthropic/", "x/"]) + name }
+            if random.chance(0.2) { name += random.pick(["-2025-01-31", "-20250131", "-0613", "-latest", "@2024", "-x"]) }
+            let provider = random.chance(0.5) ? listed.provider : random.pick(providers)
+            let fast = table.price(provider: provider, model: name)
+            #expect(fast == table.price(provider: provider, model: " " + name), "seed \(seed), round \(round): \(provider ?? "nil")/\(name)")
+            // Capitals are lowered again only where upper-casing is undone by lower-casing (ASCII).
+            #expect(!name.utf8.allSatisfy { $0 < 0x80 } || fast == table.price(provider: provider, model: name.uppercased()), "seed \(seed), round \(round): \(provider ?? "nil")/\(name)")
+            if fast != nil { found += 1 }
+        }
+        #expect(found > 2000, "seed \(seed): only \(found) names were found")
+    }
+
     @Test func builtInTableLoadsAndPricesGPT4o() throws {
         let table = try PriceTable.builtIn()
         let price = try #require(table.price(provider: "openai", model: "gpt-4o"))
