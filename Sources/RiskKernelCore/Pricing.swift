@@ -48,16 +48,16 @@ public struct ModelPrice: Sendable, Hashable, Codable {
         let cached = min(max(cachedPromptTokens, 0), prompt)
         let written = min(max(cacheWriteTokens, 0), prompt - cached)
         let uncached = prompt - cached - written
-        // Micro-dollars per million tokens times tokens: units of 1e-12 dollars.
-        let picos = Decimal(uncached) * Decimal(input.micros) + Decimal(cached) * Decimal(cachedInput.micros)
-            + Decimal(written) * Decimal(cacheWrite.micros)
-            + Decimal(max(completionTokens, 0)) * Decimal(output.micros)
-        var micros = picos / Decimal(1_000_000)
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &micros, 0, .plain)
-        // Beyond 64 bits the conversion would wrap (to a negative cost, say): saturate instead.
-        guard rounded <= Decimal(Int64.max) else { return Money(micros: Int64.max) }
-        return Money(micros: NSDecimalNumber(decimal: rounded).int64Value)
+        // Micro-dollars per million tokens times tokens: units of 1e-12 dollars. Each product of two
+        // 64-bit numbers, and the sum of four, fits in 128 bits, so this is exact.
+        let picos = Int128(uncached) * Int128(input.micros) + Int128(cached) * Int128(cachedInput.micros)
+            + Int128(written) * Int128(cacheWrite.micros)
+            + Int128(max(completionTokens, 0)) * Int128(output.micros)
+        let (whole, remainder) = picos.quotientAndRemainder(dividingBy: 1_000_000)
+        // Half a micro-dollar or more rounds away from zero.
+        let micros = remainder.magnitude * 2 >= 1_000_000 ? whole + (picos < 0 ? -1 : 1) : whole
+        // Beyond 64 bits a conversion would wrap (to a negative cost, say): saturate instead.
+        return Money(micros: Int64(clamping: micros))
     }
 }
 

@@ -51,6 +51,39 @@ struct PricingTests {
         #expect(gpt4o.cost(promptTokens: 1_000_000, completionTokens: 0, cachedPromptTokens: 1_000_000) == dollars("1.25"))
     }
 
+    /// The cost as it was first computed, in Foundation's `Decimal`: the reference that the 128-bit
+    /// integer arithmetic must agree with.
+    static func decimalCost(_ price: ModelPrice, prompt: Int64, completion: Int64, cached: Int64, written: Int64) -> Money {
+        let prompt = max(prompt, 0)
+        let cached = min(max(cached, 0), prompt)
+        let written = min(max(written, 0), prompt - cached)
+        let picos = Decimal(prompt - cached - written) * Decimal(price.input.micros) + Decimal(cached) * Decimal(price.cachedInput.micros)
+            + Decimal(written) * Decimal(price.cacheWrite.micros) + Decimal(max(completion, 0)) * Decimal(price.output.micros)
+        var micros = picos / Decimal(1_000_000)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &micros, 0, .plain)
+        guard rounded <= Decimal(Int64.max) else { return Money(micros: Int64.max) }
+        return Money(micros: NSDecimalNumber(decimal: rounded).int64Value)
+    }
+
+    @Test func costAgreesWithDecimalArithmetic() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        func count() -> Int64 {
+            random.pick([Int64(0), 1, 3, 999_999, 1_000_000, 1_500_001]) + Int64(random.int(0...1_000_000)) * Int64(random.pick([0, 1, 1000, 1_000_000]))
+        }
+        func micros() -> Money { Money(micros: random.pick([Int64(0), 1, 5, 499_999, 500_000, 2_500_000, 15_000_000]) + Int64(random.int(0...999))) }
+        for round in 0..<5000 {
+            let price = ModelPrice(provider: "p", model: "m", input: micros(), output: micros(), cachedInput: micros(), cacheWrite: micros())
+            let (prompt, completion, cached, written) = (count(), count(), count(), count())
+            #expect(price.cost(promptTokens: prompt, completionTokens: completion, cachedPromptTokens: cached, cacheWriteTokens: written)
+                == Self.decimalCost(price, prompt: prompt, completion: completion, cached: cached, written: written),
+                "seed \(seed), round \(round): \(prompt), \(completion), \(cached), \(written) tokens at \(price)")
+        }
+        let dear = ModelPrice(provider: "p", model: "m", input: Money(micros: Int64.max), output: Money(micros: Int64.max))
+        #expect(dear.cost(promptTokens: Int64.max, completionTokens: Int64.max) == Money(micros: Int64.max))
+    }
+
     @Test func costOfNothingIsZero() {
         #expect(gpt4o.cost(promptTokens: 0, completionTokens: 0) == .zero)
     }
