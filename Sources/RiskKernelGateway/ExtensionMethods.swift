@@ -50,7 +50,7 @@ extension GatewaySession {
         let completionTokens = try reader.count("completionTokens")
         let cachedPromptTokens = try reader.count("cachedPromptTokens", required: false) ?? 0
         let responseId = try reader.string("responseId", required: false)
-        let price = configuration.prices.price(provider: provider, model: model)
+        let price = try configuration.prices.table().price(provider: provider, model: model)
         let dollars = price?.cost(promptTokens: promptTokens, completionTokens: completionTokens, cachedPromptTokens: cachedPromptTokens) ?? .zero
         if price == nil {
             logger.warning("model \(provider)/\(model) is not in the price table: recorded as unpriced (0 dollars); add it with --prices FILE")

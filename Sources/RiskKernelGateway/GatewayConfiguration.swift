@@ -26,7 +26,8 @@ public struct GatewayConfiguration: Sendable {
     public var budget: Budget
     /// How the policy was named (`--policy NAME` or the file), stored with the run.
     public var policyRef: String
-    public var prices: PriceTable
+    /// The model prices `riskkernel/recordModelCall` charges by, built on its first use.
+    public var prices: DeferredPriceTable
     /// Resume this run instead of starting a new one.
     public var resumeRunId: String?
     public var runName: String?
@@ -50,7 +51,7 @@ public struct GatewayConfiguration: Sendable {
 
     public init(
         upstreamCommand: [String], serverName: String? = nil, upstreamEnvironment: [String: String] = UpstreamEnvironment.build(from: ProcessInfo.processInfo.environment),
-        policy: Policy = .permissive, budget: Budget? = nil, policyRef: String? = nil, prices: PriceTable = PriceTable(prices: []),
+        policy: Policy = .permissive, budget: Budget? = nil, policyRef: String? = nil, prices: DeferredPriceTable = DeferredPriceTable(PriceTable(prices: [])),
         resumeRunId: String? = nil, runName: String? = nil, parentRunId: String? = nil, metadata: [String: String] = [:],
         approvalTimeout: Duration? = nil, approvalHold: Duration? = nil, approvalNotify: [ApprovalNotifyTarget] = [], maxLineBytes: Int = 16 * 1024 * 1024, storeCommandOptions: String? = nil,
         maxStoredResultBytes: Int = 64 * 1024, autoCheckpoints: AutoCheckpoints = .all

@@ -197,9 +197,12 @@ struct GatewayCommand: AsyncParsableCommand {
         let store = try await storeOptions.openStore(maxCheckpointsPerRun: maxCheckpoints, creating: true)
         let overridden = budgetTokens != nil || budgetDollars != nil || budgetLoops != nil || budgetSeconds != nil
         let (policy, reference) = try await PolicySource.load(name: policy, file: policyFile, store: store, budgetOverridden: overridden)
-        var priceTable = try PriceTable.builtIn()
-        if let prices {
-            priceTable = priceTable.merging(try PriceTable.load(data: try FileReading.read(prices), file: prices))
+        // A price file is read and checked now (a bad one stops the start); the built-in table is
+        // parsed on the first model call recorded.
+        let added = try prices.map { try PriceTable.load(data: try FileReading.read($0), file: $0) }
+        let priceTable = DeferredPriceTable {
+            let builtIn = try PriceTable.builtIn()
+            return added.map(builtIn.merging) ?? builtIn
         }
         let overrides = Budget(
             tokens: budgetTokens, dollars: budgetDollars.flatMap { Money(dollars: $0) }, loops: budgetLoops, seconds: budgetSeconds)

@@ -16,6 +16,8 @@ struct ExitStatusTests {
             (["--policy-file", sandbox.root + "/missing.yaml"], sandbox.root + "/missing.yaml"),
             (["--policy-file", try sandbox.write("bad.yaml", "apiVersion: riskkernel/v1\nkind: Policy\nmetadata: {}\n")], "metadata.name"),
             (["--prices", sandbox.root + "/nope.json"], sandbox.root + "/nope.json"),
+            // Read at the start, though the built-in table is parsed only when a model call is priced.
+            (["--prices", try sandbox.write("bad-prices.json", #"{"models": [{"model": "m", "input": "1", "output": "x"}]}"#)], "bad-prices.json"),
             (["--env-file", sandbox.root + "/nope.env"], sandbox.root + "/nope.env"),
         ]
         for (options, message) in cases {

@@ -1,6 +1,7 @@
 import Foundation
 import RiskKernelCore
 import SeededRandom
+import Synchronization
 import Testing
 
 @Suite("Pricing")
@@ -367,6 +368,23 @@ struct PricingTests {
             if fast != nil { found += 1 }
         }
         #expect(found > 2000, "seed \(seed): only \(found) names were found")
+    }
+
+    @Test func aDeferredTableIsBuiltOnceOnFirstUseAndAFailedBuildFailsEveryUse() throws {
+        let builds = Mutex(0)
+        let listed = gpt4o
+        let deferred = DeferredPriceTable {
+            builds.withLock { $0 += 1 }
+            return PriceTable(prices: [listed])
+        }
+        #expect(builds.withLock { $0 } == 0)
+        for _ in 0..<3 { #expect(try deferred.table().price(provider: "openai", model: "gpt-4o") == listed) }
+        #expect(builds.withLock { $0 } == 1)
+
+        struct Broken: Error {}
+        let failing = DeferredPriceTable { builds.withLock { $0 += 1 }; throw Broken() }
+        for _ in 0..<2 { #expect(throws: Broken.self) { try failing.table() } }
+        #expect(builds.withLock { $0 } == 2)
     }
 
     @Test func builtInTableLoadsAndPricesGPT4o() throws {
