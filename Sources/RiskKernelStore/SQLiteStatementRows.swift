@@ -98,7 +98,6 @@ extension Statement {
     }
 }
 
-
 /// The current row of a statement being stepped, read by column position (0 first). Valid only
 /// inside the `read` closure it is passed to.
 struct SQLiteRow {
