@@ -173,33 +173,41 @@ enum RandomJSON {
     /// Values of the kinds tool arguments mostly hold (texts, integers and integral doubles up to
     /// and past 2^53, literals), with keys drawn from the same characters as ``string(using:)``.
     static func plainValue(depth: Int, using random: inout SeededRandom) -> JSONValue {
-        switch random.int(0...(depth > 0 ? 7 : 4)) {
-        case 0: return random.pick([.null, .bool(true), .bool(false)])
-        case 1: return .integer(Int64(random.int(-(1 << 53) - 2...(1 << 53) + 2)))
-        case 2: return .double(Double(random.pick([0, -0.0, 1, -7, 9_007_199_254_740_991, 9_007_199_254_740_992, 1e20, 1e21])))
-        case 3, 4: return .string(string(using: &random))
-        case 5: return .array((0..<random.int(0...4)).map { _ in plainValue(depth: depth - 1, using: &random) })
-        default:
-            var members: [String: JSONValue] = [:]
-            for _ in 0..<random.int(0...5) { members[string(using: &random)] = plainValue(depth: depth - 1, using: &random) }
-            return .object(members)
+        tree(depth: depth, leaves: 5, using: &random) { choice, random in
+            switch choice {
+            case 0: return random.pick([.null, .bool(true), .bool(false)])
+            case 1: return .integer(Int64(random.int(-(1 << 53) - 2...(1 << 53) + 2)))
+            case 2: return .double(Double(random.pick([0, -0.0, 1, -7, 9_007_199_254_740_991, 9_007_199_254_740_992, 1e20, 1e21])))
+            default: return .string(string(using: &random))
+            }
         }
     }
 
     static func value(depth: Int, using random: inout SeededRandom) -> JSONValue {
-        let choice = random.int(0...(depth > 0 ? 9 : 6))
-        switch choice {
-        case 0: return random.pick([.null, .bool(true), .bool(false)])
-        case 1: return .integer(Int64(bitPattern: random.next()) >> UInt64(random.int(0...63)))
-        case 2, 3: return .double(double(using: &random))
-        case 4: return .number(random.pick(["1.0", "1.10", "2.5e-3", "-0", "1E30", "12345678901234567890", "0.1000000000000000000001", "1e-7"]))
-        case 5, 6: return .string(string(using: &random))
-        case 7: return .array((0..<random.int(0...4)).map { _ in value(depth: depth - 1, using: &random) })
-        default:
-            var members: [String: JSONValue] = [:]
-            for _ in 0..<random.int(0...5) { members[string(using: &random)] = value(depth: depth - 1, using: &random) }
-            return .object(members)
+        tree(depth: depth, leaves: 7, using: &random) { choice, random in
+            switch choice {
+            case 0: return random.pick([.null, .bool(true), .bool(false)])
+            case 1: return .integer(Int64(bitPattern: random.next()) >> UInt64(random.int(0...63)))
+            case 2, 3: return .double(double(using: &random))
+            case 4: return .number(random.pick(["1.0", "1.10", "2.5e-3", "-0", "1E30", "12345678901234567890", "0.1000000000000000000001", "1e-7"]))
+            default: return .string(string(using: &random))
+            }
         }
+    }
+
+    /// One of `leaves` kinds of leaf (`leaf` makes kind `choice`), or, above depth 0, an array (one
+    /// chance in `leaves + 3`) or an object (two) of such trees a level less deep.
+    static func tree(
+        depth: Int, leaves: Int, using random: inout SeededRandom, leaf: (Int, inout SeededRandom) -> JSONValue
+    ) -> JSONValue {
+        let choice = random.int(0...(depth > 0 ? leaves + 2 : leaves - 1))
+        if choice < leaves { return leaf(choice, &random) }
+        if choice == leaves {
+            return .array((0..<random.int(0...4)).map { _ in tree(depth: depth - 1, leaves: leaves, using: &random, leaf: leaf) })
+        }
+        var members: [String: JSONValue] = [:]
+        for _ in 0..<random.int(0...5) { members[string(using: &random)] = tree(depth: depth - 1, leaves: leaves, using: &random, leaf: leaf) }
+        return .object(members)
     }
 }
 
