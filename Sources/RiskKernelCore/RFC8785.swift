@@ -44,14 +44,40 @@ public enum RFC8785 {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            for (position, key) in keys.enumerated() {
+            for (position, member) in members.sorted(by: { keyPrecedes($0.key, $1.key) }).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
-                CanonicalJSON.writeString(key, into: &output)
+                CanonicalJSON.writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(members[key]!, into: &output)
+                write(member.value, into: &output)
             }
             output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Whether key `a` sorts before key `b`: their UTF-16 code units compared in order (§3.2.3),
+    /// found from their UTF-8 bytes without transcoding. UTF-8 byte order is code point order, and
+    /// that is UTF-16 order except between a character at U+E000...U+FFFF (lead byte 0xEE or 0xEF)
+    /// and one above U+FFFF (lead byte 0xF0 or above, a surrogate pair from U+D800 in UTF-16),
+    /// whose order it reverses. So the bytes decide, unless the first characters that differ are
+    /// one of each.
+    public static func keyPrecedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                var index = 0
+                while index < common, x[index] == y[index] { index += 1 }
+                guard index < common else { return x.count < y.count }
+                // The first differing characters begin at the same offset: the bytes before are
+                // the same characters.
+                var start = index
+                while start > 0, x[start] & 0xC0 == 0x80 { start -= 1 }
+                let (leadX, leadY) = (x[start], y[start])
+                if leadX >= 0xF0, leadY == 0xEE || leadY == 0xEF { return true }
+                if leadY >= 0xF0, leadX == 0xEE || leadX == 0xEF { return false }
+                return x[index] < y[index]
+            }
         }
     }
 

@@ -50,7 +50,8 @@ struct GroupEntry<Make: Sendable>: Sendable {
     /// Reports every write of the entry failed with the error that ended the transaction.
     let fail: @Sendable (any Error) -> Void
 
-    /// Whether a group of `entries` makes each write in a savepoint (more than one write).
+    /// Whether a group of `entries` must keep its writes apart, so that one that fails fails alone
+    /// (more than one write): in savepoints, or as ``SQLiteStore/WriteIsolation/optimistic`` says.
     static func needsSavepoints(_ entries: [Self]) -> Bool {
         entries.count > 1 || entries.first.map { $0.count > 1 } ?? false
     }

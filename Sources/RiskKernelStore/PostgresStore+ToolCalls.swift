@@ -85,8 +85,9 @@ extension PostgresStore {
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
     }
 
-    /// Writes the items inside the caller's transaction, as ``SQLiteStore/writeItems(_:_:savepoints:_:)``
-    /// does: with `savepoints`, one failing item fails alone; a conflict with another transaction
+    /// Writes the items inside the caller's transaction, as ``SQLiteStore/writeItems(_:_:isolation:_:)``
+    /// does with `.savepoints` (PostgreSQL ends a transaction at its first error, so every write of
+    /// a group has its savepoint): with `savepoints`, one failing item fails alone; a conflict with another transaction
     /// is thrown, so that the whole group is retried, as a lone write would be.
     static func writeItems<Item, Written>(
         _ connection: PostgresConnection, _ items: [Item], savepoints: Bool, _ body: (PostgresConnection, Item) async throws -> Written

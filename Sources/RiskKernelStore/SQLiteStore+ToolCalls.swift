@@ -8,8 +8,8 @@ extension SQLiteStore {
     ) {
         guard !writes.isEmpty else { return then([]) }
         let totals = chainedTotals
-        let entry = Entry(count: writes.count, make: { db, savepoints in
-            let results = try Self.writeItems(db, writes, savepoints: savepoints) { db, write in try Self.write(db, write, totals) }
+        let entry = Entry(count: writes.count, make: { db, isolation in
+            let results = try Self.writeItems(db, writes, isolation: isolation) { db, write in try Self.write(db, write, totals) }
             return { then(results) }
         }, fail: { error in then(Array(repeating: .failure(error), count: writes.count)) })
         groupCommit.add(entry, start: start) { [pool] entries, onCallingThread, written in

@@ -48,14 +48,7 @@ enum StoreBench {
         let perAppender = modelCalls / appenders
         let runIds = try await (0..<8).asyncMap { index in try await store.createRun(NewRun(name: "bench-ledger-\(index)")).id }
         started = nowNanos()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for appender in 0..<appenders {
-                group.addTask {
-                    for index in 0..<perAppender { _ = try await store.recordModelCall(runId: runIds[appender % runIds.count], modelCall(index)) }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await appendAtOnce(store, runIds: runIds, tasks: appenders, each: perAppender)
         let concurrentSeconds = Double(nowNanos() - started) / 1e9
 
         let arguments: JSONValue = ["path": "README.md", "size": 100]
@@ -78,6 +71,18 @@ enum StoreBench {
             modelCallsPerSecond: Double(modelCalls) / modelSeconds, modelCalls: modelCalls,
             concurrentPerSecond: Double(appenders * perAppender) / concurrentSeconds, concurrentCalls: appenders * perAppender,
             toolCallsPerSecond: Double(toolCalls) / toolSeconds, toolCalls: toolCalls, journalMode: journalMode)
+    }
+
+    /// Model calls from `tasks` tasks at once, `each` per task, task `n` to run `runIds[n % count]`.
+    static func appendAtOnce(_ store: SQLiteStore, runIds: [String], tasks: Int, each: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    for index in 0..<each { _ = try await store.recordModelCall(runId: runIds[task % runIds.count], modelCall(index)) }
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     static func modelCall(_ index: Int) -> NewModelCall {
@@ -157,9 +162,16 @@ struct CrashWriterCommand: AsyncParsableCommand {
         commandName: "crash-writer", abstract: "Append to the ledger and print each committed count, until killed.", shouldDisplay: false)
     @Option var db: String
     @Option(help: "Stop after this many appends (for profiling).") var count: Int = .max
+    @Option(help: "Append from this many tasks at once, to 8 runs, printing nothing (for profiling the ledger figure's second row).")
+    var tasks: Int = 1
 
     func run() async throws {
         let store = try SQLiteStore(path: db)
+        if tasks > 1 {
+            let runIds = try await (0..<8).asyncMap { index in try await store.createRun(NewRun(name: "bench-crash-\(index)")).id }
+            try await StoreBench.appendAtOnce(store, runIds: runIds, tasks: tasks, each: count == .max ? .max : count / tasks)
+            return
+        }
         let run = try await store.createRun(NewRun(name: "bench-crash"))
         print("run \(run.id)")
         fflush(nil)

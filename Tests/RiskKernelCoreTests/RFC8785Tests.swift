@@ -105,6 +105,22 @@ struct RFC8785Tests {
         }
     }
 
+    /// ``RFC8785/keyPrecedes(_:_:)`` (UTF-8 bytes, with the one range where their order differs
+    /// from UTF-16's turned round) gives the order of the UTF-16 code units, for keys that share
+    /// prefixes and differ in characters of every UTF-8 length.
+    @Test func keyOrderFromUTF8MatchesUTF16() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<20_000 {
+            let prefix = RandomJSON.string(using: &random)
+            let a = prefix + RandomJSON.string(using: &random)
+            let b = random.chance(0.2) ? a : prefix + RandomJSON.string(using: &random)
+            let expected = a.utf16.lexicographicallyPrecedes(b.utf16)
+            #expect(RFC8785.keyPrecedes(a, b) == expected, "seed \(seed): \(a.unicodeScalars.map(\.value)) vs \(b.unicodeScalars.map(\.value))")
+            if RFC8785.keyPrecedes(a, b) != expected { return }
+        }
+    }
+
     // MARK: Property: one encoding for the store and the digest
 
     /// Where ``RFC8785/agreesWithAsWritten(_:)`` says so, the stored form is the RFC 8785 form
