@@ -24,7 +24,7 @@ enum LedgerWrites {
     /// The ledger entry of a model call, as stored.
     static func modelEntry(runId: String, _ call: NewModelCall, step: Int64, at now: Date) -> LedgerEntry {
         LedgerEntry(
-            id: Identifiers.make("led"), runId: runId, kind: "model", provider: call.provider, model: call.model, tool: nil,
+            id: Identifiers.makeOrdered("led", at: now), runId: runId, kind: "model", provider: call.provider, model: call.model, tool: nil,
             promptTokens: call.promptTokens, completionTokens: call.completionTokens, cachedPromptTokens: call.cachedPromptTokens,
             dollars: call.dollars, priced: call.priced, responseId: call.responseId, step: step, createdAt: now)
     }
@@ -32,7 +32,7 @@ enum LedgerWrites {
     /// The ledger entry of a priced tool's call (its call id kept as the response id), as stored.
     static func toolEntry(runId: String, callId: String, tool: String, dollars: Money, at now: Date) -> LedgerEntry {
         LedgerEntry(
-            id: Identifiers.make("led"), runId: runId, kind: "tool", provider: nil, model: nil, tool: tool, promptTokens: 0,
+            id: Identifiers.makeOrdered("led", at: now), runId: runId, kind: "tool", provider: nil, model: nil, tool: tool, promptTokens: 0,
             completionTokens: 0, cachedPromptTokens: 0, dollars: dollars, priced: true, responseId: callId, step: nil, createdAt: now)
     }
 

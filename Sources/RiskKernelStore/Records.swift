@@ -253,7 +253,7 @@ public struct NewToolCall: Sendable {
     /// The grant that let a call through that an approval rule would have held.
     public var grantId: String?
 
-    public init(id: String = Identifiers.make("call"), runId: String, requestId: String, tool: String, sideEffect: String, arguments: JSONValue, forwardedArguments: JSONValue? = nil, decision: Decision) {
+    public init(id: String = Identifiers.makeOrdered("call"), runId: String, requestId: String, tool: String, sideEffect: String, arguments: JSONValue, forwardedArguments: JSONValue? = nil, decision: Decision) {
         self.forwardedArguments = forwardedArguments
         self.id = id
         self.runId = runId
@@ -526,19 +526,39 @@ public struct UsageSummary: Sendable, Hashable, Codable {
     }
 }
 
-/// Random, sortable-enough identifiers with a readable prefix (`run_…`, `call_…`, `apr_…`).
+/// Random identifiers with a readable prefix (`run_…`, `call_…`, `apr_…`), and time-ordered ones
+/// for the rows written with every call (`led_…`, `call_…`).
 public enum Identifiers {
     private static let alphabet = Array("0123456789abcdefghijkmnpqrstuvwxyz".utf8)
 
     /// `prefix_` and 12 characters drawn from one 64-bit system random number (34^12 < 2^64).
     public static func make(_ prefix: String) -> String {
+        prefix + "_" + String(decoding: randomCharacters(), as: UTF8.self)
+    }
+
+    /// `prefix_`, 9 characters of `time` in whole milliseconds since 1970 (``Timestamps/milliseconds(_:)``; base 34, most significant
+    /// first: ids made later sort after, to the millisecond, until the year 3894), and 12 random
+    /// characters as ``make(_:)``'s. For the keys of rows written with every call: an index of
+    /// random keys takes each new one on a random page, so each row of a group commit wrote a page
+    /// of its own; keys in time order share the index's last pages.
+    public static func makeOrdered(_ prefix: String, at time: Date = Date()) -> String {
+        var milliseconds = UInt64(max(0, Timestamps.milliseconds(time)))
+        var characters = [UInt8](repeating: 0, count: 9)
+        for index in characters.indices.reversed() {
+            characters[index] = alphabet[Int(milliseconds % UInt64(alphabet.count))]
+            milliseconds /= UInt64(alphabet.count)
+        }
+        return prefix + "_" + String(decoding: characters + randomCharacters(), as: UTF8.self)
+    }
+
+    private static func randomCharacters() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         var random = generator.next()
-        var suffix = [UInt8](repeating: 0, count: 12)
-        for index in suffix.indices {
-            suffix[index] = alphabet[Int(random % UInt64(alphabet.count))]
+        var characters = [UInt8](repeating: 0, count: 12)
+        for index in characters.indices {
+            characters[index] = alphabet[Int(random % UInt64(alphabet.count))]
             random /= UInt64(alphabet.count)
         }
-        return prefix + "_" + String(decoding: suffix, as: UTF8.self)
+        return characters
     }
 }
