@@ -52,7 +52,7 @@ struct GroupEntry<Make: Sendable>: Sendable {
 
     /// Whether a group of `entries` must keep its writes apart, so that one that fails fails alone
     /// (more than one write): in savepoints, or as ``SQLiteStore/WriteIsolation/optimistic`` says.
-    static func needsSavepoints(_ entries: [Self]) -> Bool {
+    static func keepsWritesApart(_ entries: [Self]) -> Bool {
         entries.count > 1 || entries.first.map { $0.count > 1 } ?? false
     }
 }

@@ -38,7 +38,7 @@ extension PostgresStore {
     /// Writes a group in one transaction (retried whole on a conflict with another transaction,
     /// as a lone write is) and tells each entry.
     private func writeGroup(_ entries: [Entry]) async {
-        let savepoints = Entry.needsSavepoints(entries)
+        let savepoints = Entry.keepsWritesApart(entries)
         do {
             var reports: [GroupReport] = []
             try await write { connection in
@@ -87,8 +87,8 @@ extension PostgresStore {
 
     /// Writes the items inside the caller's transaction, as ``SQLiteStore/writeItems(_:_:isolation:_:)``
     /// does with `.savepoints` (PostgreSQL ends a transaction at its first error, so every write of
-    /// a group has its savepoint): with `savepoints`, one failing item fails alone; a conflict with another transaction
-    /// is thrown, so that the whole group is retried, as a lone write would be.
+    /// a group has its savepoint): with `savepoints`, one failing item fails alone; a conflict with
+    /// another transaction is thrown, so that the whole group is retried, as a lone write would be.
     static func writeItems<Item, Written>(
         _ connection: PostgresConnection, _ items: [Item], savepoints: Bool, _ body: (PostgresConnection, Item) async throws -> Written
     ) async throws -> [Result<Written, any Error>] {

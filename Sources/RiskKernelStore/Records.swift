@@ -536,11 +536,12 @@ public enum Identifiers {
         prefix + "_" + String(decoding: randomCharacters(), as: UTF8.self)
     }
 
-    /// `prefix_`, 9 characters of `time` in whole milliseconds since 1970 (``Timestamps/milliseconds(_:)``; base 34, most significant
-    /// first: ids made later sort after, to the millisecond, until the year 3894), and 12 random
-    /// characters as ``make(_:)``'s. For the keys of rows written with every call: an index of
-    /// random keys takes each new one on a random page, so each row of a group commit wrote a page
-    /// of its own; keys in time order share the index's last pages.
+    /// `prefix_`, 9 characters of `time` in whole milliseconds since 1970 (as
+    /// ``Timestamps/milliseconds(_:)`` stores it; base 34, most significant first: ids made later
+    /// sort after, to the millisecond, until the year 3894), and 12 random characters as
+    /// ``make(_:)``'s. For the keys of rows written with every call: an index of random keys takes
+    /// each new one on a random page, so each row of a group commit wrote a page of its own; keys
+    /// in time order share the index's last pages.
     public static func makeOrdered(_ prefix: String, at time: Date = Date()) -> String {
         var milliseconds = UInt64(max(0, Timestamps.milliseconds(time)))
         var characters = [UInt8](repeating: 0, count: 9)

@@ -109,7 +109,7 @@ public final class SQLiteStore: Store {
     /// `onCallingThread`, else on GRDB's writer thread, so that a wait for another process's lock
     /// never holds a thread of the shared pool. Tells each entry, then calls `written`.
     static func writeGroup(_ pool: DatabasePool, _ entries: [Entry], onCallingThread: Bool, written: @escaping @Sendable () -> Void) {
-        let isolation: WriteIsolation = Entry.needsSavepoints(entries) ? .optimistic : .lone
+        let isolation: WriteIsolation = Entry.keepsWritesApart(entries) ? .optimistic : .lone
         let body: @Sendable (Database) throws -> [GroupReport] = { db in
             do {
                 return try transaction(db) { try entries.map { try $0.make(db, isolation) } }

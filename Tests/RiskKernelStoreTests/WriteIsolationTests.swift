@@ -57,11 +57,7 @@ struct WriteIsolationTests {
             }, fail: { error in recorder.groupFailed(error) })
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if onCallingThread {
-                SQLiteStore.writeGroup(store.pool, entries, onCallingThread: true) { continuation.resume() }
-            } else {
-                SQLiteStore.writeGroup(store.pool, entries, onCallingThread: false) { continuation.resume() }
-            }
+            SQLiteStore.writeGroup(store.pool, entries, onCallingThread: onCallingThread) { continuation.resume() }
         }
         let counts = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT item, count(*) FROM scratch GROUP BY item").map { (row: Row) -> (Int, Int) in (row[0], row[1]) }
