@@ -543,22 +543,22 @@ public enum Identifiers {
     /// each new one on a random page, so each row of a group commit wrote a page of its own; keys
     /// in time order share the index's last pages.
     public static func makeOrdered(_ prefix: String, at time: Date = Date()) -> String {
-        var milliseconds = UInt64(max(0, Timestamps.milliseconds(time)))
-        var characters = [UInt8](repeating: 0, count: 9)
-        for index in characters.indices.reversed() {
-            characters[index] = alphabet[Int(milliseconds % UInt64(alphabet.count))]
-            milliseconds /= UInt64(alphabet.count)
-        }
-        return prefix + "_" + String(decoding: characters + randomCharacters(), as: UTF8.self)
+        let milliseconds = UInt64(max(0, Timestamps.milliseconds(time)))
+        return prefix + "_" + String(decoding: digits(of: milliseconds, count: 9) + randomCharacters(), as: UTF8.self)
     }
 
     private static func randomCharacters() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        var random = generator.next()
-        var characters = [UInt8](repeating: 0, count: 12)
-        for index in characters.indices {
-            characters[index] = alphabet[Int(random % UInt64(alphabet.count))]
-            random /= UInt64(alphabet.count)
+        return digits(of: generator.next(), count: 12)
+    }
+
+    /// The last `count` digits of `value` in base 34 (the alphabet's), most significant first.
+    private static func digits(of value: UInt64, count: Int) -> [UInt8] {
+        var value = value
+        var characters = [UInt8](repeating: 0, count: count)
+        for index in characters.indices.reversed() {
+            characters[index] = alphabet[Int(value % UInt64(alphabet.count))]
+            value /= UInt64(alphabet.count)
         }
         return characters
     }
