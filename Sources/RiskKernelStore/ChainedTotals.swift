@@ -312,3 +312,10 @@ extension Usage {
             + "loops \(loops), model calls \(modelCalls), tool calls \(toolCalls)"
     }
 }
+
+/// Where a run's chain ends, as anchored in its row (`chain_length`, `chain_head`): the number of
+/// events and the last one's hash (``EventChain/genesisHash`` before any).
+struct ChainAnchor: Sendable, Hashable {
+    var length: Int64
+    var head: String
+}

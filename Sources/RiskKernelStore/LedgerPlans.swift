@@ -67,8 +67,9 @@ extension LedgerWrites {
 
     /// A model call of the first run of `ancestry` (the run, then its ancestors, as read in the
     /// transaction): its ledger entry, the step it opens, the usage it adds, its `model.recorded`
-    /// event and the halts of the budgets it crosses; `haltReason` is why the run is halted after it.
-    static func modelCall(_ call: NewModelCall, ancestry: [RunRecord], at now: Date) throws -> (entry: LedgerEntry, plan: LedgerPlan, haltReason: String?) {
+    /// event and the halts of the budgets it crosses. `result` holds the entry and the run as the
+    /// plan leaves it, so that nothing is read back after the plan is executed.
+    static func modelCall(_ call: NewModelCall, ancestry: [RunRecord], at now: Date) throws -> (plan: LedgerPlan, result: SpendResult) {
         let run = ancestry[0]
         let entry = modelEntry(runId: run.id, call, step: run.usage.loops + 1, at: now)
         var plan = LedgerPlan()
@@ -88,15 +89,15 @@ extension LedgerWrites {
             dollars: call.dollars, loops: 1, modelCalls: 1)
         plan.append(contentsOf: try usage(spend, ancestry: ancestry, at: now))
         plan.append("model.recorded", modelRecorded(entry), to: run.id)
-        let (halts, haltReason) = self.halts(ancestry, adding: spend, at: now)
-        plan.append(contentsOf: halts)
-        return (entry, plan, haltReason)
+        let result = spent(spend, entry: entry, ancestry: ancestry, at: now, plan: &plan)
+        return (plan, result)
     }
 
     /// A priced tool's call of the first run of `ancestry`: its `tool` ledger entry, the dollars
-    /// added, its `tool.charged` event and the halts of the budgets it crosses.
+    /// added, its `tool.charged` event and the halts of the budgets it crosses; `result` as for
+    /// ``modelCall(_:ancestry:at:)``.
     static func toolSpend(callId: String, tool: String, dollars: Money, ancestry: [RunRecord], at now: Date) throws
-        -> (entry: LedgerEntry, plan: LedgerPlan, haltReason: String?)
+        -> (plan: LedgerPlan, result: SpendResult)
     {
         guard dollars >= .zero else { throw StoreError.invalidArgument("a tool's price must not be negative") }
         let runId = ancestry[0].id
@@ -110,9 +111,20 @@ extension LedgerWrites {
         let spend = Usage(dollars: dollars)
         plan.append(contentsOf: try usage(spend, ancestry: ancestry, at: now))
         plan.append("tool.charged", toolCharged(entry), to: runId)
-        let (halts, haltReason) = self.halts(ancestry, adding: spend, at: now)
+        let result = spent(spend, entry: entry, ancestry: ancestry, at: now, plan: &plan)
+        return (plan, result)
+    }
+
+    /// Adds to `plan` the halts of the budgets `spend` crosses (``halts(_:adding:at:)``), and
+    /// returns the spend's result: `entry`, the run as the plan leaves its row (usage, tree usage,
+    /// status and `updated_at`) and why it is halted after the spend.
+    private static func spent(_ spend: Usage, entry: LedgerEntry, ancestry: [RunRecord], at now: Date, plan: inout LedgerPlan) -> SpendResult {
+        let (halts, haltReason, chain) = self.halts(ancestry, adding: spend, at: now)
         plan.append(contentsOf: halts)
-        return (entry, plan, haltReason)
+        var run = chain[0]
+        run.usage = run.usage + spend
+        run.updatedAt = now
+        return SpendResult(entry: entry, run: run, haltReason: haltReason)
     }
 
     /// `spend` added to the first run's own usage and to the tree usage of it and every ancestor
@@ -127,9 +139,14 @@ extension LedgerWrites {
         plan.run("""
             UPDATE runs SET prompt_tokens = prompt_tokens + $1, completion_tokens = completion_tokens + $2,
                 cached_prompt_tokens = cached_prompt_tokens + $3, dollars_micros = dollars_micros + $4, loops = loops + $5,
-                model_calls = model_calls + $6, tool_calls = tool_calls + $7, updated_at = $8 WHERE id = $9
+                model_calls = model_calls + $6, tool_calls = tool_calls + $7,
+                tree_prompt_tokens = tree_prompt_tokens + $1, tree_completion_tokens = tree_completion_tokens + $2,
+                tree_cached_prompt_tokens = tree_cached_prompt_tokens + $3, tree_dollars_micros = tree_dollars_micros + $4,
+                tree_loops = tree_loops + $5, tree_model_calls = tree_model_calls + $6, tree_tool_calls = tree_tool_calls + $7,
+                updated_at = $8
+            WHERE id = $9
             """, values: deltas + [ms(time), .text(ancestry[0].id)])
-        for member in ancestry {
+        for member in ancestry.dropFirst() {
             plan.run("""
                 UPDATE runs SET tree_prompt_tokens = tree_prompt_tokens + $1, tree_completion_tokens = tree_completion_tokens + $2,
                     tree_cached_prompt_tokens = tree_cached_prompt_tokens + $3, tree_dollars_micros = tree_dollars_micros + $4,
@@ -142,15 +159,15 @@ extension LedgerWrites {
 
     /// Halts every running member of `ancestry` (as read before `spend` was added) whose budget
     /// its tree has now crossed, each with a `run.status` event; `haltReason` is why the run (or an
-    /// ancestor) is halted after the spend.
-    static func halts(_ ancestry: [RunRecord], adding spend: Usage, at time: Date) -> (plan: LedgerPlan, haltReason: String?) {
+    /// ancestor) is halted after the spend, and `chain` is ``crossedBudgets(_:adding:at:)``'s.
+    static func halts(_ ancestry: [RunRecord], adding spend: Usage, at time: Date) -> (plan: LedgerPlan, haltReason: String?, chain: [RunRecord]) {
         let (chain, halts) = crossedBudgets(ancestry, adding: spend, at: time)
         var plan = LedgerPlan()
         for halt in halts {
             plan.run("UPDATE runs SET status = 'halted', halt_reason = $1, updated_at = $2 WHERE id = $3", .text(halt.reason), ms(time), .text(halt.runId))
             plan.append("run.status", ["status": "halted", "from": "running", "reason": .string(halt.reason)], to: halt.runId)
         }
-        return (plan, haltReason(of: chain))
+        return (plan, haltReason(of: chain), chain)
     }
 
     // MARK: tool calls

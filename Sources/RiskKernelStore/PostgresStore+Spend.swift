@@ -11,9 +11,9 @@ extension PostgresStore {
         // budget check are then one step for every connection spending in this run tree.
         let ancestry = try await lockAncestry(connection, runId: runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-        let (entry, plan, haltReason) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
+        let (plan, result) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
         try await execute(connection, plan, at: now, chain: totals)
-        return SpendResult(entry: entry, run: try await fetchRun(connection, id: runId)!, haltReason: haltReason)
+        return result
     }
 
     public func ledger(runId: String) async throws -> [LedgerEntry] {

@@ -9,9 +9,9 @@ extension PostgresStore {
         return try await write { connection in
             let ancestry = try await Self.lockAncestry(connection, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            let (entry, plan, haltReason) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
+            let (plan, result) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
             try await Self.execute(connection, plan, at: now, chain: totals)
-            return SpendResult(entry: entry, run: try await Self.fetchRun(connection, id: runId)!, haltReason: haltReason)
+            return result
         }
     }
 

@@ -81,10 +81,20 @@ extension SQLiteStore {
 
     /// The run followed by its ancestors, nearest first.
     static func ancestry(_ db: Database, runId: String) throws -> [RunRecord] {
+        var anchors: [String: ChainAnchor] = [:]
+        return try ancestry(db, runId: runId, anchors: &anchors)
+    }
+
+    /// The run followed by its ancestors, nearest first; `anchors` learns where each one's chain
+    /// ends, for the events the caller appends in the same transaction (``execute(_:_:at:chain:anchors:)``).
+    static func ancestry(_ db: Database, runId: String, anchors: inout [String: ChainAnchor]) throws -> [RunRecord] {
         var chain: [RunRecord] = []
         var next: String? = runId
-        while let id = next, chain.count < 64, let run = try fetchRun(db, id: id) {
+        let statement = try db.cachedStatement(sql: "SELECT \(runColumns), chain_length, chain_head FROM runs WHERE id = ?")
+        while let id = next, chain.count < 64,
+              let (run, anchor) = try statement.firstRow([.text(id)], { row in (runRecord(row), ChainAnchor(length: row.int64(28), head: row.text(29))) }) {
             chain.append(run)
+            anchors[id] = anchor
             next = run.parentRunId
         }
         return chain

@@ -4,11 +4,12 @@ import RiskKernelCore
 
 extension SQLiteStore {
     static func recordModelCall(_ db: Database, runId: String, _ call: NewModelCall, at now: Date, chain: ChainedTotals) throws -> SpendResult {
-        let ancestry = try Self.ancestry(db, runId: runId)
+        var anchors: [String: ChainAnchor] = [:]
+        let ancestry = try Self.ancestry(db, runId: runId, anchors: &anchors)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-        let (entry, plan, haltReason) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
-        try execute(db, plan, at: now, chain: chain)
-        return SpendResult(entry: entry, run: try fetchRun(db, id: runId)!, haltReason: haltReason)
+        let (plan, result) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
+        try execute(db, plan, at: now, chain: chain, anchors: anchors)
+        return result
     }
 
     public func ledger(runId: String) async throws -> [LedgerEntry] {

@@ -34,7 +34,8 @@ extension SQLiteStore {
     /// Decides and records one call; the budgets are judged on totals checked against the chains (`totals`).
     static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>, _ totals: ChainedTotals) throws -> RecordedDecision<Verdict> {
         let now = Timestamps.now()
-        let ancestry = try ancestry(db, runId: request.runId)
+        var anchors: [String: ChainAnchor] = [:]
+        let ancestry = try ancestry(db, runId: request.runId, anchors: &anchors)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
         try checkTotalsOnWriter(db, rootRunId: ancestry[ancestry.count - 1].id, totals)
         let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
@@ -43,25 +44,28 @@ extension SQLiteStore {
         let (call, verdict) = try request.decide(DecisionInputs(
             state: GovernanceState(ancestry: ancestry, now: now), recentCalls: recent, now: now, matchingApproval: matching, grant: grant))
         guard let call else { return RecordedDecision(verdict: verdict, call: nil, approval: nil) }
-        let (record, approval) = try insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now, chain: totals)
+        let (record, approval) = try insertToolCall(
+            db, call, ancestry: ancestry, approvalExpiresAt: request.approvalExpiresAt, at: now, chain: totals, anchors: anchors)
         return RecordedDecision(verdict: verdict, call: record, approval: approval)
     }
 
     nonisolated(nonsending) public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
         try await pool.write { db in
-            let ancestry = try Self.ancestry(db, runId: call.runId)
+            var anchors: [String: ChainAnchor] = [:]
+            let ancestry = try Self.ancestry(db, runId: call.runId, anchors: &anchors)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(call.runId)") }
-            return try Self.insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: Timestamps.now())
+            return try Self.insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: Timestamps.now(), anchors: anchors)
         }
     }
 
     /// Stores a decided call, its usage, its `tool.decided` event and (for `needsApproval`) its
-    /// pending approval; returns the call as written.
+    /// pending approval; returns the call as written. `anchors` as read with `ancestry`.
     static func insertToolCall(
-        _ db: Database, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date, chain: ChainedTotals? = nil
+        _ db: Database, _ call: NewToolCall, ancestry: [RunRecord], approvalExpiresAt: Date?, at now: Date, chain: ChainedTotals? = nil,
+        anchors: [String: ChainAnchor]
     ) throws -> (ToolCallRecord, ApprovalRecord?) {
         let (written, plan) = try LedgerWrites.toolCall(call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: now)
-        try execute(db, plan, at: now, chain: chain)
+        try execute(db, plan, at: now, chain: chain, anchors: anchors)
         return (written.record(at: now), try written.approvalId.flatMap { try fetchApproval(db, id: $0) })
     }
 

@@ -7,11 +7,12 @@ extension SQLiteStore {
         let now = Timestamps.now()
         let totals = chainedTotals
         return try await pool.write { db in
-            let ancestry = try Self.ancestry(db, runId: runId)
+            var anchors: [String: ChainAnchor] = [:]
+            let ancestry = try Self.ancestry(db, runId: runId, anchors: &anchors)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            let (entry, plan, haltReason) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
-            try Self.execute(db, plan, at: now, chain: totals)
-            return SpendResult(entry: entry, run: try Self.fetchRun(db, id: runId)!, haltReason: haltReason)
+            let (plan, result) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
+            try Self.execute(db, plan, at: now, chain: totals, anchors: anchors)
+            return result
         }
     }
 

@@ -206,10 +206,19 @@ public final class SQLiteStore: Store {
     static func appendEvent(
         _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil
     ) throws -> Int64 {
+        try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain, anchor: nil).length
+    }
+
+    /// As ``appendEvent(_:runId:kind:data:at:chain:)``, from `anchor` when the caller read it in
+    /// this transaction (``ancestry(_:runId:anchors:)``); returns the anchor after the event.
+    static func appendEvent(
+        _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals?, anchor: ChainAnchor?
+    ) throws -> ChainAnchor {
         // The run's anchor, not the events table, says where the chain ends: a deleted last event
         // then shows as a gap instead of being silently overwritten.
-        guard let (length, previousHash) = try db.cachedStatement(sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?")
-            .firstRow([.text(runId)], { ($0.int64(0), $0.text(1)) }) else {
+        guard let (length, previousHash) = try anchor.map({ ($0.length, $0.head) })
+            ?? db.cachedStatement(sql: "SELECT chain_length, chain_head FROM runs WHERE id = ?").firstRow([.text(runId)], { ($0.int64(0), $0.text(1)) })
+        else {
             throw StoreError.notFound("run \(runId)")
         }
         let sequence = length + 1
@@ -220,7 +229,7 @@ public final class SQLiteStore: Store {
             .run([.text(runId), .integer(sequence), .text(kind), .text(String(decoding: body, as: UTF8.self)), .text(previousHash), .text(hash), .integer(ms(time))])
         try db.cachedStatement(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?").run([.integer(sequence), .text(hash), .text(runId)])
         chain?.appended(runId: runId, sequence: sequence, previousHash: previousHash, hash: hash, body: value)
-        return sequence
+        return ChainAnchor(length: sequence, head: hash)
     }
 }
 
