@@ -104,15 +104,28 @@ public enum CanonicalJSON {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (position, key) in keys.enumerated() {
+            for (position, index) in sortedPositions(of: members, by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
-                writeString(key, into: &output)
+                writeString(members.keys[index], into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(members[key]!, numbers: numbers, into: &output)
+                write(members.values[index], numbers: numbers, into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The positions of `members`, in the order `precedes` gives their keys. The keys are copied
+    /// once into an array and positions are sorted, not members: no member is looked up again by
+    /// its key, and moving a position copies nothing that is reference counted.
+    static func sortedPositions(
+        of members: [String: JSONValue], by precedes: (String, String) -> Bool
+    ) -> [Dictionary<String, JSONValue>.Index] {
+        let positions = Array(members.indices)
+        guard positions.count > 1 else { return positions }
+        let keys = Array(members.keys)
+        var order = Array(keys.indices)
+        keys.withUnsafeBufferPointer { keys in order.sort { precedes(keys[$0], keys[$1]) } }
+        return order.map { positions[$0] }
     }
 
     static func format(_ number: Double) -> String {

@@ -44,11 +44,11 @@ public enum RFC8785 {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (position, member) in members.sorted(by: { keyPrecedes($0.key, $1.key) }).enumerated() {
+            for (position, index) in CanonicalJSON.sortedPositions(of: members, by: keyPrecedes).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
-                CanonicalJSON.writeString(member.key, into: &output)
+                CanonicalJSON.writeString(members.keys[index], into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(member.value, into: &output)
+                write(members.values[index], into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -61,6 +61,8 @@ public enum RFC8785 {
     /// whose order it reverses. So the bytes decide, unless the first characters that differ are
     /// one of each.
     public static func keyPrecedes(_ a: String, _ b: String) -> Bool {
+        // Most keys differ in their first byte; below 0xEE that byte decides.
+        if let x = a.utf8.first, let y = b.utf8.first, x != y, x < 0xEE, y < 0xEE { return x < y }
         var a = a
         var b = b
         return a.withUTF8 { x in

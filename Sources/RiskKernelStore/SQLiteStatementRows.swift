@@ -46,10 +46,10 @@ extension Statement {
         guard Int(sqlite3_bind_parameter_count(sqliteStatement)) == values.count else {
             throw DatabaseError(resultCode: .SQLITE_RANGE, message: "\(values.count) values for \(sqlite3_bind_parameter_count(sqliteStatement)) parameters", sql: sql)
         }
-        try bound(values[...]) {
+        try bound(values) {
             defer {
                 sqlite3_reset(sqliteStatement)
-                // The texts were bound in place (SQLITE_STATIC); none may outlive this call.
+                // Long texts were bound in place (SQLITE_STATIC); none may outlive this call.
                 sqlite3_clear_bindings(sqliteStatement)
             }
             while true {
@@ -61,33 +61,56 @@ extension Statement {
         }
     }
 
-    /// Binds the first of `values` to its parameter, then the rest, then runs `body`. A text is bound
-    /// where it lies (`SQLITE_STATIC`, no copy), so `body` runs inside the closure that lends its
-    /// bytes. As GRDB binds a String (`sqlite3_bind_text` with length -1), a text is bound up to
-    /// its first NUL, so that a value bound here and the same value bound by GRDB compare equal.
-    private func bound(_ values: ArraySlice<SQLValue>, _ body: () throws -> Void) throws {
-        guard let value = values.first else { return try body() }
-        let index = Int32(values.startIndex + 1)
-        let rest = values.dropFirst()
-        let code: Int32
-        switch value {
-        case .integer(let integer): code = sqlite3_bind_int64(sqliteStatement, index, integer)
-        case .real(let real): code = sqlite3_bind_double(sqliteStatement, index, real)
-        case .bool(let bool): code = sqlite3_bind_int64(sqliteStatement, index, bool ? 1 : 0)
-        case .null: code = sqlite3_bind_null(sqliteStatement, index)
-        case .text(var text):
-            try text.withUTF8 { bytes in
-                let base = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? Self.empty
-                let length = bytes.baseAddress.flatMap { memchr($0, 0, bytes.count) }.map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
-                let code = sqlite3_bind_text(sqliteStatement, index, base.assumingMemoryBound(to: CChar.self), Int32(length), nil)
-                guard code == SQLITE_OK else { throw failure(code) }
-                try bound(rest, body)
+    /// Binds `values` to the parameters in order, then runs `body`. A short text is copied by
+    /// SQLite (`SQLITE_TRANSIENT`); a long one (over ``copiedTextLimit`` bytes: a tool's result,
+    /// its arguments) is bound where it lies (`SQLITE_STATIC`, no copy), so `body` runs inside
+    /// the closures that lend those bytes. As GRDB binds a String (`sqlite3_bind_text` with
+    /// length -1), a text is bound up to its first NUL, so that a value bound here and the same
+    /// value bound by GRDB compare equal.
+    private func bound(_ values: [SQLValue], _ body: () throws -> Void) throws {
+        var lent: [Int] = []
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .integer(let integer): code = sqlite3_bind_int64(sqliteStatement, index, integer)
+            case .real(let real): code = sqlite3_bind_double(sqliteStatement, index, real)
+            case .bool(let bool): code = sqlite3_bind_int64(sqliteStatement, index, bool ? 1 : 0)
+            case .null: code = sqlite3_bind_null(sqliteStatement, index)
+            case .text(let text) where text.utf8.count > Self.copiedTextLimit:
+                lent.append(offset)
+                continue
+            case .text(var text): code = text.withUTF8 { bindText($0, at: index, destructor: Self.transient) }
             }
-            return
+            guard code == SQLITE_OK else { throw failure(code) }
         }
-        guard code == SQLITE_OK else { throw failure(code) }
-        try bound(rest, body)
+        try lending(lent[...], of: values, body)
     }
+
+    /// Binds the texts of `values` at `offsets` where they lie, each inside the closure that lends
+    /// its bytes, then runs `body`.
+    private func lending(_ offsets: ArraySlice<Int>, of values: [SQLValue], _ body: () throws -> Void) throws {
+        guard let offset = offsets.first else { return try body() }
+        guard case .text(var text) = values[offset] else { preconditionFailure("only texts are lent") }
+        try text.withUTF8 { bytes in
+            let code = bindText(bytes, at: Int32(offset + 1), destructor: nil)
+            guard code == SQLITE_OK else { throw failure(code) }
+            try lending(offsets.dropFirst(), of: values, body)
+        }
+    }
+
+    private func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32, destructor: sqlite3_destructor_type?) -> Int32 {
+        let base = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? Self.empty
+        let length = bytes.baseAddress.flatMap { memchr($0, 0, bytes.count) }.map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
+        return sqlite3_bind_text(sqliteStatement, index, base.assumingMemoryBound(to: CChar.self), Int32(length), destructor)
+    }
+
+    /// The longest text SQLite copies when it is bound; a longer one is lent in place.
+    static let copiedTextLimit = 4096
+
+    /// SQLite's `SQLITE_TRANSIENT` (a destructor of -1: copy the bytes before the call returns),
+    /// which the C header defines as a cast Swift does not import.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Where an empty text is bound from (SQLite takes a null pointer as NULL, not as empty).
     private static var empty: UnsafeRawPointer { UnsafeRawPointer(("" as StaticString).utf8Start) }

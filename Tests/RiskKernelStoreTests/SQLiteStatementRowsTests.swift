@@ -14,7 +14,12 @@ struct SQLiteStatementRowsTests {
     }
 
     private static func randomText(_ random: inout SeededRandom) -> String {
-        let pieces = ["", "a", "é", "日本", "🙂", "\u{0}", "'", "\"", "\\", "\n", String(repeating: "x", count: 300)]
+        // Texts up to `Statement.copiedTextLimit` are copied by SQLite, longer ones lent in place:
+        // pieces of 2 KiB and 5,000 bytes give both, and texts on either side of the limit.
+        let pieces = [
+            "", "a", "é", "日本", "🙂", "\u{0}", "'", "\"", "\\", "\n", String(repeating: "x", count: 300), String(repeating: "y", count: 2_048),
+            String(repeating: "z", count: 5_000),
+        ]
         return (0..<Int.random(in: 0..<6, using: &random)).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &random)] }.joined()
     }
 
