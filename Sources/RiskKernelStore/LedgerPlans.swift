@@ -87,8 +87,7 @@ extension LedgerWrites {
         let spend = Usage(
             promptTokens: call.promptTokens, completionTokens: call.completionTokens, cachedPromptTokens: call.cachedPromptTokens,
             dollars: call.dollars, loops: 1, modelCalls: 1)
-        plan.append(contentsOf: try usage(spend, ancestry: ancestry, at: now))
-        plan.append("model.recorded", modelRecorded(entry), to: run.id)
+        plan.append(contentsOf: try usage(spend, ancestry: ancestry, at: now, event: ("model.recorded", modelRecorded(entry))))
         let result = spent(spend, entry: entry, ancestry: ancestry, at: now, plan: &plan)
         return (plan, result)
     }
@@ -109,8 +108,7 @@ extension LedgerWrites {
             """,
             .text(entry.id), .text(runId), .text(tool), .integer(dollars.micros), .bool(true), .text(callId), ms(now))
         let spend = Usage(dollars: dollars)
-        plan.append(contentsOf: try usage(spend, ancestry: ancestry, at: now))
-        plan.append("tool.charged", toolCharged(entry), to: runId)
+        plan.append(contentsOf: try usage(spend, ancestry: ancestry, at: now, event: ("tool.charged", toolCharged(entry))))
         let result = spent(spend, entry: entry, ancestry: ancestry, at: now, plan: &plan)
         return (plan, result)
     }
@@ -129,23 +127,15 @@ extension LedgerWrites {
 
     /// `spend` added to the first run's own usage and to the tree usage of it and every ancestor
     /// of `ancestry`; throws when a total would overflow (``SpendLimits/checkRoom(for:in:)``).
-    static func usage(_ spend: Usage, ancestry: [RunRecord], at time: Date) throws -> LedgerPlan {
+    /// `ancestors` adds it to the ancestors' rows; `run` adds it to the first run's row in the
+    /// statement that moves that run's chain anchor after `event` (one write of the row, not two).
+    static func usage(_ spend: Usage, ancestry: [RunRecord], at time: Date, event: (kind: String, data: JSONValue)) throws -> LedgerPlan {
         try SpendLimits.checkRoom(for: spend, in: ancestry)
         let deltas: [SQLValue] = [
             .integer(spend.promptTokens), .integer(spend.completionTokens), .integer(spend.cachedPromptTokens), .integer(spend.dollars.micros),
             .integer(spend.loops), .integer(spend.modelCalls), .integer(spend.toolCalls),
         ]
         var plan = LedgerPlan()
-        plan.run("""
-            UPDATE runs SET prompt_tokens = prompt_tokens + $1, completion_tokens = completion_tokens + $2,
-                cached_prompt_tokens = cached_prompt_tokens + $3, dollars_micros = dollars_micros + $4, loops = loops + $5,
-                model_calls = model_calls + $6, tool_calls = tool_calls + $7,
-                tree_prompt_tokens = tree_prompt_tokens + $1, tree_completion_tokens = tree_completion_tokens + $2,
-                tree_cached_prompt_tokens = tree_cached_prompt_tokens + $3, tree_dollars_micros = tree_dollars_micros + $4,
-                tree_loops = tree_loops + $5, tree_model_calls = tree_model_calls + $6, tree_tool_calls = tree_tool_calls + $7,
-                updated_at = $8
-            WHERE id = $9
-            """, values: deltas + [ms(time), .text(ancestry[0].id)])
         for member in ancestry.dropFirst() {
             plan.run("""
                 UPDATE runs SET tree_prompt_tokens = tree_prompt_tokens + $1, tree_completion_tokens = tree_completion_tokens + $2,
@@ -154,6 +144,20 @@ extension LedgerWrites {
                 WHERE id = $8
                 """, values: deltas + [.text(member.id)])
         }
+        let anchor = LedgerPlan.AnchorUpdate(
+            sql: """
+                UPDATE runs SET chain_length = $1, chain_head = $2,
+                    prompt_tokens = prompt_tokens + $3, completion_tokens = completion_tokens + $4,
+                    cached_prompt_tokens = cached_prompt_tokens + $5, dollars_micros = dollars_micros + $6, loops = loops + $7,
+                    model_calls = model_calls + $8, tool_calls = tool_calls + $9,
+                    tree_prompt_tokens = tree_prompt_tokens + $3, tree_completion_tokens = tree_completion_tokens + $4,
+                    tree_cached_prompt_tokens = tree_cached_prompt_tokens + $5, tree_dollars_micros = tree_dollars_micros + $6,
+                    tree_loops = tree_loops + $7, tree_model_calls = tree_model_calls + $8, tree_tool_calls = tree_tool_calls + $9,
+                    updated_at = $10
+                WHERE id = $11
+                """,
+            values: deltas + [ms(time), .text(ancestry[0].id)])
+        plan.append(event.kind, event.data, to: ancestry[0].id, anchor: anchor)
         return plan
     }
 
@@ -198,8 +202,8 @@ extension LedgerWrites {
         if aside {
             plan.run("INSERT INTO tool_call_arguments (call_id, arguments, forwarded_arguments) VALUES ($1, $2, $3)", .text(call.id), arguments, forwarded)
         }
-        plan.append(contentsOf: try usage(Usage(toolCalls: 1), ancestry: ancestry, at: now))
-        plan.append("tool.decided", written.event(stored: argumentsBytes, storedForwarded: forwardedBytes), to: call.runId)
+        plan.append(contentsOf: try usage(
+            Usage(toolCalls: 1), ancestry: ancestry, at: now, event: ("tool.decided", written.event(stored: argumentsBytes, storedForwarded: forwardedBytes))))
         if let approvalId = written.approvalId, let rule = written.rule {
             plan.run("""
                 INSERT INTO approvals (id, run_id, tool_call_id, tool, side_effect, arguments, forwarded_arguments, match_key, server, rule,

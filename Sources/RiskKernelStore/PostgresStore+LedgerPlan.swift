@@ -11,20 +11,25 @@ extension PostgresStore {
         for step in plan.steps {
             switch step {
             case .statement(let sql, let values):
-                var bindings = PostgresBindings(capacity: values.count)
-                for value in values {
-                    switch value {
-                    case .text(let text): bindings.append(text)
-                    case .integer(let integer): bindings.append(integer)
-                    case .real(let real): bindings.append(real)
-                    case .bool(let bool): bindings.append(bool)
-                    case .null: bindings.appendNull()
-                    }
-                }
-                try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: bindings))
-            case .event(let runId, let kind, let data):
-                try await appendEvent(connection, runId: runId, kind: kind, data: data, at: time, chain: chain)
+                try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: bindings(values)))
+            case .event(let runId, let kind, let data, let update):
+                try await appendEvent(connection, runId: runId, kind: kind, data: data, at: time, chain: chain, update: update)
             }
         }
+    }
+
+    /// `values` bound in order to `$1 … $n`.
+    static func bindings(_ values: [SQLValue]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .text(let text): bindings.append(text)
+            case .integer(let integer): bindings.append(integer)
+            case .real(let real): bindings.append(real)
+            case .bool(let bool): bindings.append(bool)
+            case .null: bindings.appendNull()
+            }
+        }
+        return bindings
     }
 }

@@ -214,7 +214,8 @@ public final class PostgresStore: Store, MigrationStatusReporting {
     /// `chain`, when given, learns the new head (``ChainedTotals/appended(runId:sequence:previousHash:hash:body:)``).
     @discardableResult
     static func appendEvent(
-        _ connection: PostgresConnection, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil
+        _ connection: PostgresConnection, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil,
+        update: LedgerPlan.AnchorUpdate? = nil
     ) async throws -> Int64 {
         // The run's anchor, not the events table, says where the chain ends (as in SQLiteStore).
         guard let head = try await connection.row(
@@ -229,7 +230,8 @@ public final class PostgresStore: Store, MigrationStatusReporting {
             INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at)
             VALUES (\(runId), \(sequence), \(kind), \(CanonicalJSON.string(body, rule: .current)), \(previousHash), \(hash), \(ms(time)))
             """)
-        try await connection.rows("UPDATE runs SET chain_length = \(sequence), chain_head = \(hash) WHERE id = \(runId)")
+        let update = update ?? .anchor(of: runId)
+        try await connection.rows(PostgresQuery(unsafeSQL: update.sql, binds: bindings([.integer(sequence), .text(hash)] + update.values)))
         chain?.appended(runId: runId, sequence: sequence, previousHash: previousHash, hash: hash, body: body)
         return sequence
     }

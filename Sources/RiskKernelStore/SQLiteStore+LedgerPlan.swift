@@ -12,8 +12,8 @@ extension SQLiteStore {
             switch step {
             case .statement(let sql, let values):
                 try db.cachedStatement(sql: sql).run(values)
-            case .event(let runId, let kind, let data):
-                anchors[runId] = try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain, anchor: anchors[runId])
+            case .event(let runId, let kind, let data, let update):
+                anchors[runId] = try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain, anchor: anchors[runId], update: update)
             }
         }
     }

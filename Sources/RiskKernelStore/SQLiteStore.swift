@@ -206,13 +206,15 @@ public final class SQLiteStore: Store {
     static func appendEvent(
         _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil
     ) throws -> Int64 {
-        try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain, anchor: nil).length
+        try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain, anchor: nil, update: .anchor(of: runId)).length
     }
 
     /// As ``appendEvent(_:runId:kind:data:at:chain:)``, from `anchor` when the caller read it in
-    /// this transaction (``ancestry(_:runId:anchors:)``); returns the anchor after the event.
+    /// this transaction (``ancestry(_:runId:anchors:)``), moving the anchor with `update`; returns
+    /// the anchor after the event.
     static func appendEvent(
-        _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals?, anchor: ChainAnchor?
+        _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals?, anchor: ChainAnchor?,
+        update: LedgerPlan.AnchorUpdate
     ) throws -> ChainAnchor {
         // The run's anchor, not the events table, says where the chain ends: a deleted last event
         // then shows as a gap instead of being silently overwritten.
@@ -227,7 +229,7 @@ public final class SQLiteStore: Store {
         let hash = EventChain.hash(previousHash: previousHash, canonicalBody: body)
         try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .run([.text(runId), .integer(sequence), .text(kind), .text(String(decoding: body, as: UTF8.self)), .text(previousHash), .text(hash), .integer(ms(time))])
-        try db.cachedStatement(sql: "UPDATE runs SET chain_length = ?, chain_head = ? WHERE id = ?").run([.integer(sequence), .text(hash), .text(runId)])
+        try db.cachedStatement(sql: update.sql).run([.integer(sequence), .text(hash)] + update.values)
         chain?.appended(runId: runId, sequence: sequence, previousHash: previousHash, hash: hash, body: value)
         return ChainAnchor(length: sequence, head: hash)
     }
