@@ -109,6 +109,27 @@ public enum Timestamps {
         let (seconds, millis) = floorDivision(milliseconds, 1000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
+        if (0...9999).contains(year) {
+            // Every event's body holds its time: its 24 characters are written in place.
+            return String(unsafeUninitializedCapacity: 24) { text in
+                func put(_ value: Int64, width: Int, at offset: Int, then separator: Character) {
+                    var rest = value
+                    for index in (offset..<offset + width).reversed() {
+                        text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    text[offset + width] = separator.asciiValue!
+                }
+                put(year, width: 4, at: 0, then: "-")
+                put(month, width: 2, at: 5, then: "-")
+                put(day, width: 2, at: 8, then: "T")
+                put(secondOfDay / 3600, width: 2, at: 11, then: ":")
+                put(secondOfDay % 3600 / 60, width: 2, at: 14, then: ":")
+                put(secondOfDay % 60, width: 2, at: 17, then: ".")
+                put(millis, width: 3, at: 20, then: "Z")
+                return 24
+            }
+        }
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

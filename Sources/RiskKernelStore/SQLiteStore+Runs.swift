@@ -115,7 +115,9 @@ extension SQLiteStore {
 
     /// A run from a row of ``runColumns``.
     static func runRecord(_ row: SQLiteRow) -> RunRecord {
-        let metadata = json(row.optionalText(24))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        let metadataText = row.optionalText(24)
+        // Most runs have none: `{}` is not parsed.
+        let metadata = metadataText == "{}" ? [:] : json(metadataText)?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         return RunRecord(
             id: row.text(0), name: row.optionalText(1), parentRunId: row.optionalText(2), policyRef: row.optionalText(3),
             budget: Budget(
