@@ -126,9 +126,10 @@ extension LedgerWrites {
     }
 
     /// `spend` added to the first run's own usage and to the tree usage of it and every ancestor
-    /// of `ancestry`; throws when a total would overflow (``SpendLimits/checkRoom(for:in:)``).
-    /// `ancestors` adds it to the ancestors' rows; `run` adds it to the first run's row in the
-    /// statement that moves that run's chain anchor after `event` (one write of the row, not two).
+    /// of `ancestry`, with `event` appended to the first run's chain; throws when a total would
+    /// overflow (``SpendLimits/checkRoom(for:in:)``). Each ancestor's row takes one `UPDATE`; the
+    /// first run's usage is added by the statement that moves its chain anchor past `event`, so
+    /// that its row is written once.
     static func usage(_ spend: Usage, ancestry: [RunRecord], at time: Date, event: (kind: String, data: JSONValue)) throws -> LedgerPlan {
         try SpendLimits.checkRoom(for: spend, in: ancestry)
         let deltas: [SQLValue] = [

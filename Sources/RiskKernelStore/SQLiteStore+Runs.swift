@@ -81,14 +81,14 @@ extension SQLiteStore {
 
     /// The run followed by its ancestors, nearest first.
     static func ancestry(_ db: Database, runId: String) throws -> [RunRecord] {
-        var anchors: [String: ChainAnchor] = [:]
-        return try ancestry(db, runId: runId, anchors: &anchors)
+        try ancestryAndAnchors(db, runId: runId).ancestry
     }
 
-    /// The run followed by its ancestors, nearest first; `anchors` learns where each one's chain
-    /// ends, for the events the caller appends in the same transaction (``execute(_:_:at:chain:anchors:)``).
-    static func ancestry(_ db: Database, runId: String, anchors: inout [String: ChainAnchor]) throws -> [RunRecord] {
+    /// The run followed by its ancestors, nearest first, and where each one's chain ends, for the
+    /// events the caller appends in the same transaction (``execute(_:_:at:chain:anchors:)``).
+    static func ancestryAndAnchors(_ db: Database, runId: String) throws -> (ancestry: [RunRecord], anchors: [String: ChainAnchor]) {
         var chain: [RunRecord] = []
+        var anchors: [String: ChainAnchor] = [:]
         var next: String? = runId
         let statement = try db.cachedStatement(sql: "SELECT \(runColumns), chain_length, chain_head FROM runs WHERE id = ?")
         while let id = next, chain.count < 64,
@@ -97,7 +97,7 @@ extension SQLiteStore {
             anchors[id] = anchor
             next = run.parentRunId
         }
-        return chain
+        return (chain, anchors)
     }
 
     static func fetchRun(_ db: Database, id: String) throws -> RunRecord? {

@@ -4,8 +4,7 @@ import RiskKernelCore
 
 extension SQLiteStore {
     static func recordModelCall(_ db: Database, runId: String, _ call: NewModelCall, at now: Date, chain: ChainedTotals) throws -> SpendResult {
-        var anchors: [String: ChainAnchor] = [:]
-        let ancestry = try Self.ancestry(db, runId: runId, anchors: &anchors)
+        let (ancestry, anchors) = try Self.ancestryAndAnchors(db, runId: runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
         let (plan, result) = try LedgerWrites.modelCall(call, ancestry: ancestry, at: now)
         try execute(db, plan, at: now, chain: chain, anchors: anchors)

@@ -34,8 +34,7 @@ extension SQLiteStore {
     /// Decides and records one call; the budgets are judged on totals checked against the chains (`totals`).
     static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>, _ totals: ChainedTotals) throws -> RecordedDecision<Verdict> {
         let now = Timestamps.now()
-        var anchors: [String: ChainAnchor] = [:]
-        let ancestry = try ancestry(db, runId: request.runId, anchors: &anchors)
+        let (ancestry, anchors) = try ancestryAndAnchors(db, runId: request.runId)
         guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
         try checkTotalsOnWriter(db, rootRunId: ancestry[ancestry.count - 1].id, totals)
         let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
@@ -51,8 +50,7 @@ extension SQLiteStore {
 
     nonisolated(nonsending) public func beginToolCall(_ call: NewToolCall, approvalExpiresAt: Date?) async throws -> (ToolCallRecord, ApprovalRecord?) {
         try await pool.write { db in
-            var anchors: [String: ChainAnchor] = [:]
-            let ancestry = try Self.ancestry(db, runId: call.runId, anchors: &anchors)
+            let (ancestry, anchors) = try Self.ancestryAndAnchors(db, runId: call.runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(call.runId)") }
             return try Self.insertToolCall(db, call, ancestry: ancestry, approvalExpiresAt: approvalExpiresAt, at: Timestamps.now(), anchors: anchors)
         }

@@ -7,8 +7,7 @@ extension SQLiteStore {
         let now = Timestamps.now()
         let totals = chainedTotals
         return try await pool.write { db in
-            var anchors: [String: ChainAnchor] = [:]
-            let ancestry = try Self.ancestry(db, runId: runId, anchors: &anchors)
+            let (ancestry, anchors) = try Self.ancestryAndAnchors(db, runId: runId)
             guard !ancestry.isEmpty else { throw StoreError.notFound("run \(runId)") }
             let (plan, result) = try LedgerWrites.toolSpend(callId: callId, tool: tool, dollars: dollars, ancestry: ancestry, at: now)
             try Self.execute(db, plan, at: now, chain: totals, anchors: anchors)

@@ -210,7 +210,7 @@ public final class SQLiteStore: Store {
     }
 
     /// As ``appendEvent(_:runId:kind:data:at:chain:)``, from `anchor` when the caller read it in
-    /// this transaction (``ancestry(_:runId:anchors:)``), moving the anchor with `update`; returns
+    /// this transaction (``ancestryAndAnchors(_:runId:)``), moving the anchor with `update`; returns
     /// the anchor after the event.
     static func appendEvent(
         _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals?, anchor: ChainAnchor?,
