@@ -75,19 +75,24 @@ extension SQLiteStore {
 
     static func complete(_ db: Database, _ completion: ToolCallCompletion, at now: Date, chain: ChainedTotals? = nil) throws {
         let outcome = completion.outcome
-        let runId = try db.cachedStatement(sql: """
+        // The run's chain anchor comes back with the update, for the event appended next.
+        let updated = try db.cachedStatement(sql: """
             UPDATE tool_calls SET status = ?, result = ?, result_digest = ?, result_bytes = ?, is_error = ?,
-                reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL RETURNING run_id
+                reason = COALESCE(?, reason), duration_ms = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL
+            RETURNING run_id, (SELECT chain_length FROM runs WHERE runs.id = tool_calls.run_id),
+                (SELECT chain_head FROM runs WHERE runs.id = tool_calls.run_id)
             """).firstRow([
                 .text(outcome.status.rawValue), SQLValue(outcome.result.map(text)), SQLValue(outcome.resultDigest), SQLValue(outcome.resultBytes),
                 .bool(outcome.isError), SQLValue(outcome.reason), .real(outcome.durationMs), .integer(ms(now)), .text(completion.id),
-            ]) { $0.text(0) }
-        guard let runId else {
+            ]) { row in (runId: row.text(0), anchor: row.isNull(1) || row.isNull(2) ? nil : ChainAnchor(length: row.int64(1), head: row.text(2))) }
+        guard let (runId, anchor) = updated else {
             // A call completes once: the first outcome stands.
             if try db.cachedStatement(sql: "SELECT 1 FROM tool_calls WHERE id = ?").firstRow([.text(completion.id)], { _ in true }) != nil { return }
             throw StoreError.notFound("tool call \(completion.id)")
         }
-        try appendEvent(db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now, chain: chain)
+        try appendEvent(
+            db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now, chain: chain, anchor: anchor,
+            update: .anchor(of: runId))
     }
 
     public func toolCall(id: String) async throws -> ToolCallRecord? {
