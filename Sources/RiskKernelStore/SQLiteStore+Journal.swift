@@ -58,7 +58,7 @@ extension SQLiteStore {
             let sequence = try Self.appendEvent(
                 db, runId: runId, kind: "checkpoint.created",
                 data: ["checkpointId": .string(id), "name": .string(name), "payloadDigest": .string(EventChain.digest(of: payload))],
-                at: now)
+                at: now).length
             try db.execute(
                 sql: "INSERT INTO checkpoints (id, run_id, name, payload, sequence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [id, runId, name, Self.text(payload), sequence, Self.ms(now)])

@@ -90,9 +90,7 @@ extension SQLiteStore {
             if try db.cachedStatement(sql: "SELECT 1 FROM tool_calls WHERE id = ?").firstRow([.text(completion.id)], { _ in true }) != nil { return }
             throw StoreError.notFound("tool call \(completion.id)")
         }
-        try appendEvent(
-            db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now, chain: chain, anchor: anchor,
-            update: .anchor(of: runId))
+        try appendEvent(db, runId: runId, kind: "tool.completed", data: ToolCallOutcome.event(callId: completion.id, outcome), at: now, chain: chain, anchor: anchor)
     }
 
     public func toolCall(id: String) async throws -> ToolCallRecord? {

@@ -200,21 +200,15 @@ public final class SQLiteStore: Store {
     static func ms(_ date: Date) -> Int64 { Timestamps.milliseconds(date) }
     static func date(_ ms: Int64?) -> Date? { ms.map(Timestamps.date(milliseconds:)) }
 
-    /// Appends an event to the run's chain inside the caller's transaction; returns its sequence.
-    /// `chain`, when given, learns the new head (``ChainedTotals/appended(runId:sequence:previousHash:hash:body:)``).
+    /// Appends an event to the run's chain inside the caller's transaction; returns where the chain
+    /// ends after it (its length is the event's sequence). `anchor`, when the caller read it in this
+    /// transaction (``ancestryAndAnchors(_:runId:)``), saves reading it again; `update` moves it
+    /// (by default, nothing else of the run's row). `chain`, when given, learns the new head
+    /// (``ChainedTotals/appended(runId:sequence:previousHash:hash:body:)``).
     @discardableResult
     static func appendEvent(
-        _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil
-    ) throws -> Int64 {
-        try appendEvent(db, runId: runId, kind: kind, data: data, at: time, chain: chain, anchor: nil, update: .anchor(of: runId)).length
-    }
-
-    /// As ``appendEvent(_:runId:kind:data:at:chain:)``, from `anchor` when the caller read it in
-    /// this transaction (``ancestryAndAnchors(_:runId:)``), moving the anchor with `update`; returns
-    /// the anchor after the event.
-    static func appendEvent(
-        _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals?, anchor: ChainAnchor?,
-        update: LedgerPlan.AnchorUpdate
+        _ db: Database, runId: String, kind: String, data: JSONValue, at time: Date, chain: ChainedTotals? = nil, anchor: ChainAnchor? = nil,
+        update: LedgerPlan.AnchorUpdate? = nil
     ) throws -> ChainAnchor {
         // The run's anchor, not the events table, says where the chain ends: a deleted last event
         // then shows as a gap instead of being silently overwritten.
@@ -229,6 +223,7 @@ public final class SQLiteStore: Store {
         let hash = EventChain.hash(previousHash: previousHash, canonicalBody: body)
         try db.cachedStatement(sql: "INSERT INTO events (run_id, sequence, kind, body, previous_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .run([.text(runId), .integer(sequence), .text(kind), .text(String(decoding: body, as: UTF8.self)), .text(previousHash), .text(hash), .integer(ms(time))])
+        let update = update ?? .anchor(of: runId)
         try db.cachedStatement(sql: update.sql).run([.integer(sequence), .text(hash)] + update.values)
         chain?.appended(runId: runId, sequence: sequence, previousHash: previousHash, hash: hash, body: value)
         return ChainAnchor(length: sequence, head: hash)
