@@ -62,20 +62,21 @@ extension SQLiteStore {
         }
     }
 
-    /// Read on the calling thread: a read of a WAL database never waits for a writer, and
-    /// handing it to a reader's queue and back cost more than the read.
-    nonisolated(nonsending) public func governanceState(runId: String) async throws -> GovernanceState {
-        try governanceStateNow(runId: runId)
-    }
-
-    private func governanceStateNow(runId: String) throws -> GovernanceState {
-        let now = Date()
+    /// Read in a deferred transaction on the writer's connection, behind the writes this process
+    /// queued before it (so the LLM proxy's check of a call sees the record of the call before
+    /// it). A deferred read takes no write lock: it never waits for another process's writer
+    /// itself. That connection's page cache holds what this process wrote last, where a reader's
+    /// is dropped at each commit, and its `data_version` tells whether the tree's totals need
+    /// checking again (``checkTotalsOnWriter(_:rootRunId:_:)``). BENCHMARKS.md has the figures.
+    public func governanceState(runId: String) async throws -> GovernanceState {
         let totals = chainedTotals
-        return try pool.read { db in
-            let chain = try Self.ancestry(db, runId: runId)
-            guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
-            try Self.checkTotals(db, rootRunId: chain[chain.count - 1].id, totals)
-            return GovernanceState(ancestry: chain, now: now)
+        return try await pool.writeWithoutTransaction { db in
+            try Self.transaction(db, .deferred) {
+                let chain = try Self.ancestry(db, runId: runId)
+                guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
+                try Self.checkTotalsOnWriter(db, rootRunId: chain[chain.count - 1].id, totals)
+                return GovernanceState(ancestry: chain, now: Date())
+            }
         }
     }
 
