@@ -137,20 +137,30 @@ public final class SQLiteStore: Store {
     /// connection, which then never waits for another process's writer.
     ///
     /// The same as GRDB's `inTransaction`, with `BEGIN`, `COMMIT` and `ROLLBACK` prepared once per
-    /// connection instead of at each transaction: GRDB runs them as new SQL each time, and
-    /// preparing them cost a lone write more than its own statements' parsing.
+    /// connection (its statement cache) instead of parsed anew at each transaction, as GRDB does.
     static func transaction<T>(_ db: Database, _ kind: Database.TransactionKind = .immediate, _ work: () throws -> T) throws -> T {
         try db.cachedStatement(sql: kind == .deferred ? "BEGIN DEFERRED" : kind == .exclusive ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE").execute()
+        let value: T
         do {
-            let value = try work()
-            try db.cachedStatement(sql: "COMMIT").execute()
-            return value
+            value = try work()
         } catch {
-            // A failed statement may have ended the transaction already (SQLite rolls back on
-            // some errors by itself); a failed commit leaves it open.
-            if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+            rollBack(db)
             throw error
         }
+        do {
+            try db.cachedStatement(sql: "COMMIT").execute()
+        } catch {
+            // A COMMIT refused (a deferred constraint, a busy lock) leaves the transaction open.
+            rollBack(db)
+            throw error
+        }
+        return value
+    }
+
+    /// Ends the connection's transaction, unless a failed statement ended it already (SQLite
+    /// rolls back by itself on some errors).
+    private static func rollBack(_ db: Database) {
+        if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
     }
 
     /// Writes the items inside the caller's transaction, kept apart as `isolation` says. An error
