@@ -62,12 +62,14 @@ extension SQLiteStore {
         }
     }
 
-    /// Read in a deferred transaction on the writer's connection, behind the writes this process
-    /// queued before it (so the LLM proxy's check of a call sees the record of the call before
-    /// it). A deferred read takes no write lock: it never waits for another process's writer
-    /// itself. That connection's page cache holds what this process wrote last, where a reader's
-    /// is dropped at each commit, and its `data_version` tells whether the tree's totals need
-    /// checking again (``checkTotalsOnWriter(_:rootRunId:_:)``). BENCHMARKS.md has the figures.
+    /// Read in a deferred transaction on the writer's connection, behind the writes already on
+    /// that connection's queue (so the LLM proxy's check of a call sees the record of the call
+    /// before it, committed before that call's response ended). A deferred read takes no write
+    /// lock itself, though it waits for a write queued ahead of it, which may be waiting for
+    /// another process's lock. That connection's page cache holds what this process wrote last,
+    /// where a reader's is dropped at each commit, and its `data_version` tells whether the tree's
+    /// totals need checking again (``checkTotalsOnWriter(_:rootRunId:_:)``). BENCHMARKS.md has the
+    /// figures.
     public func governanceState(runId: String) async throws -> GovernanceState {
         let totals = chainedTotals
         return try await pool.writeWithoutTransaction { db in

@@ -134,10 +134,12 @@ public final class SQLiteStore: Store {
     /// `work` in a transaction of its own, committed when it returns and rolled back when it
     /// throws (an error of the commit included). `BEGIN IMMEDIATE` by default, which takes the
     /// write lock at once, as GRDB's `write` begins; `.deferred` for a read on the writer's
-    /// connection, which then never waits for another process's writer.
+    /// connection, which takes no write lock itself.
     ///
-    /// The same as GRDB's `inTransaction`, with `BEGIN`, `COMMIT` and `ROLLBACK` prepared once per
-    /// connection (its statement cache) instead of parsed anew at each transaction, as GRDB does.
+    /// Like GRDB's `inTransaction`, but with `BEGIN` and `COMMIT` prepared once per connection
+    /// (its statement cache) instead of parsed anew at each transaction, as GRDB does. Unlike it,
+    /// GRDB's statements inside `work` are not refused after SQLite rolled the transaction back by
+    /// itself; ``writeItems(_:_:isolation:_:)`` rethrows any error that leaves no transaction.
     static func transaction<T>(_ db: Database, _ kind: Database.TransactionKind = .immediate, _ work: () throws -> T) throws -> T {
         try db.cachedStatement(sql: kind == .deferred ? "BEGIN DEFERRED" : kind == .exclusive ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE").execute()
         let value: T
@@ -158,9 +160,11 @@ public final class SQLiteStore: Store {
     }
 
     /// Ends the connection's transaction, unless a failed statement ended it already (SQLite
-    /// rolls back by itself on some errors).
+    /// rolls back by itself on some errors). GRDB's `rollback` is used (only on this error path):
+    /// it is not interrupted by a cancelled task's `sqlite3_interrupt`, and GRDB stops the process
+    /// if an access ends with a transaction open.
     private static func rollBack(_ db: Database) {
-        if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+        if db.isInsideTransaction { try? db.rollback() }
     }
 
     /// Writes the items inside the caller's transaction, kept apart as `isolation` says. An error

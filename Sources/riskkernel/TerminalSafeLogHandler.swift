@@ -21,12 +21,10 @@ struct TerminalSafeLogHandler: LogHandler {
         set { wrapped[metadataKey: key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt
-    ) {
-        let safeMetadata = metadata?.mapValues { Logger.Metadata.Value.string(Formatting.terminalSafe($0.description)) }
-        wrapped.log(
-            level: level, message: "\(Formatting.terminalSafe(message.description))", metadata: safeMetadata, source: source, file: file,
-            function: function, line: line)
+    func log(event: LogEvent) {
+        var event = event
+        event.message = "\(Formatting.terminalSafe(event.message.description))"
+        event.metadata = event.metadata?.mapValues { Logger.Metadata.Value.string(Formatting.terminalSafe($0.description)) }
+        wrapped.log(event: event)
     }
 }

@@ -74,8 +74,13 @@ struct PostgresGatewayTests {
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        // Exactly the calls that left the tree below 1000 tokens were not halted: 100, 200, ... 900.
-        #expect(outcomes.map(\.unhalted).reduce(0, +) == 9)
+        // Only calls that left the tree below 1000 tokens were not halted: 100, 200, ... 900. A call
+        // that did not cross may still be answered halted, when another gateway's crossing call
+        // halted the tree before this call's gateway read its state again (at most one per other
+        // gateway, each of which stops at its first halted answer).
+        let unhalted = outcomes.map(\.unhalted).reduce(0, +)
+        #expect(unhalted <= 9)
+        #expect(unhalted >= 9 - (gateways - 1))
         #expect(outcomes.allSatisfy { $0.halted == 1 })
         for outcome in outcomes {
             #expect(outcome.refusal.isToolError)

@@ -98,6 +98,30 @@ struct BudgetTotalsConformanceTests {
         await #expect(throws: StoreError.self) { _ = try await Self.decide(fresh, runId: tree.child) }
     }
 
+    /// The check the LLM proxy makes before it forwards a call, made first: on SQLite it skips the
+    /// totals' check while no other connection committed, and the edit is another connection's.
+    @Test("the LLM proxy's check, having passed on the true totals, refuses edited ones", arguments: StoreBackend.allCases, cases)
+    func tamperedTotalsFailTheProxysCheck(backend: StoreBackend, tampering: Case) async throws {
+        let target = try Tamperable.make(backend)
+        let store = target.store
+        let tree = try await Self.spend(store)
+        #expect(try await store.governanceState(runId: tree.child).stopReason == nil)
+        if tampering.overspend {
+            _ = try await store.recordModelCall(runId: tree.child, modelCall(100, 50))
+            #expect(try await store.governanceState(runId: tree.child).stopReason != nil, "over its budget, the session is refused")
+        }
+        // Checked again with nothing changed: still passes, from what the store remembers.
+        _ = try await store.governanceState(runId: tree.child)
+        try target.execute(tampering.sql(tree))
+        let named = tampering.names(tree)
+        await #expect("\(tampering.name)") {
+            _ = try await store.governanceState(runId: tree.child)
+        } throws: { error in
+            guard case .tampered(let runId, _) = error as? StoreError else { return false }
+            return runId == named
+        }
+    }
+
     @Test("totals written by other stores of the database are followed", arguments: StoreBackend.allCases)
     func followsOtherWriters(backend: StoreBackend) async throws {
         let target = try Tamperable.make(backend)

@@ -67,7 +67,7 @@ struct SQLiteTransactionTests {
         }
     }
 
-    @Test("a deferred transaction reads while another connection writes; an immediate one waits for its lock")
+    @Test("a deferred transaction reads while another connection writes; an immediate one is refused its lock")
     func deferredTakesNoWriteLock() throws {
         let path = Self.scratchFile()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
