@@ -81,8 +81,9 @@ struct ModelCallForwarder: Sendable {
         }
 
         let bytes = Array(body.readableBytesView)
-        let requestedModel = (try? JSONParser.parse(bytes))?["model"]?.stringValue
-        let askedForUsage = api == .openAIChat ? ChatStreamUsage.requestingUsage(bytes) : nil
+        let parsed = try? JSONParser.parse(bytes)
+        let requestedModel = parsed?["model"]?.stringValue
+        let askedForUsage = api == .openAIChat ? ChatStreamUsage.requestingUsage(bytes, parsed: parsed) : nil
         let outgoing = askedForUsage.map { ByteBuffer(bytes: $0) } ?? body
         let call = RecordedCall(runId: runId, provider: provider, requestedModel: requestedModel, api: api)
         return try await forward(request, body: outgoing, to: url, flavor: flavor) { upstream in

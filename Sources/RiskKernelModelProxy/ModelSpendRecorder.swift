@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RiskKernelCore
 import RiskKernelStore
+import Synchronization
 
 /// The proxy's side of the ledger: which run a call belongs to, whether it may go, and what it cost.
 struct ModelSpendRecorder: Sendable {
@@ -20,9 +21,9 @@ struct ModelSpendRecorder: Sendable {
     /// the proxy's own. Throws ``StoreError/invalidArgument(_:)`` for a bad session key.
     func runId(session: String?) async throws -> String {
         guard let session else { return proxyRunId }
-        if await openedSessions.contains(session) { return SessionRuns.runId(key: session) }
+        if openedSessions.contains(session) { return SessionRuns.runId(key: session) }
         let id = try await SessionRuns.open(key: session, policyRef: configuration.policyRef, budget: configuration.budget, in: store).id
-        await openedSessions.insert(session)
+        openedSessions.insert(session)
         return id
     }
 
@@ -67,9 +68,9 @@ struct ModelSpendRecorder: Sendable {
 }
 
 /// The keys of the sessions whose runs the proxy has seen in the store (runs are never deleted).
-actor OpenedSessions {
-    private var keys: Set<String> = []
+final class OpenedSessions: Sendable {
+    private let keys = Mutex<Set<String>>([])
 
-    func contains(_ key: String) -> Bool { keys.contains(key) }
-    func insert(_ key: String) { keys.insert(key) }
+    func contains(_ key: String) -> Bool { keys.withLock { $0.contains(key) } }
+    func insert(_ key: String) { _ = keys.withLock { $0.insert(key) } }
 }

@@ -13,7 +13,13 @@ public enum ChatStreamUsage {
     /// does not stream (`stream` is not `true`), already asks for usage, or is not a JSON object.
     /// Every byte besides the added or changed member stays as it was.
     public static func requestingUsage(_ body: [UInt8]) -> [UInt8]? {
-        guard let request = try? JSONParser.parse(body), request["stream"]?.boolValue == true,
+        requestingUsage(body, parsed: try? JSONParser.parse(body))
+    }
+
+    /// ``requestingUsage(_:)`` for a body the caller parsed already (`parsed`: its value, or `nil`
+    /// when it is not JSON).
+    public static func requestingUsage(_ body: [UInt8], parsed request: JSONValue?) -> [UInt8]? {
+        guard let request, request["stream"]?.boolValue == true,
               request["stream_options"]?["include_usage"]?.boolValue != true,
               let members = JSONObjectMembers(body)
         else { return nil }

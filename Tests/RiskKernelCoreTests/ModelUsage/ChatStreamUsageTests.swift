@@ -95,7 +95,7 @@ struct ChatStreamUsageFuzzTests {
             let separator = random.pick(["\n\n", "\r\n\r\n"])
             var asked = ""
             var plain = ""
-            for (index, content) in contents.enumerated() {
+            for content in contents {
                 asked += "data: " + Self.chunk(id: round, content: content, usagePosition: position) + separator
                 plain += "data: " + Self.chunk(id: round, content: content, usagePosition: nil) + separator
             }
