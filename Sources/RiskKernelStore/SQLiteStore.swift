@@ -141,7 +141,7 @@ public final class SQLiteStore: Store {
     /// GRDB's statements inside `work` are not refused after SQLite rolled the transaction back by
     /// itself; ``writeItems(_:_:isolation:_:)`` rethrows any error that leaves no transaction.
     static func transaction<T>(_ db: Database, _ kind: Database.TransactionKind = .immediate, _ work: () throws -> T) throws -> T {
-        try db.cachedStatement(sql: kind == .deferred ? "BEGIN DEFERRED" : kind == .exclusive ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE").execute()
+        try db.cachedStatement(sql: "BEGIN \(kind.rawValue)").execute()
         let value: T
         do {
             value = try work()

@@ -21,9 +21,17 @@ struct TerminalSafeLogHandler: LogHandler {
         set { wrapped[metadataKey: key] = newValue }
     }
 
+    /// The event with its message, its metadata and its error's text escaped. An error is passed
+    /// as the metadata swift-log's stream handler makes of it (`error.message`, `error.type`), so
+    /// that its text is escaped too.
     func log(event: LogEvent) {
         var event = event
         event.message = "\(Formatting.terminalSafe(event.message.description))"
+        if let error = event.error {
+            event.metadata = (event.metadata ?? [:]).merging(
+                ["error.message": "\(error)", "error.type": "\(String(reflecting: type(of: error)))"]) { _, new in new }
+            event.error = nil
+        }
         event.metadata = event.metadata?.mapValues { Logger.Metadata.Value.string(Formatting.terminalSafe($0.description)) }
         wrapped.log(event: event)
     }

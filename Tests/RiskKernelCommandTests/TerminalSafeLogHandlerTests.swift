@@ -49,6 +49,15 @@ struct TerminalSafeLogHandlerTests {
             #expect(!Self.hasControls(value.description), "\(key): \(value.description.debugDescription)")
         }
         #expect(event.metadata?.keys.sorted() == ["n", "tool"])
+        // An error's text, which the stream handler prints, is escaped too.
+        struct Failure: Error, CustomStringConvertible { var description: String }
+        logger.error("failed", error: Failure(description: "upstream said \(Self.injection)"))
+        let failed = try #require(recorder.log.events.withLock { $0.last })
+        #expect(failed.error == nil)
+        let message = try #require(failed.metadata?["error.message"]?.description)
+        #expect(message.hasPrefix("upstream said "))
+        #expect(!Self.hasControls(message), "\(message.debugDescription)")
+        #expect(failed.metadata?["error.type"]?.description.hasSuffix("Failure") == true)
         // Text without controls passes unchanged.
         logger.notice("plain text: tool.call ok")
         #expect(recorder.log.events.withLock { $0.last?.message.description } == "plain text: tool.call ok")
