@@ -9,10 +9,6 @@ import Testing
 struct SQLiteTransactionTests {
     private struct Refused: Error {}
 
-    private static func scratchFile() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("riskkernel-tx-\(UUID().uuidString).sqlite").path
-    }
-
     private static func count(_ db: Database, _ table: String) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
     }
@@ -69,8 +65,9 @@ struct SQLiteTransactionTests {
 
     @Test("a deferred transaction reads while another connection writes; an immediate one is refused its lock")
     func deferredTakesNoWriteLock() throws {
-        let path = Self.scratchFile()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let folder = TemporaryFiles.newDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/scratch.sqlite"
         let pool = try DatabasePool(path: path)
         try pool.write { db in try db.execute(sql: "CREATE TABLE scratch (value INTEGER NOT NULL); INSERT INTO scratch VALUES (1)") }
         // Another process's writer, as far as SQLite can tell: a connection of its own in a write transaction.
