@@ -74,12 +74,19 @@ extension SQLiteStore {
         let totals = chainedTotals
         return try await pool.writeWithoutTransaction { db in
             try Self.transaction(db, .deferred) {
-                let chain = try Self.ancestry(db, runId: runId)
-                guard !chain.isEmpty else { throw StoreError.notFound("run \(runId)") }
-                try Self.checkTotalsOnWriter(db, rootRunId: chain[chain.count - 1].id, totals)
-                return GovernanceState(ancestry: chain, now: Date())
+                GovernanceState(ancestry: try Self.checkedAncestry(db, runId: runId, totals).ancestry, now: Date())
             }
         }
+    }
+
+    /// ``ancestryAndAnchors(_:runId:)`` on the writer's connection, with the tree's totals checked
+    /// against its chains (``checkTotalsOnWriter(_:rootRunId:_:)``), as a decision reads them.
+    /// Throws ``StoreError/notFound(_:)`` for an unknown run, ``StoreError/tampered(runId:detail:)``.
+    static func checkedAncestry(_ db: Database, runId: String, _ totals: ChainedTotals) throws -> (ancestry: [RunRecord], anchors: [String: ChainAnchor]) {
+        let (ancestry, anchors) = try ancestryAndAnchors(db, runId: runId)
+        guard let root = ancestry.last else { throw StoreError.notFound("run \(runId)") }
+        try checkTotalsOnWriter(db, rootRunId: root.id, totals)
+        return (ancestry, anchors)
     }
 
     /// The run followed by its ancestors, nearest first.

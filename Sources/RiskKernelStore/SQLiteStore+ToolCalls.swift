@@ -34,9 +34,7 @@ extension SQLiteStore {
     /// Decides and records one call; the budgets are judged on totals checked against the chains (`totals`).
     static func decide<Verdict: Sendable>(_ db: Database, _ request: DecisionRequest<Verdict>, _ totals: ChainedTotals) throws -> RecordedDecision<Verdict> {
         let now = Timestamps.now()
-        let (ancestry, anchors) = try ancestryAndAnchors(db, runId: request.runId)
-        guard !ancestry.isEmpty else { throw StoreError.notFound("run \(request.runId)") }
-        try checkTotalsOnWriter(db, rootRunId: ancestry[ancestry.count - 1].id, totals)
+        let (ancestry, anchors) = try checkedAncestry(db, runId: request.runId, totals)
         let recent = try request.recentSince.map { try recentToolCalls(db, runId: request.runId, since: $0) }
         let matching = try request.approvalMatchKey.flatMap { try matchingApproval(db, runId: request.runId, key: $0) }?.asOf(now)
         let grant = try request.grantQuery.flatMap { try activeGrant(db, $0, rootRunId: ancestry[ancestry.count - 1].id, at: now) }
