@@ -4,7 +4,7 @@ import Foundation
 /// (``CanonicalJSON/Rule/rfc8785``).
 ///
 /// - Objects: members sorted by key, comparing the keys as arrays of UTF-16 code units (§3.2.3),
-///   so `"\u{E000}"` sorts before `"😀"` (U+D83D U+DE00 is below U+E000 as code units, but its
+///   so `"😀"` sorts before `"\u{E000}"` (U+D83D U+DE00 is below U+E000 as code units, but its
 ///   UTF-8 bytes are above).
 /// - Strings (§3.2.2.2): `"` and `\` escaped, U+0008, U+0009, U+000A, U+000C, U+000D as `\b \t \n
 ///   \f \r`, other controls below U+0020 as `\u00xx` (lower-case hex), everything else raw UTF-8.
@@ -65,22 +65,23 @@ public enum RFC8785 {
         if let x = a.utf8.first, let y = b.utf8.first, x != y, x < 0xEE, y < 0xEE { return x < y }
         var a = a
         var b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                let common = min(x.count, y.count)
-                var index = 0
-                while index < common, x[index] == y[index] { index += 1 }
-                guard index < common else { return x.count < y.count }
-                // The first differing characters begin at the same offset: the bytes before are
-                // the same characters.
-                var start = index
-                while start > 0, x[start] & 0xC0 == 0x80 { start -= 1 }
-                let (leadX, leadY) = (x[start], y[start])
-                if leadX >= 0xF0, leadY == 0xEE || leadY == 0xEF { return true }
-                if leadY >= 0xF0, leadX == 0xEE || leadX == 0xEF { return false }
-                return x[index] < y[index]
-            }
-        }
+        return a.withUTF8 { x in b.withUTF8 { y in keyPrecedes(x, y) } }
+    }
+
+    /// ``keyPrecedes(_:_:)-(String,String)`` of two keys' UTF-8 bytes (well-formed).
+    public static func keyPrecedes(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = min(x.count, y.count)
+        var index = 0
+        while index < common, x[index] == y[index] { index += 1 }
+        guard index < common else { return x.count < y.count }
+        // The first differing characters begin at the same offset: the bytes before are the same
+        // characters.
+        var start = index
+        while start > 0, x[start] & 0xC0 == 0x80 { start -= 1 }
+        let (leadX, leadY) = (x[start], y[start])
+        if leadX >= 0xF0, leadY == 0xEE || leadY == 0xEF { return true }
+        if leadY >= 0xF0, leadX == 0xEE || leadX == 0xEF { return false }
+        return x[index] < y[index]
     }
 
     /// Whether `value`'s canonical form with numbers as written (``CanonicalJSON/encode(_:numbers:)``

@@ -19,6 +19,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("JSON with numbers as written did not read back to the same value")
         }
     }
+    // RFC 8785 made from the text: the same bytes as from the parsed value, refused with it.
+    if (try? RFC8785Transcoder.canonical(bytes)) != parsed.map({ RFC8785.encode($0) }) {
+        fatalError("the RFC 8785 transcoder and the parser disagree")
+    }
     switch JSONRPC.classify(bytes) {
     case .failure(let rejection):
         if (parsed == nil) != (rejection.code == JSONRPCErrorCode.parseError) { fatalError("parse errors and rejections disagree") }

@@ -1,0 +1,345 @@
+/// RFC 8785 bytes made straight from JSON text, in one pass over it, without building its tree:
+/// the form a large tool result is digested in (`resultDigest`) without parsing it into a
+/// ``JSONValue`` and encoding it again.
+///
+/// The bytes are the same as ``RFC8785/encode(_:)`` of ``JSONParser/parse(_:maxDepth:)``'s value,
+/// and the text is refused exactly when the parser refuses it (RFC 8259, strict UTF-8, no
+/// duplicate key, nesting at most `maxDepth`, finite numbers, nothing after the value), with a
+/// ``JSONParseError``. How it gets there:
+/// - a run of a string without escapes is checked as UTF-8 and copied as it is (RFC 8785 writes
+///   every character raw except the quote, the backslash and controls, none of which a run holds);
+///   an escape is decoded and written in RFC 8785's form (`\/` as `/`, `\u00e9` as `é`);
+/// - a number is read as the parser reads it and written by ``RFC8785``'s number rule;
+/// - an object's members are written in the order they came, each key also kept decoded; when the
+///   object ends, members out of RFC 8785's order (§3.2.3, ``RFC8785/keyPrecedes(_:_:)``) are moved
+///   into it. Keys are compared as the parser's dictionary compares them (Swift `String`
+///   equality, canonical equivalence) to refuse duplicates.
+public enum RFC8785Transcoder {
+    /// The RFC 8785 bytes of the JSON text `bytes` (surrounding whitespace allowed).
+    ///
+    /// Throws ``JSONParseError`` for text the strict parser refuses.
+    public static func canonical(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws -> [UInt8] {
+        var transcoding = Transcoding(bytes: bytes, maxDepth: maxDepth)
+        transcoding.skipWhitespace()
+        try transcoding.value(depth: 0)
+        transcoding.skipWhitespace()
+        guard transcoding.index == bytes.count else { throw transcoding.error("unexpected content after the JSON value") }
+        return transcoding.output
+    }
+
+    /// The RFC 8785 bytes of the JSON text `bytes`; see ``canonical(_:maxDepth:)-(UnsafeBufferPointer<UInt8>,_)``.
+    public static func canonical(_ bytes: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws -> [UInt8] {
+        if let result = try bytes.withContiguousStorageIfAvailable({ try canonical($0, maxDepth: maxDepth) }) { return result }
+        return try Array(bytes).withUnsafeBufferPointer { try canonical($0, maxDepth: maxDepth) }
+    }
+}
+
+/// The state of one ``RFC8785Transcoder`` pass: where it reads, what it wrote, and the decoded
+/// keys of the objects still open (a stack in one array).
+private struct Transcoding {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
+    var index = 0
+    var output: [UInt8] = []
+    var keys: [UInt8] = []
+
+    /// One member of an object being written: its decoded key in `keys`, its bytes (`"key":value`)
+    /// in `output`, and where its key began in the input (for the duplicate key's error).
+    struct Member {
+        var key: Range<Int>
+        var bytes: Range<Int>
+        var keyOffset: Int
+    }
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+        output.reserveCapacity(bytes.count)
+    }
+
+    func error(_ reason: String, at offset: Int? = nil) -> JSONParseError { JSONParseError(offset: offset ?? index, reason: reason) }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func value(depth: Int) throws {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try object(depth: depth + 1)
+        case UInt8(ascii: "["): try array(depth: depth + 1)
+        case UInt8(ascii: "\""): try string(keepingKey: false)
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
+        default: throw error("unexpected character")
+        }
+    }
+
+    mutating func literal(_ literal: StaticString) throws {
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        guard index + expected.count <= bytes.count, expected.indices.allSatisfy({ bytes[index + $0] == expected[$0] }) else {
+            throw error("invalid literal")
+        }
+        output.append(contentsOf: expected)
+        index += expected.count
+    }
+
+    mutating func array(depth: Int) throws {
+        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        output.append(UInt8(ascii: "["))
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            output.append(UInt8(ascii: "]"))
+            return
+        }
+        while true {
+            skipWhitespace()
+            try value(depth: depth)
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unterminated array") }
+            index += 1
+            switch bytes[index - 1] {
+            case UInt8(ascii: ","): output.append(UInt8(ascii: ","))
+            case UInt8(ascii: "]"): output.append(UInt8(ascii: "]")); return
+            default: index -= 1; throw error("expected ',' or ']'")
+            }
+        }
+    }
+
+    mutating func object(depth: Int) throws {
+        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        output.append(UInt8(ascii: "{"))
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            output.append(UInt8(ascii: "}"))
+            return
+        }
+        let keysStart = keys.count
+        var members: [Member] = []
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
+            let memberStart = output.count
+            let keyStart = keys.count
+            try string(keepingKey: true)
+            let key = keyStart..<keys.count
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            index += 1
+            output.append(UInt8(ascii: ":"))
+            skipWhitespace()
+            try value(depth: depth)
+            members.append(Member(key: key, bytes: memberStart..<output.count, keyOffset: keyOffset))
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unterminated object") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                output.append(UInt8(ascii: ","))
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                break
+            }
+            throw error("expected ',' or '}'")
+        }
+        try order(members)
+        keys.removeSubrange(keysStart...)
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// Puts an object's members, written in the order they came, into RFC 8785's order; refuses a
+    /// duplicate key.
+    mutating func order(_ members: [Member]) throws {
+        guard members.count > 1 else { return }
+        var sorted = members
+        keys.withUnsafeBufferPointer { keys in
+            sorted.sort { RFC8785.keyPrecedes(UnsafeBufferPointer(rebasing: keys[$0.key]), UnsafeBufferPointer(rebasing: keys[$1.key])) }
+        }
+        try refuseDuplicates(sorted)
+        guard zip(sorted, members).contains(where: { $0.bytes != $1.bytes }) else { return }
+        let start = members[0].bytes.lowerBound
+        let written = Array(output[start...])
+        output.removeSubrange(start...)
+        for (position, member) in sorted.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: written[(member.bytes.lowerBound - start)..<(member.bytes.upperBound - start)])
+        }
+    }
+
+    /// Throws for two keys the parser's dictionary holds as one: equal bytes (neighbours once
+    /// sorted) or, among keys beyond ASCII, canonically equivalent strings (`é` and `e` + U+0301).
+    func refuseDuplicates(_ sorted: [Member]) throws {
+        var beyondASCII = false
+        for (position, member) in sorted.enumerated() {
+            let key = keys[member.key]
+            if position > 0, key.elementsEqual(keys[sorted[position - 1].key]) { throw duplicate(member) }
+            if !beyondASCII, key.contains(where: { $0 >= 0x80 }) { beyondASCII = true }
+        }
+        guard beyondASCII else { return }
+        var seen = Set<String>()
+        for member in sorted.sorted(by: { $0.keyOffset < $1.keyOffset }) {
+            guard seen.insert(String(decoding: keys[member.key], as: UTF8.self)).inserted else { throw duplicate(member) }
+        }
+    }
+
+    func duplicate(_ member: Member) -> JSONParseError {
+        error("duplicate key \"\(String(decoding: keys[member.key], as: UTF8.self))\"", at: member.keyOffset)
+    }
+
+    /// Writes the string at `index` in RFC 8785's form; when `keepingKey`, also appends its decoded
+    /// UTF-8 to `keys`.
+    mutating func string(keepingKey: Bool) throws {
+        let start = index + 1
+        index = start
+        output.append(UInt8(ascii: "\""))
+        while true {
+            let runStart = index
+            index = JSONStringBytes.firstSpecial(in: bytes, from: index)
+            let run = UnsafeBufferPointer(rebasing: bytes[runStart..<index])
+            guard UTF8Validation.isValid(run) else { throw error("invalid UTF-8 in string", at: start) }
+            output.append(contentsOf: run)
+            if keepingKey { keys.append(contentsOf: run) }
+            guard index < bytes.count else { throw error("unterminated string") }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                output.append(UInt8(ascii: "\""))
+                return
+            case UInt8(ascii: "\\"):
+                index += 1
+                let scalar = try escape()
+                if keepingKey { keys.append(contentsOf: UTF8.encode(scalar)!) }
+                writeCanonical(scalar)
+            default:
+                throw error("control character in string")
+            }
+        }
+    }
+
+    /// The character an escape (after its backslash) stands for.
+    mutating func escape() throws -> Unicode.Scalar {
+        guard index < bytes.count else { throw error("unterminated escape") }
+        let escaped = bytes[index]
+        index += 1
+        switch escaped {
+        case UInt8(ascii: "\""): return "\""
+        case UInt8(ascii: "\\"): return "\\"
+        case UInt8(ascii: "/"): return "/"
+        case UInt8(ascii: "b"): return "\u{8}"
+        case UInt8(ascii: "f"): return "\u{C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"): return try unicodeEscape()
+        default: throw error("invalid escape")
+        }
+    }
+
+    /// Writes one decoded character as RFC 8785 does (§3.2.2.2).
+    mutating func writeCanonical(_ scalar: Unicode.Scalar) {
+        switch scalar.value {
+        case 0x22: output.append(contentsOf: [0x5C, 0x22])
+        case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
+        case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0..<0x20:
+            let hex = Array("0123456789abcdef".utf8)
+            output.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(scalar.value >> 4)], hex[Int(scalar.value & 0xF)]])
+        default:
+            output.append(contentsOf: UTF8.encode(scalar)!)
+        }
+    }
+
+    mutating func hex4() throws -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("short \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+
+    mutating func unicodeEscape() throws -> Unicode.Scalar {
+        let first = try hex4()
+        if (0xD800...0xDBFF).contains(first) {
+            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                throw error("unpaired surrogate in \\u escape")
+            }
+            index += 2
+            let second = try hex4()
+            guard (0xDC00...0xDFFF).contains(second), let scalar = Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) else {
+                throw error("unpaired surrogate in \\u escape")
+            }
+            return scalar
+        }
+        guard let scalar = Unicode.Scalar(first) else { throw error("unpaired surrogate in \\u escape") }
+        return scalar
+    }
+
+    /// Reads a number as ``JSONParser`` does and writes it as ``RFC8785/write(_:into:)`` writes the
+    /// value the parser makes of it.
+    mutating func number() throws {
+        let start = index
+        var isInteger = true
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count else { throw error("invalid number") }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
+            skipDigits()
+        } else {
+            throw error("invalid number")
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            let digits = index
+            skipDigits()
+            guard index > digits else { throw error("invalid number: no digits after '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            let digits = index
+            skipDigits()
+            guard index > digits else { throw error("invalid number: no digits in exponent") }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if isInteger, let integer = Int64(text) {
+            RFC8785.write(.integer(integer), into: &output)
+            return
+        }
+        guard let value = Double(text), value.isFinite else { throw error("number out of range", at: start) }
+        RFC8785.write(.double(value), into: &output)
+    }
+
+    mutating func skipDigits() {
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+    }
+}
