@@ -154,12 +154,14 @@ let package = Package(
         .target(name: "JSONSchemaCheck", path: "Tests/JSONSchemaCheck"),
         // The seeded generator of the property and fuzz tests.
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        // Random JSON values, and texts of them written every way RFC 8259 allows.
+        .target(name: "RandomJSON", dependencies: ["RiskKernelCore", "SeededRandom"], path: "Tests/RandomJSON"),
         // A throwaway PostgreSQL server for the tests that run against a real one.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
-        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "CRiskKernelScan", "JSONSchemaCheck", "SeededRandom"]),
+        .testTarget(name: "RiskKernelCoreTests", dependencies: ["RiskKernelCore", "CRiskKernelScan", "JSONSchemaCheck", "SeededRandom", "RandomJSON"]),
         // RiskKernelProvenance: the record checks of `audit verify` run against both stores' rows.
         .testTarget(name: "RiskKernelStoreTests", dependencies: ["RiskKernelStore", "RiskKernelCore", "RiskKernelProvenance", "PostgresTestSupport", "SeededRandom"]),
-        .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "SeededRandom"]),
+        .testTarget(name: "RiskKernelGatewayTests", dependencies: ["RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "SeededRandom", "RandomJSON"]),
         .testTarget(
             name: "RiskKernelTelemetryTests",
             dependencies: [
@@ -173,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "RiskKernelCLITests",
             dependencies: [
-                "RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "PostgresTestSupport",
+                "RiskKernelGateway", "RiskKernelStore", "RiskKernelCore", "PostgresTestSupport", "SeededRandom", "RandomJSON",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

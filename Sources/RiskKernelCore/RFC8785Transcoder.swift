@@ -9,7 +9,8 @@
 /// - a run of a string without escapes is checked as UTF-8 and copied as it is (RFC 8785 writes
 ///   every character raw except the quote, the backslash and controls, none of which a run holds);
 ///   an escape is decoded and written in RFC 8785's form (`\/` as `/`, `\u00e9` as `é`);
-/// - a number is read as the parser reads it and written by ``RFC8785``'s number rule;
+/// - a number is read as the parser reads it and written by ``RFC8785``'s number rule (copied as
+///   it is where that rule would write the same: a short integer, a short plain decimal);
 /// - an object's members are written in the order they came, each key also kept decoded; when the
 ///   object ends, members out of RFC 8785's order (§3.2.3, ``RFC8785/keyPrecedes(_:_:)``) are moved
 ///   into it. Keys are compared as the parser's dictionary compares them (Swift `String`
@@ -34,14 +35,18 @@ public enum RFC8785Transcoder {
     }
 }
 
-/// The state of one ``RFC8785Transcoder`` pass: where it reads, what it wrote, and the decoded
-/// keys of the objects still open (a stack in one array).
+/// The state of one ``RFC8785Transcoder`` pass: where it reads, what it wrote, and the members
+/// and decoded keys of the objects still open (each a stack in one array, so that an object
+/// allocates nothing of its own).
 private struct Transcoding {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var index = 0
     var output: [UInt8] = []
     var keys: [UInt8] = []
+    var members: [Member] = []
+    /// Where an object's members are copied to while they are put in order.
+    var scratch: [UInt8] = []
 
     /// One member of an object being written: its decoded key in `keys`, its bytes (`"key":value`)
     /// in `output`, and where its key began in the input (for the duplicate key's error).
@@ -126,7 +131,7 @@ private struct Transcoding {
             return
         }
         let keysStart = keys.count
-        var members: [Member] = []
+        let membersStart = members.count
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -155,42 +160,54 @@ private struct Transcoding {
             }
             throw error("expected ',' or '}'")
         }
-        try order(members)
+        try order(membersStart..<members.count)
         keys.removeSubrange(keysStart...)
+        members.removeSubrange(membersStart...)
         output.append(UInt8(ascii: "}"))
     }
 
-    /// Puts an object's members, written in the order they came, into RFC 8785's order; refuses a
-    /// duplicate key.
-    mutating func order(_ members: [Member]) throws {
-        guard members.count > 1 else { return }
-        var sorted = members
+    func precedes(_ a: Member, _ b: Member) -> Bool {
         keys.withUnsafeBufferPointer { keys in
-            sorted.sort { RFC8785.keyPrecedes(UnsafeBufferPointer(rebasing: keys[$0.key]), UnsafeBufferPointer(rebasing: keys[$1.key])) }
+            RFC8785.keyPrecedes(UnsafeBufferPointer(rebasing: keys[a.key]), UnsafeBufferPointer(rebasing: keys[b.key]))
         }
-        try refuseDuplicates(sorted)
-        guard zip(sorted, members).contains(where: { $0.bytes != $1.bytes }) else { return }
-        let start = members[0].bytes.lowerBound
-        let written = Array(output[start...])
+    }
+
+    /// Puts the object's members (`range` of ``members``, written in the order they came) into
+    /// RFC 8785's order; refuses a duplicate key.
+    mutating func order(_ range: Range<Int>) throws {
+        guard range.count > 1 else { return }
+        let inOrder = range.dropFirst().allSatisfy { precedes(members[$0 - 1], members[$0]) }
+        if !inOrder {
+            let keys = keys
+            keys.withUnsafeBufferPointer { keys in
+                members[range].sort { RFC8785.keyPrecedes(UnsafeBufferPointer(rebasing: keys[$0.key]), UnsafeBufferPointer(rebasing: keys[$1.key])) }
+            }
+        }
+        try refuseDuplicates(range)
+        guard !inOrder else { return }
+        let start = members[range].lazy.map(\.bytes.lowerBound).min()!
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: output[start...])
         output.removeSubrange(start...)
-        for (position, member) in sorted.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: written[(member.bytes.lowerBound - start)..<(member.bytes.upperBound - start)])
+        for position in range {
+            if position > range.lowerBound { output.append(UInt8(ascii: ",")) }
+            let member = members[position].bytes
+            output.append(contentsOf: scratch[(member.lowerBound - start)..<(member.upperBound - start)])
         }
     }
 
     /// Throws for two keys the parser's dictionary holds as one: equal bytes (neighbours once
     /// sorted) or, among keys beyond ASCII, canonically equivalent strings (`é` and `e` + U+0301).
-    func refuseDuplicates(_ sorted: [Member]) throws {
+    func refuseDuplicates(_ range: Range<Int>) throws {
         var beyondASCII = false
-        for (position, member) in sorted.enumerated() {
-            let key = keys[member.key]
-            if position > 0, key.elementsEqual(keys[sorted[position - 1].key]) { throw duplicate(member) }
+        for position in range {
+            let key = keys[members[position].key]
+            if position > range.lowerBound, key.elementsEqual(keys[members[position - 1].key]) { throw duplicate(members[position]) }
             if !beyondASCII, key.contains(where: { $0 >= 0x80 }) { beyondASCII = true }
         }
         guard beyondASCII else { return }
         var seen = Set<String>()
-        for member in sorted.sorted(by: { $0.keyOffset < $1.keyOffset }) {
+        for member in members[range].sorted(by: { $0.keyOffset < $1.keyOffset }) {
             guard seen.insert(String(decoding: keys[member.key], as: UTF8.self)).inserted else { throw duplicate(member) }
         }
     }
@@ -306,8 +323,10 @@ private struct Transcoding {
     mutating func number() throws {
         let start = index
         var isInteger = true
+        var hasExponent = false
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count else { throw error("invalid number") }
+        let integerStart = index
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
@@ -315,28 +334,60 @@ private struct Transcoding {
         } else {
             throw error("invalid number")
         }
+        let integer = integerStart..<index
+        var fraction = index..<index
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             isInteger = false
             index += 1
             let digits = index
             skipDigits()
             guard index > digits else { throw error("invalid number: no digits after '.'") }
+            fraction = digits..<index
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             isInteger = false
+            hasExponent = true
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             let digits = index
             skipDigits()
             guard index > digits else { throw error("invalid number: no digits in exponent") }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let token = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        // An integer of at most 15 digits is below 2^53, where RFC 8785 writes it as it is (`-0` as `0`).
+        if isInteger, token.count <= (token[0] == UInt8(ascii: "-") ? 16 : 15) {
+            if token.count == 2, token[0] == UInt8(ascii: "-"), token[1] == UInt8(ascii: "0") {
+                output.append(UInt8(ascii: "0"))
+            } else {
+                output.append(contentsOf: token)
+            }
+            return
+        }
+        if !isInteger, !hasExponent, writtenAsIs(integer: integer, fraction: fraction) {
+            output.append(contentsOf: token)
+            return
+        }
+        let text = String(decoding: token, as: UTF8.self)
         if isInteger, let integer = Int64(text) {
             RFC8785.write(.integer(integer), into: &output)
             return
         }
         guard let value = Double(text), value.isFinite else { throw error("number out of range", at: start) }
         RFC8785.write(.double(value), into: &output)
+    }
+
+    /// Whether RFC 8785 writes a decimal without exponent exactly as it is: at most 15
+    /// significant digits (so its shortest digits are these: any 15 digits survive a double), no
+    /// trailing zero in the fraction, and a value of at least 10^-6 (ECMAScript writes smaller ones
+    /// with an exponent; every value with at most 15 digits before the point is below 10^21).
+    func writtenAsIs(integer: Range<Int>, fraction: Range<Int>) -> Bool {
+        guard !fraction.isEmpty, bytes[fraction.upperBound - 1] != UInt8(ascii: "0") else { return false }
+        if integer.count == 1, bytes[integer.lowerBound] == UInt8(ascii: "0") {
+            var zeros = 0
+            while bytes[fraction.lowerBound + zeros] == UInt8(ascii: "0") { zeros += 1 }
+            return zeros <= 5 && fraction.count - zeros <= 15
+        }
+        return integer.count + fraction.count <= 15
     }
 
     mutating func skipDigits() {

@@ -296,13 +296,19 @@ extension GatewaySession {
     ) -> ToolCallOutcome {
         let error = response["error"]
         let payload = (error != nil ? ["error"] : resultPath).reduce(response as JSONValue?) { $0?[$1] } ?? .null
-        let isError = error != nil || payload["isError"]?.boolValue == true
         let kept = mayHoldSecrets ? scanner.redacting(payload) : payload
         let canonical = CanonicalJSON.encode(kept, rule: .current)
-        return ToolCallOutcome(
-            status: isError ? .failed : .succeeded, result: canonical.count > maxStoredResultBytes ? nil : kept,
-            resultDigest: EventChain.hexDigest(canonical), resultBytes: Int64(canonical.count),
-            isError: isError, reason: error?["message"]?.stringValue ?? withheld, durationMs: elapsed.milliseconds)
+        return outcome(
+            canonical: canonical, stored: canonical.count > maxStoredResultBytes ? nil : kept,
+            isError: error != nil || payload["isError"]?.boolValue == true, reason: error?["message"]?.stringValue ?? withheld, elapsed: elapsed)
+    }
+
+    /// The outcome of a call whose payload (its result or error, redacted as needed) has the RFC 8785
+    /// bytes `canonical`; `stored` is the payload to keep, if any.
+    static func outcome(canonical: [UInt8], stored: JSONValue?, isError: Bool, reason: String?, elapsed: Duration) -> ToolCallOutcome {
+        ToolCallOutcome(
+            status: isError ? .failed : .succeeded, result: stored, resultDigest: EventChain.hexDigest(canonical),
+            resultBytes: Int64(canonical.count), isError: isError, reason: reason, durationMs: elapsed.milliseconds)
     }
 
     /// A tool result with `isError: true` whose text names the tool and the reason. Requests of

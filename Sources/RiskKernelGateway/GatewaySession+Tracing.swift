@@ -68,11 +68,14 @@ extension GatewaySession {
         }
     }
 
-    /// The error a tool call's response reports: its JSON-RPC error message, or a marker for a
-    /// result flagged `isError` (whose text is content, and is not copied).
+    /// The error a trace gives a result flagged `isError` (whose text is content, and is not copied).
+    static let toolReportedError = "the tool reported an error (isError)"
+
+    /// The error a tool call's response reports: its JSON-RPC error message, or
+    /// ``toolReportedError`` for a result flagged `isError`.
     static func errorText(of body: JSONValue) -> String? {
         if let error = body["error"] { return error["message"]?.stringValue ?? "JSON-RPC error" }
-        if body["result"]?["isError"]?.boolValue == true { return "the tool reported an error (isError)" }
+        if body["result"]?["isError"]?.boolValue == true { return toolReportedError }
         return nil
     }
 

@@ -150,6 +150,10 @@ public actor GatewaySession {
                 id: JSONRPC.leadingId(in: head) ?? .null, code: JSONRPCErrorCode.invalidRequest,
                 message: "Invalid Request: message of \(count) bytes exceeds the limit of \(configuration.maxLineBytes) bytes"))
         case .line(let bytes):
+            // A tool result too large to keep goes through without its tree when it can.
+            if bytes.count > configuration.maxStoredResultBytes, let envelope = ResultEnvelope(bytes), answeredWithoutTree(envelope, raw: bytes) {
+                return
+            }
             switch JSONRPC.classify(bytes) {
             case .failure(let rejection):
                 logger.warning("refused a client message: \(rejection.message)")
@@ -228,6 +232,10 @@ public actor GatewaySession {
             guard let id = TopLevelId.value(head: head, tail: tail) else { return }
             answerUnreadable(upstreamId: id, reason: reason, forward: nil)
         case .line(let bytes):
+            // A tool result too large to keep goes through without its tree when it can.
+            if bytes.count > configuration.maxStoredResultBytes, let envelope = ResultEnvelope(bytes), answeredWithoutTree(envelope, raw: bytes) {
+                return
+            }
             switch JSONRPC.classify(bytes) {
             case .failure(let rejection):
                 // Not a message the gateway can read whole; its id decides who waits for it.
@@ -362,18 +370,53 @@ public actor GatewaySession {
         let mayHoldSecrets = secretScanner.mayFind(inJSON: raw)
         let (checkedBody, checkedRaw, withheld) = withoutSecrets(body: body, raw: raw, tool: tool, mayHoldSecrets: mayHoldSecrets)
         traceUpstreamAnswered(key: key, body: checkedBody)
-        beginSideWork()
-        if let ownedTaskId {
-            finishOwnedTask(ownedTaskId, response: checkedRaw)
-        } else {
-            sendToClient(checkedRaw)
-        }
         let (scanner, maxStored) = (secretScanner, configuration.maxStoredResultBytes)
-        let outcome = { @Sendable in
+        deliver(checkedRaw, callId: callId, tool: tool, key: key, ownedTaskId: ownedTaskId) {
             Self.outcome(
                 of: checkedBody, mayHoldSecrets: mayHoldSecrets, scanner: scanner, maxStoredResultBytes: maxStored, elapsed: elapsed, withheld: withheld)
         }
-        guard checkedRaw.count > Self.outcomeOffThreadBytes else {
+    }
+
+    /// A tool call's plain result too large to be kept in the ledger, answered without building its
+    /// tree: its bytes are checked and made into RFC 8785 form in one pass (``ResultEnvelope``),
+    /// forwarded as they came (with the client's id), and digested in that form. Returns `false`,
+    /// having changed nothing, for anything that needs the tree: another kind of request, a task
+    /// (created by the upstream, or the gateway's own), a result that may hold a credential, a
+    /// tracer that records results, a line the strict parser would refuse.
+    func answeredWithoutTree(_ envelope: ResultEnvelope, raw: [UInt8]) -> Bool {
+        guard case .integer(let number) = envelope.id, let pending = pendingUpstream[number],
+              case .toolCall(let callId, let tool, let started) = pending.kind, let clientId = pending.clientId, let key = pending.clientKey,
+              calls[key]?.ownedTaskId == nil, toolCallTraces[key] == nil || tracer?.includesContent != true,
+              !secretScanner.mayFind(inJSON: raw), let canonical = try? envelope.canonicalResult(in: raw),
+              !ResultEnvelope.has("task", in: canonical), let forwarded = TopLevelId.replacing(in: raw, with: clientId)
+        else { return false }
+        _ = takePending(upstreamId: envelope.id)
+        guard transition(key, { $0.answered() }) == .deliver else { return true }
+        defer { endIfFinished(key) }
+        let elapsed = ContinuousClock.now - started
+        let isError = ResultEnvelope.flag("isError", in: canonical)
+        toolCallTraces[key]?.upstreamEnded(error: isError ? Self.toolReportedError : nil, result: nil)
+        // Kept only when its canonical form is small enough (a result sent with much whitespace).
+        let stored = canonical.count > configuration.maxStoredResultBytes ? nil : try? JSONParser.parse(raw[envelope.result])
+        deliver(forwarded, callId: callId, tool: tool, key: key, ownedTaskId: nil) {
+            Self.outcome(canonical: canonical, stored: stored, isError: isError, reason: nil, elapsed: elapsed)
+        }
+        return true
+    }
+
+    /// Sends a call's answer to the client (or finishes the gateway's own task with it), then adds
+    /// its outcome, worked out by `outcome` (on another thread when the answer is large), to the
+    /// group commit, as side work that shutdown waits for.
+    private func deliver(
+        _ response: [UInt8], callId: String, tool: String, key: String, ownedTaskId: String?, outcome: @escaping @Sendable () -> ToolCallOutcome
+    ) {
+        beginSideWork()
+        if let ownedTaskId {
+            finishOwnedTask(ownedTaskId, response: response)
+        } else {
+            sendToClient(response)
+        }
+        guard response.count > Self.outcomeOffThreadBytes else {
             queueOutcome(ToolCallCompletion(id: callId, outcome: outcome()), key: key, tool: tool)
             return
         }

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "riskkernel-bench",
         abstract: "Measure the RiskKernel gateway beside a direct connection and FastMCP's proxy, on one fast upstream.",
-        subcommands: [RunCommand.self, UpstreamCommand.self, RelayCommand.self, HTTPRelayCommand.self, CrashWriterCommand.self, LLMProxyBenchCommand.self],
+        subcommands: [RunCommand.self, UpstreamCommand.self, RelayCommand.self, HTTPRelayCommand.self, CrashWriterCommand.self, LLMProxyBenchCommand.self, ResultDigestCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 

@@ -48,4 +48,55 @@ struct ResultOutcomeTests {
         #expect(!"\(call)".contains("a1B2c3D4e5F6g7H8i9J0"))
         #expect(call["status"] == "succeeded")
     }
+
+    /// Large results in the shapes a server may write them: members out of RFC 8785's order,
+    /// spacing, escapes (`\/`, `\u00e9`, a surrogate pair), numbers spelled otherwise (`1.10`,
+    /// `1E2`, `-0`, beyond 64 bits), `isError`.
+    static let largeResults: [(text: String, failed: Bool)] = {
+        let filler = String(repeating: "x", count: 70_000)
+        return [
+            (#"{ "isError" : true , "content":[{"text":"\#(filler)\u00e9\/\n\ud83d\ude00","type":"text"}],"structuredContent": {"n": 1.10, "big": 12345678901234567890, "e": 1E2, "z": -0, "\u00e9": [true, false, null]}}"#, true),
+            (#"{\#("\t")"structuredContent":{"b":"\#(filler)","a":[1,2.5,-3e-7]},"content":[{"type":"text","text":"é😀\"\\"}] }"#, false),
+        ]
+    }()
+
+    @Test("a large result is passed on as it came, and recorded with the digest of its parsed value's RFC 8785 form", arguments: [0, 1])
+    func largeResultPassedOnAsItCame(index: Int) async throws {
+        let (text, failed) = Self.largeResults[index]
+        let sandbox = Sandbox()
+        let client = try await DefensesTests().echoGateway(sandbox)
+        let answer = await client.callTool("raw", ["result": .string(text)])
+        #expect(await client.close() == 0)
+        let result = try JSONParser.parse(text)
+        #expect(answer["result"] == result)
+        let call = try #require(try await rawCalls(sandbox).first)
+        let canonical = RFC8785.encode(result)
+        #expect(call["status"] == (failed ? "failed" : "succeeded"))
+        #expect(call["resultDigest"] == .string(EventChain.hexDigest(canonical)))
+        #expect(call["resultBytes"] == .integer(Int64(canonical.count)))
+        #expect((call["result"] ?? .null) == .null)
+    }
+
+    @Test("a large result that is not valid JSON is answered with an error, and the call recorded failed")
+    func largeInvalidResult() async throws {
+        let sandbox = Sandbox()
+        let client = try await DefensesTests().echoGateway(sandbox)
+        let filler = String(repeating: "x", count: 70_000)
+        let broken = [#"{"content":[{"type":"text","text":"\#(filler)"}],}"#, #"{"content":[{"type":"text","text":"\#(filler)\u12"}]}"#, #"{"a":1,"a":"\#(filler)"}"#]
+        for text in broken {
+            let answer = await client.callTool("raw", ["result": .string(text)])
+            #expect(answer["result"] == nil)
+            #expect(answer["error"]?["message"]?.stringValue?.contains("not valid JSON-RPC") == true, "\(answer)")
+        }
+        #expect(await client.close() == 0)
+        let calls = try await rawCalls(sandbox)
+        #expect(calls.count == broken.count)
+        #expect(calls.allSatisfy { $0["status"] == "failed" })
+    }
+
+    func rawCalls(_ sandbox: Sandbox) async throws -> [JSONValue] {
+        let runId = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        let shown = try #require(try await sandbox.cli(["runs", "show", runId, "--json"]).json)
+        return (shown["toolCalls"]?.arrayValue ?? []).filter { $0["tool"] == "raw" }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RiskKernelCore
+import RandomJSON
 import SeededRandom
 import Testing
 
@@ -31,6 +32,19 @@ struct RFC8785TranscoderTests {
         let input = #"{"😀":1,"\ue000":2,"b":3,"a":{"z":[],"y":{}},"\u0000":4}"#
         #expect(String(decoding: try RFC8785Transcoder.canonical(Array(input.utf8)), as: UTF8.self)
             == "{\"\\u0000\":4,\"a\":{\"y\":{},\"z\":[]},\"b\":3,\"😀\":1,\"\u{E000}\":2}")
+    }
+
+    /// Integers and decimals short enough to be copied, and those at the edges of that: the tree
+    /// path's bytes.
+    @Test func integers() throws {
+        let input = "[0, -0, 10, -10, 20, 100, 123456789012345, -123456789012345, 1234567890123456, 9007199254740993, -9223372036854775808, 18446744073709551616]"
+        let expected = "[0,0,10,-10,20,100,123456789012345,-123456789012345,1234567890123456,9007199254740992,-9223372036854776000,18446744073709552000]"
+        #expect(String(decoding: try RFC8785Transcoder.canonical(Array(input.utf8)), as: UTF8.self) == expected)
+        #expect(viaTree(Array(input.utf8)) == Array(expected.utf8))
+        let decimals = "[0.5, -0.5, 0.000001, 0.0000001, -0.0000015, 1.50, 123456789012345.6, 12345678901234.56, 0.1000000000000001, 0.100000000000001, 3.14]"
+        let written = "[0.5,-0.5,0.000001,1e-7,-0.0000015,1.5,123456789012345.6,12345678901234.56,0.1000000000000001,0.100000000000001,3.14]"
+        #expect(String(decoding: try RFC8785Transcoder.canonical(Array(decimals.utf8)), as: UTF8.self) == written)
+        #expect(viaTree(Array(decimals.utf8)) == Array(written.utf8))
     }
 
     /// The parser's refusals, one of each kind: the transcoder refuses them too.
@@ -103,68 +117,6 @@ struct RFC8785TranscoderTests {
         }
         // Both outcomes were tried.
         #expect(accepted > 100 && accepted < 4900, "seed \(seed): \(accepted) of 5000 accepted")
-    }
-}
-
-/// JSON text for a value, written the many ways RFC 8259 allows: spacing, member order, escapes
-/// (`\uXXXX` in either case, surrogate pairs, `\/`) and numbers' other spellings (`1.0E0`, `10e-1`).
-enum NoisyJSON {
-    static func text(_ value: JSONValue, using random: inout SeededRandom) -> String {
-        var output = space(&random)
-        write(value, into: &output, using: &random)
-        return output + space(&random)
-    }
-
-    static func space(_ random: inout SeededRandom) -> String { random.pick(["", "", "", " ", "\n", "\t", " \r\n  "]) }
-
-    static func write(_ value: JSONValue, into output: inout String, using random: inout SeededRandom) {
-        switch value {
-        case .null: output += "null"
-        case .bool(let flag): output += flag ? "true" : "false"
-        case .integer(let integer):
-            output += random.chance(0.8) ? String(integer) : "\(integer)e0"
-        case .double(let double):
-            output += random.chance(0.8) ? "\(double)" : String(format: "%.17E", double)
-        case .number(let text): output += text
-        case .string(let text): writeString(text, into: &output, using: &random)
-        case .array(let elements):
-            output += "["
-            for (position, element) in elements.enumerated() {
-                if position > 0 { output += space(&random) + "," }
-                output += space(&random)
-                write(element, into: &output, using: &random)
-                output += space(&random)
-            }
-            output += "]"
-        case .object(let members):
-            output += "{" + space(&random)
-            for (position, (key, member)) in members.shuffled(using: &random).enumerated() {
-                if position > 0 { output += "," + space(&random) }
-                writeString(key, into: &output, using: &random)
-                output += space(&random) + ":" + space(&random)
-                write(member, into: &output, using: &random)
-                output += space(&random)
-            }
-            output += "}"
-        }
-    }
-
-    static func writeString(_ text: String, into output: inout String, using random: inout SeededRandom) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            let short: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "/": "\\/", "\u{8}": "\\b", "\u{C}": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"]
-            let mustEscape = scalar == "\"" || scalar == "\\" || scalar.value < 0x20
-            if !mustEscape, random.chance(0.7) {
-                output.unicodeScalars.append(scalar)
-            } else if let escape = short[scalar], random.chance(0.5) {
-                output += escape
-            } else {
-                let units = Array(String(scalar).utf16)
-                let upper = random.chance(0.5)
-                for unit in units { output += "\\u" + String(format: upper ? "%04X" : "%04x", unit) }
-            }
-        }
-        output += "\""
     }
 }
 

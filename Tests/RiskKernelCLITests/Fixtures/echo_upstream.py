@@ -10,6 +10,8 @@
 - tool `big` returns a text of `size` x's, written as the compact line
   `{"jsonrpc":"2.0","id":ID,"result":{"content":[{"type":"text","text":"xx…"}]}}`; with
   `escapedToken`, a (fake) GitHub token follows, its first letter spelled `\\u0067` in the JSON text.
+- tool `raw` answers `{"jsonrpc":"2.0","id":ID,"result":RESULT}`, RESULT being its argument `result`
+  (a text) written as it is, valid JSON or not.
 - tool `hang` never answers.
 - tool `garbage` writes lines that are not JSON-RPC (text, broken JSON, a batch) to stdout, then answers.
 - tool `flood` sends `count` (default 20000) `notifications/message` as fast as it can, then answers.
@@ -55,7 +57,7 @@ def handle(message):
     elif method == "tools/list":
         tools = [
             {"name": name, "description": name, "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": name != "crash"}}
-            for name in ("ask_client", "crash", "slow", "env", "leak", "big", "hang", "garbage", "flood", "close_stdout")
+            for name in ("ask_client", "crash", "slow", "env", "leak", "big", "raw", "hang", "garbage", "flood", "close_stdout")
         ]
         send({"jsonrpc": "2.0", "id": ident, "result": {"tools": tools}})
     elif method == "tools/call":
@@ -77,6 +79,11 @@ def handle(message):
                 text += " \\u0067hp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
             with lock:
                 sys.stdout.write('{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"%s"}]}}\n' % (json.dumps(ident), text))
+                sys.stdout.flush()
+            return
+        if name == "raw":
+            with lock:
+                sys.stdout.write('{"jsonrpc":"2.0","id":%s,"result":%s}\n' % (json.dumps(ident), message["params"]["arguments"]["result"]))
                 sys.stdout.flush()
             return
         if name == "hang":

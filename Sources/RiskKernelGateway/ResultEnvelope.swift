@@ -1,0 +1,96 @@
+import RiskKernelCore
+
+/// A JSON-RPC success response read without building the tree of its `result`: the gateway
+/// forwards a large tool result's bytes as they came and digests them in RFC 8785 form made
+/// straight from them (``RFC8785Transcoder``), instead of parsing a megabyte into a ``JSONValue``
+/// and encoding it again.
+///
+/// Only the plain shape is read this way: one object of exactly `jsonrpc`, `id` and `result`, keys
+/// spelled without escapes, nothing after it. Anything else (an error response, another member,
+/// a duplicate) is left to the strict parser and ``JSONRPC/classify(_:)``, which judge every message.
+struct ResultEnvelope {
+    /// The response's id, checked as ``JSONRPC/classify(_:)`` checks it.
+    let id: JSONValue
+    /// Where the `result` value lies in the line (not yet checked: see ``canonicalResult(in:)``).
+    let result: Range<Int>
+
+    /// The envelope of `line`, or `nil` when the line is not a plain success response.
+    init?(_ line: [UInt8]) {
+        let found: (members: [String: JSONValue], result: Range<Int>)? = line.withUnsafeBufferPointer { buffer in
+            var scanner = JSONMemberScanner(bytes: buffer)
+            guard let members = scanner.plainMembers(), scanner.atEnd(),
+                  members.count == 3, let result = members["result"], let id = members["id"], let version = members["jsonrpc"],
+                  let parsedId = try? JSONParser.parse(buffer[id]), let parsedVersion = try? JSONParser.parse(buffer[version])
+            else { return nil }
+            return (["jsonrpc": parsedVersion, "id": parsedId, "result": .null], result)
+        }
+        // The members around the result are judged as the whole message would be.
+        guard let found, case .success(.response(let id, _)) = JSONRPC.classify(.object(found.members)) else { return nil }
+        self.id = id
+        self.result = found.result
+    }
+
+    /// The result in RFC 8785 form; throws ``JSONParseError`` when the strict parser would refuse
+    /// the line for it (the result sits one level below the message, so it may nest one level less).
+    func canonicalResult(in line: [UInt8]) throws -> [UInt8] {
+        try line.withUnsafeBufferPointer { buffer in
+            try RFC8785Transcoder.canonical(UnsafeBufferPointer(rebasing: buffer[result]), maxDepth: JSONParser.defaultMaxDepth - 1)
+        }
+    }
+
+    /// Whether a result in RFC 8785 form has the member `name` with the value `true`.
+    static func flag(_ name: String, in canonical: [UInt8]) -> Bool {
+        guard let range = JSONMemberScanner.range(ofMember: name, in: canonical) else { return false }
+        return canonical[range].elementsEqual("true".utf8)
+    }
+
+    /// Whether a result in RFC 8785 form has a member `name`.
+    static func has(_ name: String, in canonical: [UInt8]) -> Bool {
+        JSONMemberScanner.range(ofMember: name, in: canonical) != nil
+    }
+}
+
+extension JSONMemberScanner {
+    /// The members of the object at `index`, by key, each key spelled plainly (no escape), the
+    /// punctuation between them as RFC 8259 has it; `nil` for anything else or a key written twice.
+    /// Values are only skipped: the caller parses the ones it uses.
+    mutating func plainMembers() -> [String: Range<Int>]? {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        skipSpace()
+        var members: [String: Range<Int>] = [:]
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return members
+        }
+        while true {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let keyStart = index + 1
+            guard skipString() else { return nil }
+            let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<(index - 1)])
+            guard !key.contains(UInt8(ascii: "\\")), let name = String(validating: key, as: UTF8.self) else { return nil }
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            skipSpace()
+            let valueStart = index
+            guard skipValue(), members.updateValue(valueStart..<index, forKey: name) == nil else { return nil }
+            skipSpace()
+            guard index < bytes.count else { return nil }
+            index += 1
+            switch bytes[index - 1] {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "}"): return members
+            default: return nil
+            }
+        }
+    }
+
+    /// Whether only whitespace is left.
+    mutating func atEnd() -> Bool {
+        skipSpace()
+        return index == bytes.count
+    }
+}
