@@ -26,8 +26,6 @@ public enum LLMProxy {
     ) async throws {
         let run = try await store.createRun(NewRun(
             name: runName, policyRef: configuration.policyRef, budget: configuration.budget, metadata: ["component": "llm-proxy"]))
-        var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(30), read: .seconds(600)))
-        clientConfiguration.decompression = .disabled
         try await HTTPClient.withHTTPClient(configuration: clientConfiguration) { client in
             let recorder = ModelSpendRecorder(store: store, configuration: configuration, proxyRunId: run.id, logger: logger)
             let forwarder = ModelCallForwarder(client: client, configuration: configuration, recorder: recorder, logger: logger)
@@ -41,6 +39,16 @@ public enum LLMProxy {
                 logger: serverLogger(logger))
             try await app.runService()
         }
+    }
+
+    /// How the proxy's HTTP client is made: no redirect followed, 30 s to connect, 600 s between
+    /// reads, bodies passed on as they come (no decompression), and no spans of its own (the
+    /// client would otherwise make one per request for the global tracer).
+    public static var clientConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(30), read: .seconds(600)))
+        configuration.decompression = .disabled
+        configuration.tracing.tracer = nil
+        return configuration
     }
 
     /// The HTTP server's own logger: no finer than `notice`, as Hummingbird logs each request's URI

@@ -35,9 +35,8 @@ struct HTTPRelayCommand: AsyncParsableCommand {
     func run() async throws {
         let parts = listen.split(separator: ":")
         let upstream = upstream
-        // As the LLM proxy makes its client (LLMProxy.run).
-        let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(30), read: .seconds(600)))
-        try await HTTPClient.withHTTPClient(configuration: configuration) { client in
+        // The client the LLM proxy makes.
+        try await HTTPClient.withHTTPClient(configuration: LLMProxy.clientConfiguration) { client in
             let router = Router()
             router.post("**") { request, _ in try await Self.relay(request, client: client, upstream: upstream) }
             router.get("**") { request, _ in try await Self.relay(request, client: client, upstream: upstream) }
