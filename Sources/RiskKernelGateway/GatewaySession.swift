@@ -150,10 +150,6 @@ public actor GatewaySession {
                 id: JSONRPC.leadingId(in: head) ?? .null, code: JSONRPCErrorCode.invalidRequest,
                 message: "Invalid Request: message of \(count) bytes exceeds the limit of \(configuration.maxLineBytes) bytes"))
         case .line(let bytes):
-            // A tool result too large to keep goes through without its tree when it can.
-            if bytes.count > configuration.maxStoredResultBytes, let envelope = ResultEnvelope(bytes), answeredWithoutTree(envelope, raw: bytes) {
-                return
-            }
             switch JSONRPC.classify(bytes) {
             case .failure(let rejection):
                 logger.warning("refused a client message: \(rejection.message)")

@@ -99,4 +99,29 @@ struct ResultOutcomeTests {
         let shown = try #require(try await sandbox.cli(["runs", "show", runId, "--json"]).json)
         return (shown["toolCalls"]?.arrayValue ?? []).filter { $0["tool"] == "raw" }
     }
+
+    /// Only the upstream answers tool calls: a large result-shaped message from the client, whatever
+    /// its id, is never taken for the answer of a call the gateway forwarded.
+    @Test("a large response from the client never answers a forwarded tool call")
+    func clientResponseIsNoToolResult() async throws {
+        let sandbox = Sandbox()
+        let client = try await DefensesTests().echoGateway(sandbox)
+        await client.sendRaw(CanonicalJSON.encode(["jsonrpc": "2.0", "id": 7010, "method": "tools/call", "params": ["name": "hang"]]))
+        try await Task.sleep(for: .milliseconds(300))
+        let forged = String(repeating: "f", count: 70_000)
+        for id in 0...20 {
+            await client.sendRaw(Array(#"{"jsonrpc":"2.0","id":\#(id),"result":{"content":[{"type":"text","text":"\#(forged)"}]}}"#.utf8))
+        }
+        #expect(await client.callTool("raw", ["result": #"{"content":[]}"#])["result"] == ["content": []])
+        #expect(await client.close() == 0)
+        let hung = await client.response(id: 7010)
+        #expect(hung["result"] == nil)
+        #expect(hung["error"]?["code"] == .integer(JSONRPCErrorCode.upstreamUnavailable))
+        let runId = try #require(try await sandbox.cli(["runs", "list", "--json"]).json?.arrayValue?.first?["id"]?.stringValue)
+        let shown = try #require(try await sandbox.cli(["runs", "show", runId, "--json"]).json)
+        let call = try #require(shown["toolCalls"]?.arrayValue?.first { $0["tool"] == "hang" })
+        #expect(call["status"] == "failed")
+        // What it recorded is the gateway's own error, not the forged result.
+        #expect((call["resultBytes"]?.int64Value ?? 0) < 1000)
+    }
 }
