@@ -37,8 +37,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
-        // Byte searches in vector registers (AVX2, SSE): the secrets prefilter and the ends of JSON strings' runs.
+        // Byte searches in vector registers (AVX2, SSE): the secrets prefilter, the ends of JSON strings' runs, runs of ASCII.
         .target(name: "CRiskKernelScan"),
+        // glibc's heap limits (mallopt), which Swift's Glibc module does not export.
+        .target(name: "CRiskKernelHeap"),
         .target(
             name: "RiskKernelCore",
             dependencies: ["CRiskKernelScan", .product(name: "Yams", package: "Yams")]
@@ -121,6 +123,7 @@ let package = Package(
         .executableTarget(
             name: "riskkernel",
             dependencies: [
+                "CRiskKernelHeap",
                 "RiskKernelCore",
                 "RiskKernelStore",
                 "RiskKernelGateway",

@@ -83,7 +83,46 @@ RK_FIRST_SPECIAL(rk_first_json_special_avx2, "avx2", __m256i, 32, _mm256_loadu_s
                  _mm256_max_epu8, _mm256_set1_epi8, _mm256_movemask_epi8)
 RK_FIRST_SPECIAL(rk_first_json_special_sse2, "sse2", __m128i, 16, _mm_loadu_si128, _mm_or_si128, _mm_cmpeq_epi8,
                  _mm_max_epu8, _mm_set1_epi8, _mm_movemask_epi8)
+
+// The first byte at or above 0x80, W bytes at a time (its top bit, as the byte mask gives it);
+// stops at the block that holds one, or where fewer than W bytes are left.
+#define RK_FIRST_NON_ASCII(name, isa, V, W, loadu, movemask)                                                   \
+    __attribute__((target(isa)))                                                                              \
+    static size_t name(const uint8_t *bytes, size_t length, size_t index) {                                   \
+        while (index + W <= length) {                                                                         \
+            uint32_t high = (uint32_t)movemask(loadu((const V *)(bytes + index)));                             \
+            if (high != 0) return index + (size_t)__builtin_ctz(high);                                        \
+            index += W;                                                                                       \
+        }                                                                                                     \
+        return index;                                                                                         \
+    }
+
+RK_FIRST_NON_ASCII(rk_first_non_ascii_avx2, "avx2", __m256i, 32, _mm256_loadu_si256, _mm256_movemask_epi8)
+RK_FIRST_NON_ASCII(rk_first_non_ascii_sse2, "sse2", __m128i, 16, _mm_loadu_si128, _mm_movemask_epi8)
 #endif
+
+size_t rk_first_non_ascii_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block) {
+    size_t index = from;
+#if defined(__x86_64__)
+    if (block == 32) {
+        index = rk_first_non_ascii_avx2(bytes, length, index);
+    } else if (block == 16) {
+        index = rk_first_non_ascii_sse2(bytes, length, index);
+    }
+#endif
+    for (; index < length; index++) {
+        if (bytes[index] >= 0x80) return index;
+    }
+    return length;
+}
+
+size_t rk_first_non_ascii(const uint8_t *bytes, size_t length, size_t from) {
+#if defined(__x86_64__)
+    return rk_first_non_ascii_in_blocks(bytes, length, from, __builtin_cpu_supports("avx2") ? 32 : 16);
+#else
+    return rk_first_non_ascii_in_blocks(bytes, length, from, 1);
+#endif
+}
 
 size_t rk_next_pair_in_blocks(const uint8_t *bytes, size_t length, size_t from, const rk_pair_filter *filter, size_t block) {
     size_t index = from;

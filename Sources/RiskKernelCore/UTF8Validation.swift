@@ -1,15 +1,24 @@
+import CRiskKernelScan
+
 /// Whether bytes are well-formed UTF-8 (The Unicode Standard, §3.9, table 3-7: no overlong forms,
-/// no surrogates, nothing above U+10FFFF), without making a `String` of them. Eight ASCII bytes
-/// are passed at a time.
+/// no surrogates, nothing above U+10FFFF), without making a `String` of them. Runs of ASCII are
+/// passed in vector registers (`rk_first_non_ascii`), eight bytes at a time when short.
 enum UTF8Validation {
+    /// Below this many bytes from the start, ASCII is passed in Swift.
+    static let vectorThreshold = 32
+
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let count = bytes.count
         var index = 0
         while index < count {
-            // Eight bytes at a time while they are ASCII.
-            while index + 8 <= count, UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                index += 8
+            if count - index >= vectorThreshold {
+                index = rk_first_non_ascii(base, count, index)
+            } else {
+                // Eight bytes at a time while they are ASCII.
+                while index + 8 <= count, UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    index += 8
+                }
             }
             guard index < count else { return true }
             let lead = base[index]

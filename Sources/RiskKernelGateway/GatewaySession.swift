@@ -383,14 +383,14 @@ public actor GatewaySession {
         guard case .integer(let number) = envelope.id, let pending = pendingUpstream[number],
               case .toolCall(let callId, let tool, let started) = pending.kind, let clientId = pending.clientId, let key = pending.clientKey,
               calls[key]?.ownedTaskId == nil, toolCallTraces[key] == nil || tracer?.includesContent != true,
-              !secretScanner.mayFind(inJSON: raw), let canonical = try? envelope.canonicalResult(in: raw),
-              !ResultEnvelope.has("task", in: canonical), let forwarded = TopLevelId.replacing(in: raw, with: clientId)
+              !secretScanner.mayFind(inJSON: raw), let canonical = try? envelope.canonicalResult(in: raw)
         else { return false }
+        let (isError, hasTask) = ResultEnvelope.flags(of: canonical)
+        guard !hasTask, let forwarded = TopLevelId.replacing(in: raw, with: clientId) else { return false }
         _ = takePending(upstreamId: envelope.id)
         guard transition(key, { $0.answered() }) == .deliver else { return true }
         defer { endIfFinished(key) }
         let elapsed = ContinuousClock.now - started
-        let isError = ResultEnvelope.flag("isError", in: canonical)
         toolCallTraces[key]?.upstreamEnded(error: isError ? Self.toolReportedError : nil, result: nil)
         // Kept only when its canonical form is small enough (a result sent with much whitespace).
         let stored = canonical.count > configuration.maxStoredResultBytes ? nil : try? JSONParser.parse(raw[envelope.result])

@@ -20,7 +20,7 @@ struct ResultEnvelope {
             var scanner = JSONMemberScanner(bytes: buffer)
             guard let members = scanner.plainMembers(), scanner.atEnd(),
                   members.count == 3, let result = members["result"], let id = members["id"], let version = members["jsonrpc"],
-                  let parsedId = try? JSONParser.parse(buffer[id]), let parsedVersion = try? JSONParser.parse(buffer[version])
+                  let parsedId = try? JSONParser.parse(Array(buffer[id])), let parsedVersion = try? JSONParser.parse(Array(buffer[version]))
             else { return nil }
             return (["jsonrpc": parsedVersion, "id": parsedId, "result": .null], result)
         }
@@ -38,15 +38,19 @@ struct ResultEnvelope {
         }
     }
 
-    /// Whether a result in RFC 8785 form has the member `name` with the value `true`.
-    static func flag(_ name: String, in canonical: [UInt8]) -> Bool {
-        guard let range = JSONMemberScanner.range(ofMember: name, in: canonical) else { return false }
-        return canonical[range].elementsEqual("true".utf8)
-    }
-
-    /// Whether a result in RFC 8785 form has a member `name`.
-    static func has(_ name: String, in canonical: [UInt8]) -> Bool {
-        JSONMemberScanner.range(ofMember: name, in: canonical) != nil
+    /// What the gateway reads of a result in RFC 8785 form: whether its `isError` is `true`, and
+    /// whether it has a `task` (a task handle, not a result). One pass over its members where their
+    /// keys are plain (as they are but for a quote, a backslash or a control character).
+    static func flags(of canonical: [UInt8]) -> (isError: Bool, hasTask: Bool) {
+        let members = canonical.withUnsafeBufferPointer { buffer in
+            var scanner = JSONMemberScanner(bytes: buffer)
+            return scanner.plainMembers()
+        }
+        guard let members else {
+            let isError = JSONMemberScanner.range(ofMember: "isError", in: canonical).map { canonical[$0].elementsEqual("true".utf8) }
+            return (isError ?? false, JSONMemberScanner.range(ofMember: "task", in: canonical) != nil)
+        }
+        return (members["isError"].map { canonical[$0].elementsEqual("true".utf8) } ?? false, members["task"] != nil)
     }
 }
 

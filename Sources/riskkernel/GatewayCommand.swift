@@ -151,6 +151,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        HeapTuning.apply()
         let logger = LogSetup.logger(level: logLevel)
         let upstreamEnvironment: [String: String]
         do {

@@ -60,6 +60,7 @@ struct LLMProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        HeapTuning.apply()
         let logger = LogSetup.logger(level: logLevel)
         let configuration: LLMProxyConfiguration
         let store: any Store

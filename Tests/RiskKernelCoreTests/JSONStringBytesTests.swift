@@ -40,6 +40,27 @@ struct JSONStringBytesTests {
         }
     }
 
+    @Test("finds the same first non-ASCII byte as a byte-by-byte search, from every start, in every block width")
+    func firstNonASCIIMatchesNaiveSearch() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        let widths = rk_pair_block() == 32 ? [1, 16, 32] : [1, 16]
+        for round in 0..<3_000 {
+            let count = random.int(0...(round % 2 == 0 ? 40 : 140))
+            let bytes: [UInt8] = (0..<count).map { _ in
+                random.chance(0.05) ? random.pick(Self.interesting) : UInt8(ascii: "a") + UInt8(random.int(0...25))
+            }
+            for start in 0...count {
+                let expected = bytes[start...].firstIndex { $0 >= 0x80 } ?? bytes.count
+                #expect(rk_first_non_ascii(bytes, bytes.count, start) == expected, "seed \(seed), round \(round): \(bytes) from \(start)")
+                for width in widths {
+                    let inBlocks = rk_first_non_ascii_in_blocks(bytes, bytes.count, start, width)
+                    #expect(inBlocks == expected, "block \(width), seed \(seed), round \(round): \(bytes) from \(start)")
+                }
+            }
+        }
+    }
+
     @Test("strings with quotes, backslashes, control and non-ASCII characters: encoded and parsed back")
     func encodesAndParsesRandomStrings() throws {
         let seed = UInt64.random(in: 0...UInt64.max)

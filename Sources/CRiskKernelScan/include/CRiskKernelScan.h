@@ -41,4 +41,10 @@ size_t rk_first_json_special(const uint8_t *bytes, size_t length, size_t from);
 /// any other value one byte at a time), so that tests can compare the searches.
 size_t rk_first_json_special_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block);
 
+/// The index of the first byte at or above 0x80 of `bytes` at or after `from` (`length` when there
+/// is none): where a run of ASCII ends. Thirty-two bytes at a time with AVX2, sixteen with SSE2.
+size_t rk_first_non_ascii(const uint8_t *bytes, size_t length, size_t from);
+/// `rk_first_non_ascii` in blocks of `block` bytes (32 or 16, which the processor must support; any
+/// other value one byte at a time), so that tests can compare the searches.
+size_t rk_first_non_ascii_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block);
 #endif
