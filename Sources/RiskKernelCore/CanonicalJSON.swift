@@ -159,7 +159,7 @@ public enum CanonicalJSON {
     }
 
     /// The escape of a quote, a backslash or a control character.
-    private static func writeEscape(_ byte: UInt8, into output: inout [UInt8]) {
+    static func writeEscape(_ byte: UInt8, into output: inout [UInt8]) {
         switch byte {
         case 0x22: output.append(contentsOf: [0x5C, 0x22])
         case 0x5C: output.append(contentsOf: [0x5C, 0x5C])

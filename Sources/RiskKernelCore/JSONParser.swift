@@ -164,22 +164,11 @@ public struct JSONParser {
                     return text
                 case UInt8(ascii: "\\"):
                     index += 1
-                    guard index < bytes.count else { throw error("unterminated escape") }
-                    let escaped = bytes[index]
-                    index += 1
-                    switch escaped {
-                    case UInt8(ascii: "\""): buffer.append(0x22)
-                    case UInt8(ascii: "\\"): buffer.append(0x5C)
-                    case UInt8(ascii: "/"): buffer.append(0x2F)
-                    case UInt8(ascii: "b"): buffer.append(0x08)
-                    case UInt8(ascii: "f"): buffer.append(0x0C)
-                    case UInt8(ascii: "n"): buffer.append(0x0A)
-                    case UInt8(ascii: "r"): buffer.append(0x0D)
-                    case UInt8(ascii: "t"): buffer.append(0x09)
-                    case UInt8(ascii: "u"):
-                        let scalar = try parseUnicodeEscape()
-                        buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
-                    default: throw error("invalid escape")
+                    let scalar = try JSONLexing.escape(bytes, &index)
+                    if scalar.isASCII {
+                        buffer.append(UInt8(scalar.value))
+                    } else {
+                        buffer.append(contentsOf: UTF8.encode(scalar)!)
                     }
                 default:
                     if byte < 0x20 { throw error("control character in string") }
@@ -190,74 +179,10 @@ public struct JSONParser {
             throw error("unterminated string")
         }
 
-        mutating func parseHex4() throws -> UInt32 {
-            guard index + 4 <= bytes.count else { throw error("short \\u escape") }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = bytes[index]
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-                default: throw error("invalid hex digit in \\u escape")
-                }
-                value = value << 4 | digit
-                index += 1
-            }
-            return value
-        }
-
-        mutating func parseUnicodeEscape() throws -> Unicode.Scalar {
-            let first = try parseHex4()
-            if (0xD800...0xDBFF).contains(first) {
-                guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                    throw error("unpaired surrogate in \\u escape")
-                }
-                index += 2
-                let second = try parseHex4()
-                guard (0xDC00...0xDFFF).contains(second) else { throw error("unpaired surrogate in \\u escape") }
-                let combined = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-                guard let scalar = Unicode.Scalar(combined) else { throw error("invalid \\u escape") }
-                return scalar
-            }
-            guard let scalar = Unicode.Scalar(first) else { throw error("unpaired surrogate in \\u escape") }
-            return scalar
-        }
-
         mutating func parseNumber() throws -> JSONValue {
             let start = index
-            var isInteger = true
-            if bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count else { throw error("invalid number") }
-            let integerStart = index
-            if bytes[index] == UInt8(ascii: "0") {
-                index += 1
-            } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-            } else {
-                throw error("invalid number")
-            }
-            let integerEnd = index
-            var fraction = index..<index
-            var hasExponent = false
-            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-                isInteger = false
-                index += 1
-                let digits = index
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-                guard index > digits else { throw error("invalid number: no digits after '.'") }
-                fraction = digits..<index
-            }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-                isInteger = false
-                hasExponent = true
-                index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-                let digits = index
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-                guard index > digits else { throw error("invalid number: no digits in exponent") }
-            }
+            let parts = try JSONLexing.number(bytes, &index)
+            let (isInteger, hasExponent) = (parts.isInteger, parts.hasExponent)
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             // Only `-0` among the integers that fit would be written back differently (as `0`).
             if isInteger, let value = Int64(text), value != 0 || bytes[start] != UInt8(ascii: "-") { return .integer(value) }
@@ -267,7 +192,7 @@ public struct JSONParser {
             // A double is kept only when the canonical encoding writes it back as it came; any other
             // number keeps its text, so that passing a message on never changes one.
             if !isInteger,
-               (!hasExponent && writesBackAsWritten(integer: integerStart..<integerEnd, fraction: fraction)) || CanonicalJSON.format(value) == text {
+               (!hasExponent && writesBackAsWritten(integer: parts.integer, fraction: parts.fraction)) || CanonicalJSON.format(value) == text {
                 return .double(value)
             }
             return .number(text)

@@ -237,7 +237,7 @@ private struct Transcoding {
                 return
             case UInt8(ascii: "\\"):
                 index += 1
-                let scalar = try escape()
+                let scalar = try JSONLexing.escape(bytes, &index)
                 if keepingKey { keys.append(contentsOf: UTF8.encode(scalar)!) }
                 writeCanonical(scalar)
             default:
@@ -246,113 +246,21 @@ private struct Transcoding {
         }
     }
 
-    /// The character an escape (after its backslash) stands for.
-    mutating func escape() throws -> Unicode.Scalar {
-        guard index < bytes.count else { throw error("unterminated escape") }
-        let escaped = bytes[index]
-        index += 1
-        switch escaped {
-        case UInt8(ascii: "\""): return "\""
-        case UInt8(ascii: "\\"): return "\\"
-        case UInt8(ascii: "/"): return "/"
-        case UInt8(ascii: "b"): return "\u{8}"
-        case UInt8(ascii: "f"): return "\u{C}"
-        case UInt8(ascii: "n"): return "\n"
-        case UInt8(ascii: "r"): return "\r"
-        case UInt8(ascii: "t"): return "\t"
-        case UInt8(ascii: "u"): return try unicodeEscape()
-        default: throw error("invalid escape")
-        }
-    }
-
     /// Writes one decoded character as RFC 8785 does (§3.2.2.2).
     mutating func writeCanonical(_ scalar: Unicode.Scalar) {
-        switch scalar.value {
-        case 0x22: output.append(contentsOf: [0x5C, 0x22])
-        case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-        case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-        case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-        case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-        case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-        case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-        case 0..<0x20:
-            let hex = Array("0123456789abcdef".utf8)
-            output.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(scalar.value >> 4)], hex[Int(scalar.value & 0xF)]])
-        default:
+        if scalar.value < 0x20 || scalar == "\"" || scalar == "\\" {
+            CanonicalJSON.writeEscape(UInt8(scalar.value), into: &output)
+        } else {
             output.append(contentsOf: UTF8.encode(scalar)!)
         }
-    }
-
-    mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("short \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw error("invalid hex digit in \\u escape")
-            }
-            value = value << 4 | digit
-            index += 1
-        }
-        return value
-    }
-
-    mutating func unicodeEscape() throws -> Unicode.Scalar {
-        let first = try hex4()
-        if (0xD800...0xDBFF).contains(first) {
-            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                throw error("unpaired surrogate in \\u escape")
-            }
-            index += 2
-            let second = try hex4()
-            guard (0xDC00...0xDFFF).contains(second), let scalar = Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) else {
-                throw error("unpaired surrogate in \\u escape")
-            }
-            return scalar
-        }
-        guard let scalar = Unicode.Scalar(first) else { throw error("unpaired surrogate in \\u escape") }
-        return scalar
     }
 
     /// Reads a number as ``JSONParser`` does and writes it as ``RFC8785/write(_:into:)`` writes the
     /// value the parser makes of it.
     mutating func number() throws {
         let start = index
-        var isInteger = true
-        var hasExponent = false
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count else { throw error("invalid number") }
-        let integerStart = index
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-        } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
-            skipDigits()
-        } else {
-            throw error("invalid number")
-        }
-        let integer = integerStart..<index
-        var fraction = index..<index
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            isInteger = false
-            index += 1
-            let digits = index
-            skipDigits()
-            guard index > digits else { throw error("invalid number: no digits after '.'") }
-            fraction = digits..<index
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            isInteger = false
-            hasExponent = true
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            let digits = index
-            skipDigits()
-            guard index > digits else { throw error("invalid number: no digits in exponent") }
-        }
+        let parts = try JSONLexing.number(bytes, &index)
+        let isInteger = parts.isInteger
         let token = UnsafeBufferPointer(rebasing: bytes[start..<index])
         // An integer of at most 15 digits is below 2^53, where RFC 8785 writes it as it is (`-0` as `0`).
         if isInteger, token.count <= (token[0] == UInt8(ascii: "-") ? 16 : 15) {
@@ -363,7 +271,7 @@ private struct Transcoding {
             }
             return
         }
-        if !isInteger, !hasExponent, writtenAsIs(integer: integer, fraction: fraction) {
+        if !isInteger, !parts.hasExponent, writtenAsIs(integer: parts.integer, fraction: parts.fraction) {
             output.append(contentsOf: token)
             return
         }
@@ -388,9 +296,5 @@ private struct Transcoding {
             return zeros <= 5 && fraction.count - zeros <= 15
         }
         return integer.count + fraction.count <= 15
-    }
-
-    mutating func skipDigits() {
-        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
     }
 }
