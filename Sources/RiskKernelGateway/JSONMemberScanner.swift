@@ -110,4 +110,47 @@ struct JSONMemberScanner {
             return index > start
         }
     }
+
+    /// The members of the object at `index`, by key, each key spelled plainly (no escape), the
+    /// punctuation between them as RFC 8259 has it; `nil` for anything else or a key written twice.
+    /// Values are only skipped: the caller parses the ones it uses.
+    mutating func plainMembers() -> [String: Range<Int>]? {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        skipSpace()
+        var members: [String: Range<Int>] = [:]
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return members
+        }
+        while true {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let keyStart = index + 1
+            guard skipString() else { return nil }
+            let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<(index - 1)])
+            guard !key.contains(UInt8(ascii: "\\")), let name = String(validating: key, as: UTF8.self) else { return nil }
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            skipSpace()
+            let valueStart = index
+            guard skipValue(), members.updateValue(valueStart..<index, forKey: name) == nil else { return nil }
+            skipSpace()
+            guard index < bytes.count else { return nil }
+            index += 1
+            switch bytes[index - 1] {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "}"): return members
+            default: return nil
+            }
+        }
+    }
+
+    /// Whether only whitespace is left.
+    mutating func atEnd() -> Bool {
+        skipSpace()
+        return index == bytes.count
+    }
 }
