@@ -101,29 +101,6 @@ RK_FIRST_NON_ASCII(rk_first_non_ascii_avx2, "avx2", __m256i, 32, _mm256_loadu_si
 RK_FIRST_NON_ASCII(rk_first_non_ascii_sse2, "sse2", __m128i, 16, _mm_loadu_si128, _mm_movemask_epi8)
 #endif
 
-size_t rk_first_non_ascii_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block) {
-    size_t index = from;
-#if defined(__x86_64__)
-    if (block == 32) {
-        index = rk_first_non_ascii_avx2(bytes, length, index);
-    } else if (block == 16) {
-        index = rk_first_non_ascii_sse2(bytes, length, index);
-    }
-#endif
-    for (; index < length; index++) {
-        if (bytes[index] >= 0x80) return index;
-    }
-    return length;
-}
-
-size_t rk_first_non_ascii(const uint8_t *bytes, size_t length, size_t from) {
-#if defined(__x86_64__)
-    return rk_first_non_ascii_in_blocks(bytes, length, from, __builtin_cpu_supports("avx2") ? 32 : 16);
-#else
-    return rk_first_non_ascii_in_blocks(bytes, length, from, 1);
-#endif
-}
-
 size_t rk_next_pair_in_blocks(const uint8_t *bytes, size_t length, size_t from, const rk_pair_filter *filter, size_t block) {
     size_t index = from;
 #if defined(__x86_64__)
@@ -153,26 +130,35 @@ size_t rk_pair_block(void) {
     return 1;
 }
 
-size_t rk_first_json_special_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block) {
-    size_t index = from;
+// A byte search's two entries: `NAME_in_blocks` runs the vector kernel for a block of 32
+// (`NAME_avx2`) or 16 (`NAME_sse2`) bytes, then tests the bytes left one at a time with `found`;
+// `NAME` searches in the widest block this processor has (every x86-64 processor has SSE2).
 #if defined(__x86_64__)
-    if (block == 32) {
-        index = rk_first_json_special_avx2(bytes, length, index);
-    } else if (block == 16) {
-        index = rk_first_json_special_sse2(bytes, length, index);
+#define RK_VECTOR_KERNEL(name, block, bytes, length, index)                                                    \
+    if (block == 32) {                                                                                        \
+        index = name##_avx2(bytes, length, index);                                                            \
+    } else if (block == 16) {                                                                                 \
+        index = name##_sse2(bytes, length, index);                                                            \
     }
-#endif
-    for (; index < length; index++) {
-        uint8_t byte = bytes[index];
-        if (byte == '"' || byte == '\\' || byte < 0x20) return index;
-    }
-    return length;
-}
-
-size_t rk_first_json_special(const uint8_t *bytes, size_t length, size_t from) {
-#if defined(__x86_64__)
-    return rk_first_json_special_in_blocks(bytes, length, from, __builtin_cpu_supports("avx2") ? 32 : 16);
+#define RK_WIDEST_BLOCK (__builtin_cpu_supports("avx2") ? 32 : 16)
 #else
-    return rk_first_json_special_in_blocks(bytes, length, from, 1);
+#define RK_VECTOR_KERNEL(name, block, bytes, length, index) (void)block;
+#define RK_WIDEST_BLOCK 1
 #endif
-}
+
+#define RK_BYTE_SEARCH(name, found)                                                                           \
+    size_t name##_in_blocks(const uint8_t *bytes, size_t length, size_t from, size_t block) {                 \
+        size_t index = from;                                                                                  \
+        RK_VECTOR_KERNEL(name, block, bytes, length, index)                                                   \
+        for (; index < length; index++) {                                                                     \
+            uint8_t byte = bytes[index];                                                                      \
+            if (found) return index;                                                                          \
+        }                                                                                                     \
+        return length;                                                                                        \
+    }                                                                                                         \
+    size_t name(const uint8_t *bytes, size_t length, size_t from) {                                           \
+        return name##_in_blocks(bytes, length, from, RK_WIDEST_BLOCK);                                        \
+    }
+
+RK_BYTE_SEARCH(rk_first_json_special, byte == '"' || byte == '\\' || byte < 0x20)
+RK_BYTE_SEARCH(rk_first_non_ascii, byte >= 0x80)
