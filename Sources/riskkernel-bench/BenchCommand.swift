@@ -93,6 +93,9 @@ struct Results {
     var approveCommand: Samples?
     /// Microseconds per SQLite commit with nothing around it (StoreBench.commitFloor).
     var commitFloor: Double?
+    /// The store's share of a governed call, one call per group and 64 per group: microseconds of
+    /// wall time and of CPU per call (StoreBench.governedCallWrites).
+    var storeShare: [Int: (wall: Double, cpu: Double)] = [:]
 }
 
 struct Suite {
@@ -193,7 +196,10 @@ struct Suite {
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
         say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load) at start (other work on the machine inflates every figure)")
         say("gateway: \(shown(riskkernel))\nupstream: \(shown(benchExecutable)) upstream\(withFastMCP ? "\nfastmcp: \(python) \(fastmcpScript)" : "")\n")
-        if figures.contains(.latency) || figures.contains(.throughput) { try proxies() }
+        if figures.contains(.latency) || figures.contains(.throughput) {
+            try proxies()
+            try await storeShare()
+        }
         if figures.contains(.spawn) { try spawn() }
         if figures.contains(.memory) { try memory() }
         if figures.contains(.ledger) { try await ledger() }
@@ -375,6 +381,22 @@ struct Suite {
         say(table.render() + "\n")
     }
 
+    /// What the store alone costs per governed call, without the gateway's pipes, threads and
+    /// parsing: the decision and outcome writes a gateway commits, one call per group (calls one
+    /// after another) and 64 per group (64 in flight).
+    mutating func storeShare() async throws {
+        note("the store's share of a governed call")
+        let groups = [1, 64]
+        results.storeShare = try await StoreBench.storeShare(path: "\(workDirectory)/store-share.sqlite", calls: quick ? 1280 : 12800, groups: groups)
+        var table = Table("calls per group", "wall per call", "CPU per call", "calls/s")
+        for perGroup in groups {
+            guard let share = results.storeShare[perGroup] else { continue }
+            table.add("\(perGroup)", fmtMicros(share.wall), fmtMicros(share.cpu), fmtRate(1e6 / share.wall))
+        }
+        say("## The store's share of a governed call: its decision and the outcome of the call before, in one transaction, made on the calling thread (no pipe, no thread hand-off, no parsing)")
+        say(table.render() + "\n")
+    }
+
     mutating func ledger() async throws {
         let count = quick ? 5000 : 40000
         note("ledger: \(count) appends")
@@ -466,9 +488,10 @@ struct Suite {
         if let gateway = added("gateway", 100) {
             let relay = added("bare relay", 100) ?? 0
             let floor = relay + (results.commitFloor ?? 0)
+            let store = results.storeShare[1].map { "; the store's writes alone \(fmtMicros($0.wall))" } ?? ""
             table.add(
                 "added latency, 100 B, median", "≤ 120 µs, ≤ 1.5× floor", fmtMicros(gateway),
-                "\(fmtMicros(floor)) (relay \(fmtMicros(relay)) + 1 commit \(fmtMicros(results.commitFloor ?? 0)))", ratio(gateway, floor),
+                "\(fmtMicros(floor)) (relay \(fmtMicros(relay)) + 1 commit \(fmtMicros(results.commitFloor ?? 0)))\(store)", ratio(gateway, floor),
                 verdict(gateway <= 120 && gateway <= 1.5 * floor))
         }
         for (size, limit) in [(100 * 1024, 1000.0), (1 << 20, 8000.0)] {
@@ -492,7 +515,8 @@ struct Suite {
             let relay = results.throughput["bare relay"]?[100]
             table.add(
                 "calls/s, 64 in flight, 100 B", "≥ 30,000", fmtRate(gateway.perSecond),
-                "relay \(relay.map { fmtRate($0.perSecond) } ?? "-"), direct \(results.throughput["direct"]?[100].map { fmtRate($0.perSecond) } ?? "-")",
+                "relay \(relay.map { fmtRate($0.perSecond) } ?? "-"), direct \(results.throughput["direct"]?[100].map { fmtRate($0.perSecond) } ?? "-")"
+                    + (results.storeShare[64].map { "; the store's writes alone \(fmtRate(1e6 / $0.wall))" } ?? ""),
                 relay.map { String(format: "%.0f%% of relay", 100 * gateway.perSecond / $0.perSecond) } ?? "-", verdict(gateway.perSecond >= 30_000))
         }
         if let last = results.memorySamples.last, let first = results.memorySamples.first {

@@ -7,8 +7,18 @@ import Glibc
 /// Monotonic time in nanoseconds.
 @inline(__always)
 func nowNanos() -> UInt64 {
+    nanoseconds(of: CLOCK_MONOTONIC)
+}
+
+/// The CPU time of the calling thread (user and system) in nanoseconds.
+func threadCPUNanos() -> UInt64 {
+    nanoseconds(of: CLOCK_THREAD_CPUTIME_ID)
+}
+
+@inline(__always)
+private func nanoseconds(of clock: clockid_t) -> UInt64 {
     var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
+    clock_gettime(clock, &spec)
     return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import RiskKernelCore
 import RiskKernelStore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -71,6 +72,55 @@ enum StoreBench {
             modelCallsPerSecond: Double(modelCalls) / modelSeconds, modelCalls: modelCalls,
             concurrentPerSecond: Double(appenders * perAppender) / concurrentSeconds, concurrentCalls: appenders * perAppender,
             toolCallsPerSecond: Double(toolCalls) / toolSeconds, toolCalls: toolCalls, journalMode: journalMode)
+    }
+
+    /// ``governedCallWrites(store:runId:calls:perGroup:)`` for each group size in `groups`, in a new
+    /// store at `path`, one run.
+    static func storeShare(path: String, calls: Int, groups: [Int]) async throws -> [Int: (wall: Double, cpu: Double)] {
+        let store = try SQLiteStore(path: path)
+        let run = try await store.createRun(NewRun(name: "bench-store-share"))
+        var shares: [Int: (wall: Double, cpu: Double)] = [:]
+        for perGroup in groups { shares[perGroup] = try governedCallWrites(store: store, runId: run.id, calls: calls, perGroup: perGroup) }
+        return shares
+    }
+
+    /// The store's share of governed tool calls, measured apart from any pipe, thread hand-off or
+    /// parsing: each group is what a gateway commits for its calls, the decisions of `perGroup`
+    /// calls and the outcomes of the group before (a gateway adds an outcome to the next decision's
+    /// group), made through ``SQLiteStore/submit(_:start:then:)`` on the calling thread as the
+    /// gateway's session thread makes it. Returns microseconds of wall time and of this thread's CPU
+    /// per call, over `calls` calls after a warm-up.
+    static func governedCallWrites(store: SQLiteStore, runId: String, calls: Int, perGroup: Int) throws -> (wall: Double, cpu: Double) {
+        let arguments: JSONValue = ["size": 100, "payload": .string(String(repeating: "x", count: 100))]
+        let result: JSONValue = ["content": [["type": "text", "text": .string(String(repeating: "x", count: 100))]]]
+        let resultBytes = CanonicalJSON.encode(result)
+        let outcome = ToolCallOutcome(
+            status: .succeeded, result: result, resultDigest: EventChain.hexDigest(resultBytes), resultBytes: Int64(resultBytes.count),
+            isError: false, durationMs: 0.1)
+        let groups = max(1, calls / perGroup)
+        let warmUp = max(1, 200 / perGroup)
+        var previous: [String] = []
+        var started = (wall: UInt64(0), cpu: UInt64(0))
+        for group in 0..<(warmUp + groups) {
+            if group == warmUp { started = (nowNanos(), threadCPUNanos()) }
+            var writes: [LedgerWrite<Bool>] = previous.map { .completion(ToolCallCompletion(id: $0, outcome: outcome)) }
+            for index in 0..<perGroup {
+                writes.append(.decision(DecisionRequest(runId: runId, recentSince: nil, approvalExpiresAt: nil) { _ in
+                    (NewToolCall(runId: runId, requestId: "\(group)-\(index)", tool: "echo", sideEffect: "read", arguments: arguments, decision: .allow), true)
+                }))
+            }
+            let written = Mutex<[Result<LedgerWritten<Bool>, any Error>]>([])
+            // A job run at once: the group is made on this thread before `submit` returns.
+            store.submit(writes, start: .scheduled { job in job() }) { results in written.withLock { $0 = results } }
+            let results = written.withLock { $0 }
+            guard results.count == writes.count else { throw BenchError("the store made the group elsewhere") }
+            previous = try results.dropFirst(previous.count).map { result in
+                guard let id = try result.get().decision().call?.id else { throw BenchError("a decision recorded no call") }
+                return id
+            }
+        }
+        let count = Double(groups * perGroup)
+        return (Double(nowNanos() - started.wall) / 1000 / count, Double(threadCPUNanos() - started.cpu) / 1000 / count)
     }
 
     /// Model calls from `tasks` tasks at once, `each` per task, task `n` to run `runIds[n % count]`.
