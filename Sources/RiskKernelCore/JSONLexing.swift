@@ -66,6 +66,21 @@ enum JSONLexing {
         var fraction: Range<Int>
         var hasExponent: Bool
         var isInteger: Bool { fraction.isEmpty && !hasExponent }
+
+        /// Whether the number is a decimal without exponent whose digits are its shortest form's:
+        /// at most 15 significant digits (any 15 digits survive a double), no trailing zero in the
+        /// fraction, and, when the integer part is 0, at most `maxLeadingZeros` zeros after the point
+        /// (how small a value a formatter still writes without an exponent). `false` means "not
+        /// decided here".
+        func isShortDecimal(in bytes: UnsafeBufferPointer<UInt8>, maxLeadingZeros: Int) -> Bool {
+            guard !hasExponent, !fraction.isEmpty, bytes[fraction.upperBound - 1] != UInt8(ascii: "0") else { return false }
+            if integer.count == 1, bytes[integer.lowerBound] == UInt8(ascii: "0") {
+                var zeros = 0
+                while bytes[fraction.lowerBound + zeros] == UInt8(ascii: "0") { zeros += 1 }
+                return zeros <= maxLeadingZeros && fraction.count - zeros <= 15
+            }
+            return integer.count + fraction.count <= 15
+        }
     }
 
     /// Reads a number (`-`? int frac? exp?) starting at `index`.

@@ -182,7 +182,7 @@ public struct JSONParser {
         mutating func parseNumber() throws -> JSONValue {
             let start = index
             let parts = try JSONLexing.number(bytes, &index)
-            let (isInteger, hasExponent) = (parts.isInteger, parts.hasExponent)
+            let isInteger = parts.isInteger
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             // Only `-0` among the integers that fit would be written back differently (as `0`).
             if isInteger, let value = Int64(text), value != 0 || bytes[start] != UInt8(ascii: "-") { return .integer(value) }
@@ -190,27 +190,13 @@ public struct JSONParser {
                 throw JSONParseError(offset: start, reason: "number out of range")
             }
             // A double is kept only when the canonical encoding writes it back as it came; any other
-            // number keeps its text, so that passing a message on never changes one.
+            // number keeps its text, so that passing a message on never changes one. Swift writes
+            // `0.0001` but `1e-05`: at most three zeros after a point that follows a 0.
             if !isInteger,
-               (!hasExponent && writesBackAsWritten(integer: parts.integer, fraction: parts.fraction)) || CanonicalJSON.format(value) == text {
+               parts.isShortDecimal(in: bytes, maxLeadingZeros: 3) || CanonicalJSON.format(value) == text {
                 return .double(value)
             }
             return .number(text)
-        }
-
-        /// Whether a decimal without exponent is written back unchanged, decided from its digits
-        /// alone for the common case, which spares formatting the double: at most 15 significant
-        /// digits (so the double's shortest form has exactly these digits), no trailing zero in
-        /// the fraction, and at most three zeros after the point when the integer part is 0
-        /// (Swift writes `0.0001` but `1e-05`). `false` means "not decided here".
-        func writesBackAsWritten(integer: Range<Int>, fraction: Range<Int>) -> Bool {
-            guard !fraction.isEmpty, bytes[fraction.upperBound - 1] != UInt8(ascii: "0") else { return false }
-            if integer.count == 1, bytes[integer.lowerBound] == UInt8(ascii: "0") {
-                var zeros = 0
-                while bytes[fraction.lowerBound + zeros] == UInt8(ascii: "0") { zeros += 1 }
-                return zeros <= 3 && fraction.count - zeros <= 15
-            }
-            return integer.count + fraction.count <= 15
         }
     }
 }

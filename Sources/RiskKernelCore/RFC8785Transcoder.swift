@@ -96,16 +96,21 @@ private struct Transcoding {
         index += expected.count
     }
 
-    mutating func array(depth: Int) throws {
+    /// Opens an array or object at `index` (its `open` byte), one level deeper; returns `true`, with
+    /// `close` written, when it is empty.
+    mutating func opened(_ open: UInt8, empty close: UInt8, depth: Int) throws -> Bool {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
         index += 1
-        output.append(UInt8(ascii: "["))
+        output.append(open)
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            output.append(UInt8(ascii: "]"))
-            return
-        }
+        guard index < bytes.count, bytes[index] == close else { return false }
+        index += 1
+        output.append(close)
+        return true
+    }
+
+    mutating func array(depth: Int) throws {
+        if try opened(UInt8(ascii: "["), empty: UInt8(ascii: "]"), depth: depth) { return }
         while true {
             skipWhitespace()
             try value(depth: depth)
@@ -121,15 +126,7 @@ private struct Transcoding {
     }
 
     mutating func object(depth: Int) throws {
-        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
-        index += 1
-        output.append(UInt8(ascii: "{"))
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            output.append(UInt8(ascii: "}"))
-            return
-        }
+        if try opened(UInt8(ascii: "{"), empty: UInt8(ascii: "}"), depth: depth) { return }
         let keysStart = keys.count
         let membersStart = members.count
         while true {
@@ -271,7 +268,9 @@ private struct Transcoding {
             }
             return
         }
-        if !isInteger, !parts.hasExponent, writtenAsIs(integer: parts.integer, fraction: parts.fraction) {
+        // ECMAScript writes a value of at least 10^-6 without an exponent (five zeros after `0.`),
+        // and every value with at most 15 digits before the point is below 10^21.
+        if parts.isShortDecimal(in: bytes, maxLeadingZeros: 5) {
             output.append(contentsOf: token)
             return
         }
@@ -282,19 +281,5 @@ private struct Transcoding {
         }
         guard let value = Double(text), value.isFinite else { throw error("number out of range", at: start) }
         RFC8785.write(.double(value), into: &output)
-    }
-
-    /// Whether RFC 8785 writes a decimal without exponent exactly as it is: at most 15
-    /// significant digits (so its shortest digits are these: any 15 digits survive a double), no
-    /// trailing zero in the fraction, and a value of at least 10^-6 (ECMAScript writes smaller ones
-    /// with an exponent; every value with at most 15 digits before the point is below 10^21).
-    func writtenAsIs(integer: Range<Int>, fraction: Range<Int>) -> Bool {
-        guard !fraction.isEmpty, bytes[fraction.upperBound - 1] != UInt8(ascii: "0") else { return false }
-        if integer.count == 1, bytes[integer.lowerBound] == UInt8(ascii: "0") {
-            var zeros = 0
-            while bytes[fraction.lowerBound + zeros] == UInt8(ascii: "0") { zeros += 1 }
-            return zeros <= 5 && fraction.count - zeros <= 15
-        }
-        return integer.count + fraction.count <= 15
     }
 }
